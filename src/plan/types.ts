@@ -1,0 +1,114 @@
+/**
+ * The init plan: everything the C shim needs, fully resolved (numbers, flags, paths).
+ * The shim adds no defaults and never parses OCI JSON. See src/process/protocol.ts for
+ * the wire format; `encodePlan` turns this into bytes.
+ */
+
+/** A mount, in order. */
+export interface PlanMount {
+  /** 1 = filesystem mount(2), 2 = bind (see MountKind). */
+  kind: number;
+  source: string;
+  /** Absolute path inside the rootfs. */
+  destination: string;
+  fstype: string;
+  /** MS_* flags for mount(2) (no propagation flags). */
+  flags: bigint;
+  data: string;
+  /** Propagation changes applied after the mount, each MS_SHARED|MS_SLAVE|... [|MS_REC]. */
+  propagation: bigint[];
+  /** MOUNT_ATTR_* set/cleared recursively through mount_setattr (rro, rnosuid ...). */
+  attrSet: bigint;
+  attrClr: bigint;
+  /** Bind of a non-directory: the destination is created as an empty file. */
+  destIsFile: boolean;
+  /** Bind only: flags for the MS_BIND|MS_REMOUNT pass (0n: no remount). */
+  remountFlags: bigint;
+}
+
+/** A device node to create under /dev. */
+export interface PlanDevice {
+  path: string;
+  /** DeviceKind: 1 char, 2 block, 3 fifo. */
+  kind: number;
+  major: number;
+  minor: number;
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+/** A resource limit. */
+export interface PlanRlimit {
+  resource: number;
+  soft: bigint;
+  hard: bigint;
+}
+
+/** A namespace to join by path. */
+export interface PlanJoinNs {
+  /** CLONE_NEW* constant. */
+  type: number;
+  path: string;
+}
+
+/** The init plan. */
+export interface InitPlan {
+  mode: number;
+  barrier: number;
+  fifoPath: string;
+  cloneFlags: bigint;
+  joinNamespaces: PlanJoinNs[];
+  uidMap: string;
+  gidMap: string;
+  setgroupsDeny: boolean;
+  rootfs: string;
+  rootfsPropagation: bigint;
+  noPivot: boolean;
+  mounts: PlanMount[];
+  devices: PlanDevice[];
+  bindDevices: boolean;
+  symlinks: Array<{ target: string; path: string }>;
+  maskedPaths: string[];
+  readonlyPaths: string[];
+  rootReadonly: boolean;
+  hostname?: string;
+  domainname?: string;
+  sysctls: Array<{ path: string; value: string }>;
+  rlimits: PlanRlimit[];
+  oomScoreAdj?: number;
+  keyring?: string;
+  loopbackUp: boolean;
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+  umask?: number;
+  cwd: string;
+  args: string[];
+  env: string[];
+  capBounding: bigint;
+  capEffective: bigint;
+  capInheritable: bigint;
+  capPermitted: bigint;
+  capAmbient: bigint;
+  noNewPrivs: boolean;
+  preserveFds: number;
+  setsid: boolean;
+  initPid: number;
+  cgroupProcs: string[];
+  parentDeathSignal: number;
+  label: string;
+}
+
+/** A plan with every field at its zero value. */
+export function emptyPlan(): InitPlan {
+  return {
+    mode: 0, barrier: 0, fifoPath: '', cloneFlags: 0n, joinNamespaces: [], uidMap: '', gidMap: '',
+    setgroupsDeny: false, rootfs: '', rootfsPropagation: 0n, noPivot: false, mounts: [], devices: [],
+    bindDevices: false, symlinks: [], maskedPaths: [], readonlyPaths: [], rootReadonly: false,
+    sysctls: [], rlimits: [], loopbackUp: false, uid: 0, gid: 0, additionalGids: [], cwd: '/',
+    args: [], env: [], capBounding: 0n, capEffective: 0n, capInheritable: 0n, capPermitted: 0n,
+    capAmbient: 0n, noNewPrivs: false, preserveFds: 0, setsid: false, initPid: 0, cgroupProcs: [],
+    parentDeathSignal: 0, label: '',
+  };
+}

@@ -1,0 +1,196 @@
+/**
+ * The one protocol between runts (TypeScript) and the init shim (C).
+ *
+ * Every constant both sides share lives in this file; `native/protocol.h` is generated
+ * from it (`node dist/scripts/gen-protocol-h.js`) and a unit test fails when they drift.
+ *
+ * Transport: a SOCK_STREAM unix socketpair. runts keeps one end; the shim gets the other
+ * as fd `argv[2]` (`runts-init init <fd>`). Every message is a frame:
+ *
+ *     u32 length (of payload, little endian) | u16 type | u16 zero | payload
+ *
+ * The PLAN payload is a TLV stream: repeated records `u16 tag | u16 zero | u32 len | bytes`.
+ * Integers are little-endian u32/u64/i32 by tag; strings are raw bytes (no NUL); a
+ * group tag (MOUNT, DEVICE, ...) holds a nested TLV stream. Repeated tags form arrays,
+ * in order. Unknown tags are an error in the shim (the plan is versioned, never guessed).
+ *
+ * Sequence (create; `run` replaces the fifo by a GO frame, exec has no rootfs steps):
+ *
+ *   runts (TS)                    stage-0 shim                   init (container pid 1)
+ *     | spawn runts-init init 3      |                               |
+ *     | cgroup.procs <- shim pid     |                               |
+ *     |---- PLAN ------------------->| setns(joined namespaces)      |
+ *     |                              | clone(CLONE_NEW*) ----------->| (waits for maps)
+ *     |                              | write uid_map/gid_map         |
+ *     |<--- PID (init host pid) -----|---- maps done --------------->|
+ *     |                              | create: exit(0)               | mounts, pivot_root, /dev,
+ *     |                              | run/exec: wait for the child  | masks, sysctl, caps ...
+ *     |<--- READY ---------------------------------------------------| parked
+ *     | create: write state, exit    |                               | open(exec.fifo, O_WRONLY)
+ *     | run: write state, GO ------------------------------------------>| (blocks until start)
+ *     |                              |                               | execve(args)
+ *     |<--- EXIT (wait status) ------| (run/exec only)               |
+ *
+ * Any failure in the shim or the init sends ERROR (step, syscall, path, errno, detail)
+ * and exits 1. EOF on the socket before READY means the shim died: runts reports the
+ * shim's exit status. The shim notices a dead runts through EOF/EPIPE on the socket and
+ * PR_SET_PDEATHSIG, and never waits on it without that.
+ */
+
+/** Protocol version: bump on any incompatible change of frames or tags. */
+export const PROTOCOL_VERSION = 1;
+
+/** Frame types. */
+export const Msg = {
+  /** TS -> shim: the init plan (TLV payload). */
+  PLAN: 1,
+  /** shim -> TS: u32 host pid of the container init (or of the exec'd process). */
+  PID: 2,
+  /** init -> TS: the init is parked at the create/start barrier; payload empty. */
+  READY: 3,
+  /** TS -> init: leave the barrier and exec (run mode: no fifo). Payload empty. */
+  GO: 4,
+  /** shim -> TS: TLV with ERR_* tags. */
+  ERROR: 5,
+  /** stage-0 -> TS: i32 wait status of the child (run/exec monitor mode). */
+  EXIT: 6,
+} as const;
+
+/** Plan modes. */
+export const Mode = {
+  /** A new container: namespaces, rootfs, barrier on a fifo (create) or a GO frame (run). */
+  INIT: 1,
+  /** A process in an existing container: join its namespaces, no rootfs work. */
+  EXEC: 2,
+} as const;
+
+/** Barrier kinds. */
+export const Barrier = {
+  /** No barrier: exec as soon as set up (exec mode). */
+  NONE: 0,
+  /** Wait for a GO frame on the sync socket (foreground run, library run). */
+  SOCKET: 1,
+  /** Open PLAN_FIFO_PATH for writing, which blocks until `start` opens it for reading. */
+  FIFO: 2,
+} as const;
+
+/** Mount kinds (decided by TS from the spec's type and options). */
+export const MountKind = {
+  /** mount(2) of a filesystem: source, fstype, flags, data. */
+  FS: 1,
+  /** bind mount of a host path (MS_BIND, MS_REC when recursive), then a remount for flags. */
+  BIND: 2,
+} as const;
+
+/** Device node kinds. */
+export const DeviceKind = { CHAR: 1, BLOCK: 2, FIFO: 3 } as const;
+
+/**
+ * Plan tags. Scalars are u32 unless marked u64/i32; "str" is raw bytes; "group" is a
+ * nested TLV. Fields absent from a plan take the zero value (empty, false, 0).
+ */
+export const Tag = {
+  VERSION: 1, // u32 PROTOCOL_VERSION, must be first
+  MODE: 2, // u32 Mode
+  BARRIER: 3, // u32 Barrier
+  FIFO_PATH: 4, // str: host path of exec.fifo (Barrier.FIFO)
+  CLONE_FLAGS: 5, // u64: CLONE_NEW* for namespaces to create
+  JOIN_NS: 6, // group: NS_TYPE (u32 CLONE_NEW* of that namespace) + NS_PATH (str); setns before clone, user first
+  UID_MAP: 7, // str: contents for /proc/<pid>/uid_map ("inside outside count\n"...)
+  GID_MAP: 8, // str: contents for /proc/<pid>/gid_map
+  SETGROUPS_DENY: 9, // u32 bool: write "deny" to /proc/<pid>/setgroups before gid_map
+  ROOTFS: 10, // str: absolute host path of the rootfs
+  ROOTFS_PROPAGATION: 11, // u64: MS_* propagation flags for "/" (MS_REC|MS_SLAVE by default)
+  NO_PIVOT: 12, // u32 bool: MS_MOVE + chroot instead of pivot_root
+  MOUNT: 13, // group: M_* (in order)
+  DEVICE: 14, // group: D_* (created after mounts)
+  BIND_DEVICES: 15, // u32 bool: bind-mount host device nodes instead of mknod (user namespaces)
+  SYMLINK: 16, // group: L_TARGET + L_PATH (in /dev, after devices)
+  MASKED_PATH: 17, // str (repeated): bind /dev/null on files, ro tmpfs on directories
+  READONLY_PATH: 18, // str (repeated): bind on itself, remount read-only
+  ROOT_READONLY: 19, // u32 bool
+  HOSTNAME: 20, // str (absent: do not set)
+  DOMAINNAME: 21, // str (absent: do not set)
+  SYSCTL: 22, // group: S_PATH (path under /proc/sys) + S_VALUE
+  RLIMIT: 23, // group: R_RESOURCE (u32 RLIMIT_*), R_SOFT (u64), R_HARD (u64)
+  OOM_SCORE_ADJ: 24, // i32 (absent: do not write)
+  KEYRING: 25, // str: name of a new session keyring (absent: keep the caller's)
+  LOOPBACK_UP: 26, // u32 bool: bring up "lo" (new network namespace)
+  UID: 27, // u32
+  GID: 28, // u32
+  ADDITIONAL_GID: 29, // u32 (repeated); absent and UID != 0 still calls setgroups(0, NULL)
+  UMASK: 30, // u32 (absent: leave 0022)
+  CWD: 31, // str: absolute path in the container
+  ARG: 32, // str (repeated): argv
+  ENV: 33, // str (repeated): envp; PATH from here is used to find argv[0]
+  CAP_BOUNDING: 34, // u64 bitmask
+  CAP_EFFECTIVE: 35, // u64
+  CAP_INHERITABLE: 36, // u64
+  CAP_PERMITTED: 37, // u64
+  CAP_AMBIENT: 38, // u64
+  NO_NEW_PRIVS: 39, // u32 bool
+  PRESERVE_FDS: 40, // u32: keep fds 3 .. 3+N-1 open in the container process
+  SETSID: 41, // u32 bool: new session (always for init)
+  INIT_PID: 42, // u32: exec mode: the container init whose namespaces to join
+  CGROUP_PROCS: 43, // str (repeated): exec mode: cgroup.procs files to join before fork
+  PARENT_DEATH_SIGNAL: 44, // u32: signal for PR_SET_PDEATHSIG in the container process (0: none)
+  LABEL: 45, // str: container id, used as the init's comm suffix and in errors
+
+  // MOUNT group
+  M_KIND: 100, // u32 MountKind
+  M_SOURCE: 101, // str (host path for BIND; fs source for FS)
+  M_DEST: 102, // str: absolute path inside the rootfs, resolved with RESOLVE_IN_ROOT
+  M_FSTYPE: 103, // str
+  M_FLAGS: 104, // u64 MS_* flags for mount(2) (without propagation flags)
+  M_DATA: 105, // str: data argument
+  M_PROPAGATION: 106, // u64 (repeated): MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE [|MS_REC], applied after
+  M_ATTR_SET: 107, // u64 MOUNT_ATTR_* to set recursively with mount_setattr (rro, rnosuid ...)
+  M_ATTR_CLR: 108, // u64 MOUNT_ATTR_* to clear recursively
+  M_DEST_IS_FILE: 109, // u32 bool: create the destination as an empty file (bind of a non-directory)
+  M_REMOUNT_FLAGS: 110, // u64: BIND only: flags for the MS_BIND|MS_REMOUNT pass (0: no remount)
+
+  // DEVICE group
+  D_PATH: 120, // str: absolute path inside the container (under /dev)
+  D_KIND: 121, // u32 DeviceKind
+  D_MAJOR: 122, // u32
+  D_MINOR: 123, // u32
+  D_MODE: 124, // u32 permission bits
+  D_UID: 125, // u32
+  D_GID: 126, // u32
+
+  // SYMLINK group
+  L_TARGET: 130, // str
+  L_PATH: 131, // str: absolute path inside the container
+
+  // SYSCTL group
+  S_PATH: 140, // str: relative to /proc/sys, with '/' separators
+  S_VALUE: 141, // str
+
+  // RLIMIT group
+  R_RESOURCE: 150, // u32
+  R_SOFT: 151, // u64
+  R_HARD: 152, // u64
+
+  // JOIN_NS group
+  NS_TYPE: 160, // u32 CLONE_NEW* constant of the namespace
+  NS_PATH: 161, // str
+
+  // ERROR frame
+  ERR_STEP: 200, // str: the recipe step ("mount", "pivot_root", "setns", "exec" ...)
+  ERR_SYSCALL: 201, // str: failing syscall name
+  ERR_PATH: 202, // str: path involved (may be absent)
+  ERR_ERRNO: 203, // i32: errno (0 when not a syscall failure)
+  ERR_DETAIL: 204, // str: extra human text (may be absent)
+} as const;
+
+/** Largest frame either side accepts (a plan with thousands of mounts fits easily). */
+export const MAX_FRAME = 16 * 1024 * 1024;
+
+/** Frame header size in bytes. */
+export const FRAME_HEADER = 8;
+
+/** TLV record header size in bytes. */
+export const TLV_HEADER = 8;
+
+/** Process name the parked init carries (comm, 15 bytes max): status derivation reads it. */
+export const INIT_COMM = 'runts:init';
