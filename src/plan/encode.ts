@@ -130,6 +130,10 @@ export function encodePlan(p: InitPlan): Buffer {
   for (const c of p.cgroupProcs) f.push(str(Tag.CGROUP_PROCS, c));
   if (p.parentDeathSignal) f.push(u32(Tag.PARENT_DEATH_SIGNAL, p.parentDeathSignal));
   if (p.label) f.push(str(Tag.LABEL, p.label));
+  f.push(...bool(Tag.MONITOR, p.monitor), ...bool(Tag.TERMINAL, p.terminal));
+  if (p.consoleSocket) f.push(str(Tag.CONSOLE_SOCKET, p.consoleSocket));
+  if (p.consoleHeight) f.push(u32(Tag.CONSOLE_HEIGHT, p.consoleHeight));
+  if (p.consoleWidth) f.push(u32(Tag.CONSOLE_WIDTH, p.consoleWidth));
   return tlv(f);
 }
 
@@ -246,6 +250,11 @@ export function decodePlan(buf: Buffer): InitPlan {
       case Tag.CGROUP_PROCS: p.cgroupProcs.push(s(v)); break;
       case Tag.PARENT_DEATH_SIGNAL: p.parentDeathSignal = n(v); break;
       case Tag.LABEL: p.label = s(v); break;
+      case Tag.MONITOR: p.monitor = n(v) !== 0; break;
+      case Tag.TERMINAL: p.terminal = n(v) !== 0; break;
+      case Tag.CONSOLE_SOCKET: p.consoleSocket = s(v); break;
+      case Tag.CONSOLE_HEIGHT: p.consoleHeight = n(v); break;
+      case Tag.CONSOLE_WIDTH: p.consoleWidth = n(v); break;
       default: throw new RangeError(`unknown plan tag ${tag}`);
     }
   }

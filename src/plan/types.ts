@@ -98,6 +98,11 @@ export interface InitPlan {
   cgroupProcs: string[];
   parentDeathSignal: number;
   label: string;
+  monitor: boolean;
+  terminal: boolean;
+  consoleSocket: string;
+  consoleHeight: number;
+  consoleWidth: number;
 }
 
 /** A plan with every field at its zero value. */
@@ -109,6 +114,7 @@ export function emptyPlan(): InitPlan {
     sysctls: [], rlimits: [], loopbackUp: false, uid: 0, gid: 0, additionalGids: [], cwd: '/',
     args: [], env: [], capBounding: 0n, capEffective: 0n, capInheritable: 0n, capPermitted: 0n,
     capAmbient: 0n, noNewPrivs: false, preserveFds: 0, setsid: false, initPid: 0, cgroupProcs: [],
-    parentDeathSignal: 0, label: '',
+    parentDeathSignal: 0, label: '', monitor: false, terminal: false, consoleSocket: '',
+    consoleHeight: 0, consoleWidth: 0,
   };
 }

@@ -135,6 +135,11 @@ export const Tag = {
   CGROUP_PROCS: 43, // str (repeated): exec mode: cgroup.procs files to join before fork
   PARENT_DEATH_SIGNAL: 44, // u32: signal for PR_SET_PDEATHSIG in the container process (0: none)
   LABEL: 45, // str: container id, used as the init's comm suffix and in errors
+  MONITOR: 46, // u32 bool: stage-0 stays, waits for the child, sends EXIT and exits with its status
+  TERMINAL: 47, // u32 bool: the process gets a new pty (created inside the container) as stdio and ctty
+  CONSOLE_SOCKET: 48, // str: unix socket path; the pty master is sent there (SCM_RIGHTS) as runc does
+  CONSOLE_HEIGHT: 49, // u32 rows (0: leave)
+  CONSOLE_WIDTH: 50, // u32 columns (0: leave)
 
   // MOUNT group
   M_KIND: 100, // u32 MountKind
