@@ -1,0 +1,125 @@
+/**
+ * Linux capabilities: names (as in config.json, `CAP_SYS_ADMIN`) to bit numbers
+ * (<linux/capability.h>), and name lists to 64-bit masks.
+ *
+ * runc 1.2+ ignores capabilities it does not know (with a warning) so that a config
+ * written for a newer kernel still runs; we do the same for well-formed names
+ * (`CAP_` + upper-case letters, digits, underscores). A name that cannot be a
+ * capability at all (`chown`, `cap_chown`, a number) is an error.
+ */
+
+import type { Problem } from '../errors.js';
+import { typeName as kind } from './check.js';
+
+/** Capability name → bit number, in kernel order (CAP_CHOWN 0 … CAP_CHECKPOINT_RESTORE 40). */
+export const CAPABILITIES: Readonly<Record<string, number>> = Object.freeze({
+  CAP_CHOWN: 0,
+  CAP_DAC_OVERRIDE: 1,
+  CAP_DAC_READ_SEARCH: 2,
+  CAP_FOWNER: 3,
+  CAP_FSETID: 4,
+  CAP_KILL: 5,
+  CAP_SETGID: 6,
+  CAP_SETUID: 7,
+  CAP_SETPCAP: 8,
+  CAP_LINUX_IMMUTABLE: 9,
+  CAP_NET_BIND_SERVICE: 10,
+  CAP_NET_BROADCAST: 11,
+  CAP_NET_ADMIN: 12,
+  CAP_NET_RAW: 13,
+  CAP_IPC_LOCK: 14,
+  CAP_IPC_OWNER: 15,
+  CAP_SYS_MODULE: 16,
+  CAP_SYS_RAWIO: 17,
+  CAP_SYS_CHROOT: 18,
+  CAP_SYS_PTRACE: 19,
+  CAP_SYS_PACCT: 20,
+  CAP_SYS_ADMIN: 21,
+  CAP_SYS_BOOT: 22,
+  CAP_SYS_NICE: 23,
+  CAP_SYS_RESOURCE: 24,
+  CAP_SYS_TIME: 25,
+  CAP_SYS_TTY_CONFIG: 26,
+  CAP_MKNOD: 27,
+  CAP_LEASE: 28,
+  CAP_AUDIT_WRITE: 29,
+  CAP_AUDIT_CONTROL: 30,
+  CAP_SETFCAP: 31,
+  CAP_MAC_OVERRIDE: 32,
+  CAP_MAC_ADMIN: 33,
+  CAP_SYSLOG: 34,
+  CAP_WAKE_ALARM: 35,
+  CAP_BLOCK_SUSPEND: 36,
+  CAP_AUDIT_READ: 37,
+  CAP_PERFMON: 38,
+  CAP_BPF: 39,
+  CAP_CHECKPOINT_RESTORE: 40,
+});
+
+/** The highest capability number we know (CAP_LAST_CAP of the newest kernel we model). */
+export const CAP_LAST_CAP = 40;
+
+/** The capability sets of `process.capabilities`, in the spec's order. */
+export const CAPABILITY_SETS = ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'] as const;
+
+/** One of the five capability sets. */
+export type CapabilitySet = (typeof CAPABILITY_SETS)[number];
+
+const WELL_FORMED = /^CAP_[A-Z0-9_]+$/;
+
+/** Every capability name we know, in bit order. */
+export function allCapabilities(): string[] {
+  return Object.keys(CAPABILITIES).sort((a, b) => CAPABILITIES[a]! - CAPABILITIES[b]!);
+}
+
+/** Bit number of a capability name, or undefined when unknown. Exact, case-sensitive match. */
+export function capNumber(name: string): number | undefined {
+  return Object.prototype.hasOwnProperty.call(CAPABILITIES, name) ? CAPABILITIES[name] : undefined;
+}
+
+/** Result of {@link capMask}. */
+export interface CapMaskResult {
+  /** Bit i set for each known capability number i. */
+  mask: bigint;
+  /** Malformed entries (not a string, or not `CAP_[A-Z0-9_]+`), each with its JSON path. */
+  problems: Problem[];
+  /** Well-formed but unknown names (the caller logs a warning and ignores them, as runc does). */
+  unknown: string[];
+}
+
+/**
+ * Turn a capability name list into a bitmask. `path` is the JSON path of the list
+ * (e.g. `process.capabilities.bounding`) and prefixes each problem's path. Never throws;
+ * a `names` that is not an array is a single problem.
+ */
+export function capMask(names: unknown, path: string): CapMaskResult {
+  const result: CapMaskResult = { mask: 0n, problems: [], unknown: [] };
+  if (!Array.isArray(names)) {
+    result.problems.push({ path, message: `expected an array of capability names, got ${kind(names)}` });
+    return result;
+  }
+  names.forEach((name, i) => {
+    const at = `${path}[${i}]`;
+    if (typeof name !== 'string') {
+      result.problems.push({ path: at, message: `expected a capability name string, got ${kind(name)}` });
+      return;
+    }
+    const bit = capNumber(name);
+    if (bit !== undefined) {
+      result.mask |= 1n << BigInt(bit);
+    } else if (WELL_FORMED.test(name)) {
+      if (!result.unknown.includes(name)) result.unknown.push(name);
+    } else {
+      result.problems.push({
+        path: at,
+        message: `malformed capability name ${JSON.stringify(name)}: must look like CAP_SYS_ADMIN`,
+      });
+    }
+  });
+  return result;
+}
+
+/** Names of the capabilities whose bits are set in `mask` (bits beyond CAP_LAST_CAP are skipped). */
+export function capNames(mask: bigint): string[] {
+  return allCapabilities().filter((name) => (mask >> BigInt(CAPABILITIES[name]!)) & 1n);
+}
