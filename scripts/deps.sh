@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Install what runts needs to build and test, when missing: Debian packages (as root)
+# and npm packages. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+for p in gcc make libseccomp-dev busybox-static tini iproute2; do
+  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then echo "deps: need root to install ${need[*]}" >&2; exit 1; fi
+  echo "deps: apt-get install ${need[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null || {
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null; }
+fi
+if [ ! -x node_modules/.bin/bun ] || [ ! -x node_modules/.bin/tsc ] || [ package.json -nt node_modules/.installed ]; then
+  npm install --no-audit --no-fund
+  touch node_modules/.installed
+fi

@@ -1,0 +1,51 @@
+/** Helpers shared by the command modules. */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { invalid, sysError } from '../errors.js';
+import { Runtime } from '../runtime.js';
+import type { Spec } from '../spec/types.js';
+import type { FlagDef } from './args.js';
+import type { CliContext } from './main.js';
+
+/** The library runtime for the global flags. */
+export function runtime(ctx: CliContext): Runtime {
+  return new Runtime({ root: ctx.root, shimPath: ctx.shimPath });
+}
+
+/** Read <bundle>/config.json; JSON errors name the file. */
+export function readSpec(bundle: string): Spec {
+  const file = join(resolve(bundle), 'config.json');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw sysError('read config', e, file);
+  }
+  try {
+    return JSON.parse(text) as Spec;
+  } catch (e) {
+    throw invalid([{ path: '', message: `${file}: ${(e as Error).message}` }], 'invalid config.json');
+  }
+}
+
+/** Flags create and run share. */
+export const CREATE_FLAGS: FlagDef[] = [
+  { name: 'bundle', short: 'b', value: true, help: 'path to the bundle directory (default: current directory)' },
+  { name: 'console-socket', value: true, help: 'unix socket that receives the pty master' },
+  { name: 'pidfd-socket', value: true, help: 'unix socket that receives a pidfd of the init (not available yet)' },
+  { name: 'pid-file', value: true, help: 'file to write the init pid to' },
+  { name: 'no-pivot', help: 'use MS_MOVE + chroot instead of pivot_root' },
+  { name: 'no-new-keyring', help: 'keep the caller\'s session keyring' },
+  { name: 'preserve-fds', value: true, help: 'pass N additional fds (3 .. 3+N-1) to the container' },
+];
+
+/** The one positional container id. */
+export function oneId(cmd: string, args: string[]): string {
+  if (args.length === 0) throw invalidArg(cmd, 'missing container id');
+  if (args.length > 1) throw invalidArg(cmd, `unexpected argument ${JSON.stringify(args[1])}`);
+  return args[0] as string;
+}
+
+function invalidArg(cmd: string, msg: string) {
+  return invalid([{ path: '', message: msg }], `${cmd}`);
+}

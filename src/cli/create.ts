@@ -1,0 +1,36 @@
+/** runts create: set up a container and park its init until `start`. */
+import type { CommandDef, Parsed } from './args.js';
+import { intFlag } from './args.js';
+import { CREATE_FLAGS, oneId, readSpec, runtime } from './common.js';
+import type { CliContext } from './main.js';
+
+export const def: CommandDef = {
+  name: 'create',
+  usage: 'create [command options] <container-id>',
+  summary: 'Create a container; its process runs on `runts start`.',
+  flags: CREATE_FLAGS,
+};
+
+export async function main(ctx: CliContext, p: Parsed): Promise<number> {
+  const id = oneId('create', p.args);
+  const bundle = (p.flags['bundle'] as string | undefined) ?? process.cwd();
+  const spec = readSpec(bundle);
+  await runtime(ctx).create(id, spec, createOptions(p, bundle));
+  return 0;
+}
+
+/** create/run options from flags. */
+export function createOptions(p: Parsed, bundle: string) {
+  const preserveFds = intFlag('create', p.flags, 'preserve-fds') ?? 0;
+  const stdio: Array<number> = [0, 1, 2];
+  for (let i = 0; i < preserveFds; i++) stdio.push(3 + i);
+  return {
+    bundle,
+    stdio,
+    preserveFds,
+    noPivot: p.flags['no-pivot'] === true,
+    noNewKeyring: p.flags['no-new-keyring'] === true,
+    ...(p.flags['pid-file'] ? { pidFile: p.flags['pid-file'] as string } : {}),
+    ...(p.flags['console-socket'] ? { consoleSocket: p.flags['console-socket'] as string } : {}),
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * runts command line: runc's global flags and commands. Parse, call the library, print.
+ * Each command lives in its own module, imported only when it runs (start-up cost).
+ */
+import { RuntsError } from '../errors.js';
+import { helpText, parseArgs, usage, type CommandDef, type Parsed } from './args.js';
+import { configureLog, logDebug, logError } from './log.js';
+
+/** What every command gets. */
+export interface CliContext {
+  root: string;
+  /** Path of the init shim. */
+  shimPath: string;
+  systemdCgroup: boolean;
+  rootless: string;
+}
+
+/** A command module. */
+export interface Command {
+  def: CommandDef;
+  /** Returns the exit status. */
+  main(ctx: CliContext, p: Parsed): Promise<number> | number;
+}
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  create: () => import('./create.js'),
+  start: () => import('./start.js'),
+  run: () => import('./run.js'),
+  state: () => import('./state.js'),
+  list: () => import('./list.js'),
+  kill: () => import('./kill.js'),
+  delete: () => import('./delete.js'),
+  ps: () => import('./ps.js'),
+  pause: () => import('./pause.js'),
+  resume: () => import('./resume.js'),
+  spec: () => import('./spec.js'),
+};
+
+/** Version text, runc's layout. */
+export const VERSION = '0.1.0';
+
+const GLOBAL: CommandDef = {
+  name: 'runts',
+  usage: '[global options] command [command options] [arguments...]',
+  summary: [
+    'runts is an OCI container runtime with runc\'s command line, written in TypeScript.',
+    '',
+    'commands:',
+    ...Object.keys(COMMANDS).map((c) => `  ${c}`),
+  ].join('\n'),
+  flags: [
+    { name: 'root', value: true, help: 'root directory for container state (default /run/runts)' },
+    { name: 'log', value: true, help: 'log file (default stderr)' },
+    { name: 'log-format', value: true, help: 'log format: text or json' },
+    { name: 'debug', help: 'log debug output' },
+    { name: 'systemd-cgroup', help: 'use the systemd cgroup driver (not available yet)' },
+    { name: 'rootless', value: true, help: 'true, false or auto (accepted)' },
+    { name: 'criu', value: true, help: 'path of criu (accepted, ignored as in runc 1.2)' },
+    { name: 'version', short: 'v', help: 'print the version' },
+    { name: 'help', short: 'h', help: 'show help' },
+  ],
+  stopAfterPositionals: 1,
+};
+
+/** Run the CLI; returns the exit status (never calls process.exit itself). */
+export async function cli(argv: string[], shimPath: string): Promise<number> {
+  let gp: Parsed;
+  try {
+    gp = parseArgs(GLOBAL, argv);
+    const fmt = (gp.flags['log-format'] as string | undefined) ?? 'text';
+    if (fmt !== 'text' && fmt !== 'json') throw usage('runts', `--log-format must be text or json, not ${JSON.stringify(fmt)}`);
+    const logFile = gp.flags['log'] as string | undefined;
+    configureLog({ format: fmt, debug: gp.flags['debug'] === true, ...(logFile ? { file: logFile } : {}) });
+  } catch (e) {
+    logError((e as Error).message);
+    return 1;
+  }
+  if (gp.flags['version']) {
+    process.stdout.write(`runts version ${VERSION}\nspec: ${(await import('../spec/defaults.js')).SPEC_VERSION}\n`);
+    return 0;
+  }
+  const [name, ...rest] = gp.args;
+  if (!name || gp.flags['help'] || name === 'help') {
+    process.stdout.write(helpText(GLOBAL));
+    return name || gp.flags['help'] ? 0 : 1;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    logError(`unknown command ${JSON.stringify(name)} (see runts --help)`);
+    return 1;
+  }
+  const cmd = await load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(helpText(cmd.def));
+    return 0;
+  }
+  const ctx: CliContext = {
+    root: (gp.flags['root'] as string | undefined) ?? '/run/runts',
+    shimPath,
+    systemdCgroup: gp.flags['systemd-cgroup'] === true,
+    rootless: (gp.flags['rootless'] as string | undefined) ?? 'auto',
+  };
+  logDebug(`runts ${argv.join(' ')}`);
+  try {
+    if (ctx.systemdCgroup) throw new RuntsError('EUNSUPPORTED', '--systemd-cgroup: the systemd cgroup driver is not available in runts yet (use the cgroupfs driver)');
+    return await cmd.main(ctx, parseArgs(cmd.def, rest));
+  } catch (e) {
+    logError(e instanceof RuntsError ? e.message : String((e as Error)?.stack ?? e));
+    return 1;
+  }
+}

@@ -1,0 +1,30 @@
+/** runts spec: write a default config.json into the bundle. */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RuntsError, sysError } from '../errors.js';
+import { defaultSpec } from '../spec/defaults.js';
+import type { CommandDef, Parsed } from './args.js';
+import { usage } from './args.js';
+import type { CliContext } from './main.js';
+
+export const def: CommandDef = {
+  name: 'spec',
+  usage: 'spec [command options]',
+  summary: 'Create a new config.json in the bundle directory.',
+  flags: [
+    { name: 'bundle', short: 'b', value: true, help: 'bundle directory (default: current directory)' },
+    { name: 'rootless', help: 'a config for a rootless container' },
+  ],
+};
+
+export function main(_ctx: CliContext, p: Parsed): number {
+  if (p.args.length) throw usage('spec', `unexpected argument ${JSON.stringify(p.args[0])}`);
+  const file = join((p.flags['bundle'] as string | undefined) ?? '.', 'config.json');
+  if (existsSync(file)) throw new RuntsError('EEXIST', `file ${file} exists: remove it first`);
+  try {
+    writeFileSync(file, JSON.stringify(defaultSpec({ rootless: p.flags['rootless'] === true }), null, '\t') + '\n');
+  } catch (e) {
+    throw sysError('write', e, file);
+  }
+  return 0;
+}

@@ -1,0 +1,187 @@
+/**
+ * A container bound to its state directory. Every method re-reads state.json and derives
+ * the status from the kernel, so two Container objects (or two processes) never disagree.
+ */
+import { isFrozen, loadCgroupManager, type CgroupManager } from '../cgroups/manager.js';
+import { RuntsError } from '../errors.js';
+import { SPEC_VERSION } from '../spec/defaults.js';
+import { parseSignal } from '../spec/signals.js';
+import type { State, Status } from '../spec/types.js';
+import { lock } from '../state/lock.js';
+import type { Store, StoredState } from '../state/store.js';
+import { readProcStat } from '../sys/proc.js';
+import type { RuntimeConfig } from './context.js';
+import { releaseFifo } from './start.js';
+import { assertCan, deriveStatus, hostProbe } from './status.js';
+
+const probe = hostProbe((st) => (st.cgroup ? isFrozen(st.cgroup) : false));
+
+/** Options of kill. */
+export interface KillOptions {
+  /** Signal every process of the container (its cgroup), not just the init. */
+  all?: boolean;
+}
+
+/** Options of delete. */
+export interface DeleteOptions {
+  /** Kill a container that is still running first. */
+  force?: boolean;
+}
+
+/** A container. Obtain one from Runtime.create, Runtime.run or Runtime.load. */
+export class Container {
+  /** The container id. */
+  readonly id: string;
+  private readonly store: Store;
+  private readonly rt: RuntimeConfig;
+
+  /** @internal */
+  constructor(rt: RuntimeConfig, store: Store, id: string) {
+    this.rt = rt;
+    this.store = store;
+    this.id = id;
+  }
+
+  /** The stored facts (throws ENOTFOUND when the container is gone). */
+  stored(): StoredState {
+    return this.store.read(this.id);
+  }
+
+  /** Current status, derived from the kernel. */
+  status(): Status {
+    return deriveStatus(this.stored(), probe);
+  }
+
+  /** OCI state (with runc's extra fields); pid is 0 once stopped. */
+  state(): State {
+    return toState(this.stored());
+  }
+
+  /** Release a created container: its process runs. */
+  start(): void {
+    const l = lock(this.store.dir(this.id));
+    try {
+      const st = this.stored();
+      assertCan('start', deriveStatus(st, probe), this.id);
+      releaseFifo(this.store.fifo(this.id), st);
+    } finally {
+      l.release();
+    }
+  }
+
+  /** Send a signal (name like "TERM"/"SIGTERM", or number) to the init, or to every process with `all`. */
+  kill(signal: string | number = 'SIGTERM', opts: KillOptions = {}): void {
+    const sig = parseSignal(signal);
+    const st = this.stored();
+    assertCan('kill', deriveStatus(st, probe), this.id);
+    if (opts.all && st.cgroup) {
+      for (const pid of this.cgroup(st)?.pids() ?? []) signalPid(pid, sig);
+      return;
+    }
+    signalPid(st.pid, sig, this.id);
+  }
+
+  /** Pids of every process in the container (from its cgroup; the init alone without cgroups). */
+  processes(): number[] {
+    const st = this.stored();
+    const cg = this.cgroup(st);
+    if (cg) return cg.pids();
+    return deriveStatus(st, probe) === 'stopped' ? [] : [st.pid];
+  }
+
+  /** Freeze every process of the container. */
+  pause(): void {
+    const st = this.stored();
+    assertCan('pause', deriveStatus(st, probe), this.id);
+    this.requireCgroup(st, 'pause').freeze();
+  }
+
+  /** Thaw a paused container. */
+  resume(): void {
+    const st = this.stored();
+    assertCan('resume', deriveStatus(st, probe), this.id);
+    this.requireCgroup(st, 'resume').thaw();
+  }
+
+  /**
+   * Remove the container: its cgroup, its state. A container that is not stopped is an
+   * error unless `force`, which kills every process first.
+   */
+  delete(opts: DeleteOptions = {}): void {
+    const l = lock(this.store.dir(this.id));
+    try {
+      const st = this.stored();
+      const status = deriveStatus(st, probe);
+      if (status !== 'stopped') {
+        if (!opts.force) assertCan('delete', status, this.id);
+        if (status !== 'creating' || st.pid) killAndWait(st);
+      }
+      const cg = this.cgroup(st);
+      if (cg) cg.destroy();
+      else if (st.pid && readProcStat(st.pid)?.startTime === st.pidStart) killAndWait(st);
+      this.store.remove(this.id);
+    } finally {
+      l.release();
+    }
+  }
+
+  private cgroup(st: StoredState): CgroupManager | null {
+    return st.cgroup ? loadCgroupManager(st.cgroup) : null;
+  }
+
+  private requireCgroup(st: StoredState, verb: string): CgroupManager {
+    const cg = this.cgroup(st);
+    if (!cg) throw new RuntsError('EUNSUPPORTED', `cannot ${verb} container ${this.id}: it has no cgroup`);
+    return cg;
+  }
+}
+
+/** OCI state of stored facts. */
+export function toState(st: StoredState): State {
+  const status = deriveStatus(st, probe);
+  const out: State = {
+    ociVersion: SPEC_VERSION,
+    id: st.id,
+    pid: status === 'stopped' ? 0 : st.pid,
+    status,
+    bundle: st.bundle,
+    rootfs: st.rootfs,
+    created: st.created,
+    owner: st.owner,
+  };
+  if (st.spec.annotations && Object.keys(st.spec.annotations).length) out.annotations = st.spec.annotations;
+  return out;
+}
+
+function signalPid(pid: number, sig: number, id?: string): void {
+  try {
+    process.kill(pid, sig);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH') {
+      if (id) throw new RuntsError('ESTATE', `container ${id}: container not running`);
+      return;
+    }
+    throw new RuntsError('ESYS', `kill ${pid}: ${(e as Error).message}`, { cause: e, errno: code ?? '' });
+  }
+}
+
+const sleepBuf = new Int32Array(new SharedArrayBuffer(4));
+
+/** SIGKILL the init and wait (up to 5 s) until it is no longer alive. */
+function killAndWait(st: StoredState): void {
+  const ps = readProcStat(st.pid);
+  if (!ps || ps.startTime !== st.pidStart) return;
+  try {
+    process.kill(st.pid, 'SIGKILL');
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const now = readProcStat(st.pid);
+    if (!now || now.startTime !== st.pidStart || now.state === 'Z' || now.state === 'X') return;
+    if (Date.now() > deadline) throw new RuntsError('ETIMEOUT', `container ${st.id}: init ${st.pid} still alive 5 s after SIGKILL`);
+    Atomics.wait(sleepBuf, 0, 0, 2);
+  }
+}

@@ -1,0 +1,9 @@
+/** What every container verb needs from the runtime that owns it. */
+export interface RuntimeConfig {
+  /** State root directory. */
+  root: string;
+  /** Path of the init shim binary (native/build/runts-init). */
+  shimPath: string;
+  /** false: do not use cgroups at all (tests of pure lifecycle, rootless without delegation). */
+  cgroups?: boolean;
+}

@@ -1,0 +1,154 @@
+/**
+ * create / run: from a spec to a parked (create) or running (run) init.
+ *
+ * Order (each step undone on failure, in reverse):
+ *   validate -> resolve rootfs -> reserve id (mkdir) -> state.json (pid 0, creator)
+ *   -> cgroup create -> spawn shim (joins the cgroup before it gets its plan)
+ *   -> PID -> READY -> state.json (pid, start time) -> pid file -> barrier left to start/GO
+ */
+import { realpathSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { newCgroupManager, type CgroupManager } from '../cgroups/manager.js';
+import { RuntsError, invalid, sysError } from '../errors.js';
+import { buildInitPlan, type LaunchMode } from '../plan/build.js';
+import { Msg } from '../process/protocol.js';
+import { ShimSession, type StdioEntry } from '../process/shim.js';
+import type { Spec } from '../spec/types.js';
+import { validateSpec } from '../spec/validate.js';
+import { selfStartTime } from '../state/lock.js';
+import { checkId, type Store, type StoredState } from '../state/store.js';
+import { readProcStat } from '../sys/proc.js';
+import type { RuntimeConfig } from './context.js';
+
+/** Options of create/run. */
+export interface CreateOptions {
+  /** Bundle directory: relative paths in the spec are relative to it (default: cwd). */
+  bundle?: string;
+  /** Write the init's host pid here. */
+  pidFile?: string;
+  /** MS_MOVE + chroot instead of pivot_root (for ramfs roots). */
+  noPivot?: boolean;
+  /** Keep the caller's session keyring. */
+  noNewKeyring?: boolean;
+  /** Pass fds 3 .. 3+N-1 of the stdio array (or of this process) to the container. */
+  preserveFds?: number;
+  /** Unix socket path that receives the pty master (process.terminal). */
+  consoleSocket?: string;
+  /** stdio for fds 0,1,2 (+ preserved): parent fd numbers, streams, 'pipe', 'inherit', 'ignore'. */
+  stdio?: StdioEntry[];
+}
+
+/** What launch returns. */
+export interface Launched {
+  state: StoredState;
+  /** The shim session (run: the monitor; create/detach: already closed). */
+  shim: ShimSession;
+  cgroup: CgroupManager | null;
+}
+
+/** Read the bundle's rootfs path, resolved; an error names root.path when it is unusable. */
+export function resolveRootfs(spec: Spec, bundle: string): string {
+  const raw = spec.root?.path ?? '';
+  const abs = isAbsolute(raw) ? raw : resolve(bundle, raw);
+  let real: string;
+  try {
+    real = realpathSync(abs);
+  } catch (e) {
+    throw invalid([{ path: 'root.path', message: `${abs}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (e as Error).message}` }]);
+  }
+  if (!statSync(real).isDirectory()) throw invalid([{ path: 'root.path', message: `${abs}: not a directory` }]);
+  return real;
+}
+
+function sourceKind(p: string): 'dir' | 'file' | 'missing' {
+  try {
+    return statSync(p).isDirectory() ? 'dir' : 'file';
+  } catch {
+    return 'missing';
+  }
+}
+
+/** RFC 3339 with nanoseconds, as runc prints `created`. */
+export function rfc3339Nano(): string {
+  const ns = process.hrtime.bigint() % 1_000_000n;
+  return new Date().toISOString().replace(/\.(\d{3})Z$/, (_m, ms: string) => `.${ms}${ns.toString().padStart(6, '0')}Z`);
+}
+
+/** Write a pid file atomically (tmp + rename), as runc does. */
+export function writePidFile(path: string, pid: number): void {
+  const tmp = resolve(dirname(path), `.${process.pid}.pid.tmp`);
+  try {
+    writeFileSync(tmp, String(pid));
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw sysError('write pid file', e, path);
+  }
+}
+
+/** Create a container and leave its init at the barrier (create) or past it (run, detach). */
+export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: Spec, mode: LaunchMode, opts: CreateOptions): Promise<Launched> {
+  checkId(id);
+  const bundle = resolve(opts.bundle ?? process.cwd());
+  const problems = validateSpec(spec, { bundle });
+  if (problems.length) throw invalid(problems);
+  if (!spec.process) throw invalid([{ path: 'process', message: 'required to create a container' }]);
+  const rootfs = resolveRootfs(spec, bundle);
+  if (opts.pidFile && !isAbsolute(opts.pidFile)) opts = { ...opts, pidFile: resolve(opts.pidFile) };
+
+  store.reserve(id);
+  let cgroup: CgroupManager | null = null;
+  let shim: ShimSession | undefined;
+  let initPid = 0;
+  const state: StoredState = {
+    version: 1, id, pid: 0, pidStart: 0, bundle, rootfs, created: rfc3339Nano(),
+    owner: '', spec, cgroup: null, creator: { pid: process.pid, start: selfStartTime() },
+  };
+  try {
+    if (rt.cgroups !== false) {
+      cgroup = newCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, resources: spec.linux?.resources, shimPath: rt.shimPath });
+      state.cgroup = cgroup.state();
+    }
+    store.write(state);
+    cgroup?.create();
+    const plan = buildInitPlan(spec, {
+      id, bundle, rootfs, launch: mode, fifoPath: store.fifo(id), noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring,
+      preserveFds: opts.preserveFds, consoleSocket: opts.consoleSocket, sourceKind,
+      cgroup: cgroup ? { layout: cgroup.layout, paths: cgroup.paths } : undefined,
+    });
+    const stdio = opts.stdio ?? ['inherit', 'inherit', 'inherit'];
+    if (opts.preserveFds) while (stdio.length < 3 + opts.preserveFds) stdio.push(stdio.length);
+    shim = ShimSession.start(plan, { shimPath: rt.shimPath, stdio, beforePlan: (pid) => cgroup?.apply(pid) });
+    const pidFrame = await shim.expect(Msg.PID, 'the init pid');
+    initPid = pidFrame.payload.readUInt32LE(0);
+    await shim.expect(Msg.READY, 'the init to be ready');
+    const ps = readProcStat(initPid);
+    if (!ps) throw new RuntsError('ESHIM', `init (pid ${initPid}) died before it was ready`);
+    state.pid = initPid;
+    state.pidStart = ps.startTime;
+    delete state.creator;
+    store.write(state);
+    if (opts.pidFile) writePidFile(opts.pidFile, initPid);
+    if (mode === 'create') shim.close();
+    else shim.send(Msg.GO);
+    if (mode === 'detach') shim.close();
+    return { state, shim, cgroup };
+  } catch (e) {
+    if (initPid) {
+      try {
+        process.kill(initPid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    shim?.kill();
+    try {
+      cgroup?.destroy();
+    } catch {
+      /* best effort: the original error matters more */
+    }
+    if (opts.pidFile) rmSync(opts.pidFile, { force: true });
+    store.remove(id);
+    throw e;
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * PURE: a validated spec + the runtime's choices -> the InitPlan the shim executes.
+ * Everything here is data in, data out; host facts (is a bind source a directory, the
+ * cgroup paths) come in through BuildContext.
+ */
+import { isAbsolute, join, resolve } from 'node:path';
+import { Barrier, DeviceKind, Mode, MountKind } from '../process/protocol.js';
+import { capMask } from '../spec/capabilities.js';
+import { MS, parseMountOptions } from '../spec/mount-options.js';
+import { parseRlimits } from '../spec/rlimits.js';
+import type { Device, Mount, NamespaceType, Process, Spec } from '../spec/types.js';
+import type { CgroupLayout } from '../cgroups/manager.js';
+import { emptyPlan, type InitPlan, type PlanDevice, type PlanMount } from './types.js';
+
+/** CLONE_NEW* per spec namespace type. */
+export const CLONE_NEW: Readonly<Record<NamespaceType, number>> = {
+  mount: 0x00020000,
+  uts: 0x04000000,
+  ipc: 0x08000000,
+  user: 0x10000000,
+  pid: 0x20000000,
+  network: 0x40000000,
+  cgroup: 0x02000000,
+  time: 0x00000080,
+};
+
+/** How the init leaves the barrier. */
+export type LaunchMode =
+  /** `create`: park on exec.fifo until `start`; the shim exits (init reparents to the caller). */
+  | 'create'
+  /** foreground `run` / library run: wait for GO, the shim stays and reports the exit status. */
+  | 'run'
+  /** `run -d`: wait for GO, the shim exits. */
+  | 'detach';
+
+/** Host facts and runtime choices the pure builder needs. */
+export interface BuildContext {
+  id: string;
+  /** Absolute bundle directory (relative paths in the spec are relative to it). */
+  bundle: string;
+  /** Absolute, symlink-resolved rootfs. */
+  rootfs: string;
+  launch: LaunchMode;
+  /** exec.fifo path (launch 'create'). */
+  fifoPath?: string;
+  noPivot?: boolean;
+  noNewKeyring?: boolean;
+  preserveFds?: number;
+  consoleSocket?: string;
+  /** Kind of a bind source on the host (to create a file or a directory as target). */
+  sourceKind: (path: string) => 'dir' | 'file' | 'missing';
+  /** Cgroup layout and the container's cgroup dirs (controller or '' -> dir), for `cgroup` mounts. */
+  cgroup?: { layout: CgroupLayout; paths: Record<string, string> };
+}
+
+/** The devices every container gets (runc's defaults). */
+export const DEFAULT_DEVICES: readonly Device[] = [
+  { type: 'c', path: '/dev/null', major: 1, minor: 3, fileMode: 0o666, uid: 0, gid: 0 },
+  { type: 'c', path: '/dev/zero', major: 1, minor: 5, fileMode: 0o666, uid: 0, gid: 0 },
+  { type: 'c', path: '/dev/full', major: 1, minor: 7, fileMode: 0o666, uid: 0, gid: 0 },
+  { type: 'c', path: '/dev/random', major: 1, minor: 8, fileMode: 0o666, uid: 0, gid: 0 },
+  { type: 'c', path: '/dev/urandom', major: 1, minor: 9, fileMode: 0o666, uid: 0, gid: 0 },
+  { type: 'c', path: '/dev/tty', major: 5, minor: 0, fileMode: 0o666, uid: 0, gid: 0 },
+];
+
+const PROPAGATION: Record<string, bigint> = {
+  shared: MS.SHARED,
+  slave: MS.SLAVE,
+  private: MS.PRIVATE,
+  unbindable: MS.UNBINDABLE,
+  rshared: MS.SHARED | MS.REC,
+  rslave: MS.SLAVE | MS.REC,
+  rprivate: MS.PRIVATE | MS.REC,
+  runbindable: MS.UNBINDABLE | MS.REC,
+};
+
+/** Build the plan of a new container. The spec must have passed validateSpec. */
+export function buildInitPlan(spec: Spec, ctx: BuildContext): InitPlan {
+  const p = emptyPlan();
+  const linux = spec.linux ?? {};
+  const namespaces = linux.namespaces ?? [];
+  const has = (t: NamespaceType) => namespaces.some((n) => n.type === t && !n.path);
+  const userns = namespaces.some((n) => n.type === 'user');
+
+  p.mode = Mode.INIT;
+  p.label = ctx.id;
+  p.setsid = true;
+  p.barrier = ctx.launch === 'create' ? Barrier.FIFO : Barrier.SOCKET;
+  p.fifoPath = ctx.launch === 'create' ? (ctx.fifoPath ?? '') : '';
+  p.monitor = ctx.launch === 'run';
+
+  for (const ns of namespaces) {
+    if (ns.type === 'time') continue; // time namespaces need unshare + offsets: not supported yet (validate refuses)
+    if (ns.path) p.joinNamespaces.push({ type: CLONE_NEW[ns.type], path: ns.path });
+    else p.cloneFlags |= BigInt(CLONE_NEW[ns.type]);
+  }
+  // user first, so the other joined namespaces are entered with the user namespace's privileges
+  p.joinNamespaces.sort((a, b) => Number(b.type === CLONE_NEW.user) - Number(a.type === CLONE_NEW.user));
+  if (has('user')) {
+    p.uidMap = idMap(linux.uidMappings);
+    p.gidMap = idMap(linux.gidMappings);
+  }
+
+  p.rootfs = ctx.rootfs;
+  p.rootfsPropagation = linux.rootfsPropagation ? (PROPAGATION[linux.rootfsPropagation] ?? 0n) : MS.SLAVE | MS.REC;
+  p.noPivot = ctx.noPivot ?? false;
+  p.rootReadonly = spec.root?.readonly ?? false;
+
+  for (const m of spec.mounts ?? []) p.mounts.push(...planMounts(m, ctx));
+
+  p.bindDevices = userns;
+  p.devices = planDevices(linux.devices ?? []);
+  p.symlinks = [
+    { target: '/proc/self/fd', path: '/dev/fd' },
+    { target: '/proc/self/fd/0', path: '/dev/stdin' },
+    { target: '/proc/self/fd/1', path: '/dev/stdout' },
+    { target: '/proc/self/fd/2', path: '/dev/stderr' },
+  ];
+  if ((spec.mounts ?? []).some((m) => m.destination === '/dev/pts' && m.type === 'devpts')) {
+    p.symlinks.push({ target: 'pts/ptmx', path: '/dev/ptmx' });
+  }
+  p.symlinks.push(...cgroupSymlinks(spec.mounts ?? [], ctx));
+  p.maskedPaths = [...(linux.maskedPaths ?? [])];
+  p.readonlyPaths = [...(linux.readonlyPaths ?? [])];
+
+  if (spec.hostname !== undefined && spec.hostname !== '') p.hostname = spec.hostname;
+  if (spec.domainname !== undefined && spec.domainname !== '') p.domainname = spec.domainname;
+  for (const [k, v] of Object.entries(linux.sysctl ?? {})) p.sysctls.push({ path: k.replace(/\./g, '/'), value: v });
+  p.loopbackUp = has('network');
+  if (!ctx.noNewKeyring) p.keyring = `_ses.${ctx.id}`;
+  p.preserveFds = ctx.preserveFds ?? 0;
+  if (ctx.consoleSocket) p.consoleSocket = ctx.consoleSocket;
+
+  applyProcess(p, spec.process);
+  return p;
+}
+
+/** The per-process part (shared with exec). */
+export function applyProcess(p: InitPlan, proc: Process | undefined): void {
+  if (!proc) return;
+  p.args = [...(proc.args ?? [])];
+  p.env = [...(proc.env ?? [])];
+  p.cwd = proc.cwd;
+  p.uid = proc.user.uid;
+  p.gid = proc.user.gid;
+  p.additionalGids = [...(proc.user.additionalGids ?? [])];
+  if (proc.user.umask !== undefined) p.umask = proc.user.umask;
+  const caps = proc.capabilities ?? {};
+  p.capBounding = capMask(caps.bounding ?? [], 'process.capabilities.bounding').mask;
+  p.capEffective = capMask(caps.effective ?? [], 'process.capabilities.effective').mask;
+  p.capInheritable = capMask(caps.inheritable ?? [], 'process.capabilities.inheritable').mask;
+  p.capPermitted = capMask(caps.permitted ?? [], 'process.capabilities.permitted').mask;
+  p.capAmbient = capMask(caps.ambient ?? [], 'process.capabilities.ambient').mask;
+  p.noNewPrivs = proc.noNewPrivileges ?? false;
+  p.rlimits = parseRlimits(proc.rlimits ?? []).rlimits.map((r) => ({ resource: r.resource, soft: r.soft, hard: r.hard }));
+  if (proc.oomScoreAdj !== undefined) p.oomScoreAdj = proc.oomScoreAdj;
+  p.terminal = proc.terminal ?? false;
+  if (proc.consoleSize) {
+    p.consoleHeight = proc.consoleSize.height;
+    p.consoleWidth = proc.consoleSize.width;
+  }
+}
+
+function idMap(maps: Spec['linux'] extends infer L ? (L extends { uidMappings?: infer M } ? M : never) : never): string {
+  return (maps ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+}
+
+/** One spec mount -> plan mounts (a `cgroup` mount expands to several). */
+export function planMounts(m: Mount, ctx: BuildContext): PlanMount[] {
+  const o = parseMountOptions(m.options ?? []);
+  const type = m.type ?? '';
+  if (type === 'cgroup' || type === 'cgroup2') return cgroupMounts(m, ctx);
+  const bind = o.bind || type === 'bind';
+  const base: PlanMount = {
+    kind: MountKind.FS,
+    source: m.source ?? '',
+    destination: m.destination,
+    fstype: type,
+    flags: o.flags,
+    data: o.data,
+    propagation: o.propagation,
+    attrSet: o.attrSet,
+    attrClr: o.attrClr,
+    destIsFile: false,
+    remountFlags: 0n,
+  };
+  if (!bind) return [base];
+  const source = isAbsolute(m.source ?? '') ? (m.source as string) : resolve(ctx.bundle, m.source ?? '');
+  const remount = o.flags & ~(MS.BIND | MS.REC);
+  return [{
+    ...base,
+    kind: MountKind.BIND,
+    source,
+    fstype: '',
+    flags: MS.BIND | (o.recursiveBind ? MS.REC : 0n),
+    data: '',
+    destIsFile: ctx.sourceKind(source) === 'file',
+    remountFlags: remount ? remount : 0n,
+  }];
+}
+
+/**
+ * A `cgroup` mount: on v2 a bind of the container's own cgroup dir; on v1/hybrid a
+ * tmpfs with one bind per controller hierarchy (the container sees its own cgroup as
+ * the root, with or without a cgroup namespace, and in a user namespace too).
+ */
+function cgroupMounts(m: Mount, ctx: BuildContext): PlanMount[] {
+  if (!ctx.cgroup) return [];
+  const o = parseMountOptions(m.options ?? []);
+  const bindFlags = o.flags & ~(MS.BIND | MS.REC);
+  const bindOf = (source: string, destination: string): PlanMount => ({
+    kind: MountKind.BIND, source, destination, fstype: '', flags: MS.BIND, data: '', propagation: [],
+    attrSet: 0n, attrClr: 0n, destIsFile: false, remountFlags: bindFlags | MS.NOSUID | MS.NODEV | MS.NOEXEC,
+  });
+  const { layout, paths } = ctx.cgroup;
+  if (layout === 'v2') return paths[''] ? [bindOf(paths[''], m.destination)] : [];
+  const out: PlanMount[] = [{
+    kind: MountKind.FS, source: 'tmpfs', destination: m.destination, fstype: 'tmpfs',
+    flags: MS.NOSUID | MS.NODEV | MS.NOEXEC, data: 'mode=755', propagation: [], attrSet: 0n, attrClr: 0n,
+    destIsFile: false, remountFlags: 0n,
+  }];
+  for (const [hier, dir] of hierarchies(paths)) out.push(bindOf(dir, join(m.destination, hier)));
+  return out;
+}
+
+/** Hierarchy directory names (e.g. "cpu,cpuacct", "unified") -> container cgroup dir. */
+function hierarchies(paths: Record<string, string>): Array<[string, string]> {
+  const seen = new Map<string, string>();
+  for (const [ctrl, dir] of Object.entries(paths)) {
+    // dir = <mount>/<path>; the hierarchy name is the first component under /sys/fs/cgroup
+    const m = /^\/sys\/fs\/cgroup\/([^/]+)/.exec(dir);
+    const hier = m?.[1] ?? (ctrl === '' ? 'unified' : ctrl);
+    if (!seen.has(hier)) seen.set(hier, dir);
+  }
+  return [...seen.entries()];
+}
+
+/** Symlinks for co-mounted v1 controllers (cpu -> cpu,cpuacct), as on the host. */
+function cgroupSymlinks(mounts: Mount[], ctx: BuildContext): Array<{ target: string; path: string }> {
+  const m = mounts.find((x) => x.type === 'cgroup' || x.type === 'cgroup2');
+  if (!m || !ctx.cgroup || ctx.cgroup.layout === 'v2') return [];
+  const out: Array<{ target: string; path: string }> = [];
+  for (const [hier] of hierarchies(ctx.cgroup.paths)) {
+    if (!hier.includes(',')) continue;
+    for (const part of hier.split(',')) out.push({ target: hier, path: join(m.destination, part) });
+  }
+  return out;
+}
+
+/** Default devices plus the spec's, the spec winning on the same path. */
+export function planDevices(devices: Device[]): PlanDevice[] {
+  const byPath = new Map<string, Device>();
+  for (const d of DEFAULT_DEVICES) byPath.set(d.path, d);
+  for (const d of devices) byPath.set(d.path, d);
+  return [...byPath.values()].map((d) => ({
+    path: d.path,
+    kind: d.type === 'b' ? DeviceKind.BLOCK : d.type === 'p' ? DeviceKind.FIFO : DeviceKind.CHAR,
+    major: d.major ?? 0,
+    minor: d.minor ?? 0,
+    mode: d.fileMode ?? 0o666,
+    uid: d.uid ?? 0,
+    gid: d.gid ?? 0,
+  }));
+}

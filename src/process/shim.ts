@@ -1,0 +1,223 @@
+/**
+ * Spawning the init shim and talking to it (the frames of protocol.ts).
+ *
+ * The shim is spawned with stdio entries 0..2 (and preserved fds 3..3+N-1) passed as
+ * given, plus one extra 'pipe' entry, which Node and Bun both create as a unix stream
+ * socketpair: that is the sync socket. Its fd number goes in argv.
+ */
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { getSystemErrorMap } from 'node:util';
+import type { Socket } from 'node:net';
+import { RuntsError } from '../errors.js';
+import { encodePlan, parseTlv } from '../plan/encode.js';
+import type { InitPlan } from '../plan/types.js';
+import { FRAME_HEADER, MAX_FRAME, Msg, Tag } from './protocol.js';
+
+/** One frame from the shim. */
+export interface Frame {
+  type: number;
+  payload: Buffer;
+}
+
+/** One stdio entry for the shim: inherit a parent fd, a stream, 'pipe', 'ignore' or 'inherit'. */
+export type StdioEntry = StdioOptions extends Array<infer T> ? T : never;
+
+/** Options of spawnShim. */
+export interface SpawnShimOptions {
+  shimPath: string;
+  /** Entries for fds 0, 1, 2 and any preserved fds 3.. (default: inherit 0..2). */
+  stdio?: StdioEntry[];
+  /** Called with the shim's pid before the plan is sent (e.g. join a cgroup). */
+  beforePlan?: (pid: number) => void;
+  /** Milliseconds to wait for each frame (default 60 s). */
+  timeoutMs?: number;
+}
+
+const errnoMap = (() => {
+  try {
+    return getSystemErrorMap();
+  } catch {
+    return new Map<number, [string, string]>();
+  }
+})();
+
+/** errno number -> [name, text], e.g. 1 -> ['EPERM', 'operation not permitted']. */
+export function errnoInfo(errno: number): [string, string] {
+  const e = errnoMap.get(-Math.abs(errno));
+  return e ? [e[0], e[1].toLowerCase()] : [`errno ${errno}`, `errno ${errno}`];
+}
+
+/** Turn an ERROR frame payload into a RuntsError. */
+export function shimError(payload: Buffer, label: string): RuntsError {
+  let step = 'init';
+  let syscall = '';
+  let path = '';
+  let errno = 0;
+  let detail = '';
+  for (const [tag, v] of parseTlv(payload)) {
+    if (tag === Tag.ERR_STEP) step = v.toString();
+    else if (tag === Tag.ERR_SYSCALL) syscall = v.toString();
+    else if (tag === Tag.ERR_PATH) path = v.toString();
+    else if (tag === Tag.ERR_ERRNO) errno = v.readInt32LE(0);
+    else if (tag === Tag.ERR_DETAIL) detail = v.toString();
+  }
+  const [name, text] = errnoInfo(errno);
+  let msg = step;
+  if (detail) msg += ` ${detail}`;
+  else if (path) msg += ` ${path}`;
+  if (errno) msg += `: ${text}`;
+  else if (!detail) msg += ': failed';
+  const details: ConstructorParameters<typeof RuntsError>[2] = { step };
+  if (errno) details.errno = name;
+  if (syscall) details.syscall = syscall;
+  if (path) details.path = path;
+  return new RuntsError('ESHIM', label ? `${msg}` : msg, details);
+}
+
+/** A running shim and its sync socket. */
+export class ShimSession {
+  readonly child: ChildProcess;
+  private readonly sock: Socket;
+  private buf = Buffer.alloc(0);
+  private frames: Frame[] = [];
+  private waiter: ((f: Frame | null) => void) | undefined;
+  private ended = false;
+  private exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly timeoutMs: number;
+
+  private constructor(child: ChildProcess, sock: Socket, timeoutMs: number) {
+    this.child = child;
+    this.sock = sock;
+    this.timeoutMs = timeoutMs;
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    sock.on('data', (d: Buffer) => this.onData(d));
+    sock.on('end', () => this.onEnd());
+    sock.on('close', () => this.onEnd());
+    sock.on('error', () => this.onEnd());
+  }
+
+  /** Spawn the shim and send the plan. */
+  static start(plan: InitPlan, opts: SpawnShimOptions): ShimSession {
+    const stdio: StdioEntry[] = opts.stdio ? [...opts.stdio] : ['inherit', 'inherit', 'inherit'];
+    const syncFd = stdio.length;
+    stdio.push('pipe');
+    let child: ChildProcess;
+    try {
+      child = spawn(opts.shimPath, ['init', String(syncFd)], { stdio, env: {}, argv0: 'runts-init' });
+    } catch (e) {
+      throw new RuntsError('ESYS', `spawn init shim ${opts.shimPath}: ${(e as Error).message}`, { cause: e });
+    }
+    const sock = child.stdio[syncFd] as Socket | null;
+    if (!sock || child.pid === undefined) {
+      child.kill('SIGKILL');
+      throw new RuntsError('ESYS', `spawn init shim ${opts.shimPath}: no pid (is it built? run make native)`);
+    }
+    const s = new ShimSession(child, sock, opts.timeoutMs ?? 60_000);
+    try {
+      opts.beforePlan?.(child.pid);
+      s.send(Msg.PLAN, encodePlan(plan));
+    } catch (e) {
+      s.kill();
+      throw e;
+    }
+    return s;
+  }
+
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  /** Send a frame. */
+  send(type: number, payload: Buffer = Buffer.alloc(0)): void {
+    const h = Buffer.alloc(FRAME_HEADER);
+    h.writeUInt32LE(payload.length, 0);
+    h.writeUInt16LE(type, 4);
+    this.sock.write(payload.length ? Buffer.concat([h, payload]) : h);
+  }
+
+  private onData(d: Buffer): void {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
+    while (this.buf.length >= FRAME_HEADER) {
+      const len = this.buf.readUInt32LE(0);
+      if (len > MAX_FRAME) {
+        this.onEnd();
+        return;
+      }
+      if (this.buf.length < FRAME_HEADER + len) break;
+      const f = { type: this.buf.readUInt16LE(4), payload: this.buf.subarray(FRAME_HEADER, FRAME_HEADER + len) };
+      this.buf = this.buf.subarray(FRAME_HEADER + len);
+      this.push(f);
+    }
+  }
+
+  private push(f: Frame | null): void {
+    const w = this.waiter;
+    if (w) {
+      this.waiter = undefined;
+      w(f);
+    } else if (f) this.frames.push(f);
+  }
+
+  private onEnd(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.push(null);
+  }
+
+  /** The next frame, or null at EOF. Rejects after the timeout. */
+  next(timeoutMs = this.timeoutMs): Promise<Frame | null> {
+    const f = this.frames.shift();
+    if (f) return Promise.resolve(f);
+    if (this.ended) return Promise.resolve(null);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.waiter = undefined;
+        reject(new RuntsError('ETIMEOUT', `init shim (pid ${this.pid}): no answer after ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiter = (fr) => {
+        clearTimeout(t);
+        resolve(fr);
+      };
+    });
+  }
+
+  /**
+   * Wait for a frame of the given type. An ERROR frame becomes a thrown RuntsError; EOF
+   * becomes an error carrying the shim's exit status.
+   */
+  async expect(type: number, what: string): Promise<Frame> {
+    for (;;) {
+      const f = await this.next();
+      if (f === null) throw await this.deathError(what);
+      if (f.type === Msg.ERROR) throw shimError(f.payload, what);
+      if (f.type === type) return f;
+    }
+  }
+
+  /** The error for a shim that went away without a frame. */
+  async deathError(what: string): Promise<RuntsError> {
+    const ex = await Promise.race([this.exited, new Promise<null>((r) => setTimeout(() => r(null), 2000))]);
+    const how = ex === null ? 'closed its socket' : ex.signal ? `was killed by ${ex.signal}` : `exited with status ${ex.code}`;
+    return new RuntsError('ESHIM', `init shim ${how} while waiting for ${what}`, { step: what });
+  }
+
+  /** Wait for the shim process itself to exit. */
+  wait(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    return this.exited;
+  }
+
+  /** Close our end of the sync socket. */
+  close(): void {
+    this.sock.destroy();
+  }
+
+  /** SIGKILL the shim (cleanup paths). */
+  kill(): void {
+    try {
+      this.child.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
+    this.close();
+  }
+}
