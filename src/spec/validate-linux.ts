@@ -26,12 +26,18 @@ const IPC_SYSCTLS = new Set([
 /** Namespaces in `linux.namespaces`: type → path to join, or undefined for a new one. */
 export type NamespaceMap = Map<NamespaceType, string | undefined>;
 
-/** Read `linux.namespaces` tolerantly (first entry of each known type wins; bad entries skipped). */
-export function namespaceMap(linux: unknown): NamespaceMap {
+/**
+ * Read `linux.namespaces` tolerantly (first entry of each known type wins; bad entries
+ * skipped). Undefined when `linux` or `linux.namespaces` has the wrong type: then the
+ * rules that depend on namespaces are skipped rather than reported as a cascade.
+ */
+export function namespaceMap(linux: unknown): NamespaceMap | undefined {
   const m: NamespaceMap = new Map();
-  if (!isObject(linux)) return m;
+  if (linux === undefined) return m;
+  if (!isObject(linux)) return undefined;
   const list = field(linux, 'namespaces');
-  if (!Array.isArray(list)) return m;
+  if (list === undefined) return m;
+  if (!Array.isArray(list)) return undefined;
   for (const ns of list) {
     if (!isObject(ns)) continue;
     const type = field(ns, 'type');
@@ -41,6 +47,11 @@ export function namespaceMap(linux: unknown): NamespaceMap {
     m.set(type as NamespaceType, typeof path === 'string' && path !== '' ? path : undefined);
   }
   return m;
+}
+
+/** True when the namespaces are known and `type` is not among them. */
+export function lacks(ns: NamespaceMap | undefined, type: NamespaceType): boolean {
+  return ns !== undefined && !ns.has(type);
 }
 
 /** Check a uid/gid mapping list (`linux.uidMappings`, `mounts[i].gidMappings`). */
@@ -56,7 +67,7 @@ export function checkMappings(r: Report, v: unknown, path: string): void {
 }
 
 /** Check `linux` (path `linux`) against the namespaces it declares. */
-export function checkLinux(r: Report, v: unknown, ns: NamespaceMap): void {
+export function checkLinux(r: Report, v: unknown, ns: NamespaceMap | undefined): void {
   const linux = obj(r, v, 'linux');
   if (!linux) return;
   const get = (k: string) => field(linux, k);
@@ -67,7 +78,7 @@ export function checkLinux(r: Report, v: unknown, ns: NamespaceMap): void {
 
   const offsets = obj(r, get('timeOffsets'), at('timeOffsets'));
   if (offsets) {
-    if (!ns.has('time')) r.problem(at('timeOffsets'), 'time offsets need a time namespace in linux.namespaces');
+    if (lacks(ns, 'time')) r.problem(at('timeOffsets'), 'time offsets need a time namespace in linux.namespaces');
     for (const [clock, off] of Object.entries(offsets)) {
       const p = key(at('timeOffsets'), clock);
       if (clock !== 'monotonic' && clock !== 'boottime') {
@@ -90,7 +101,7 @@ export function checkLinux(r: Report, v: unknown, ns: NamespaceMap): void {
 
   for (const k of ['maskedPaths', 'readonlyPaths']) {
     const paths = strList(r, get(k), at(k), { absolute: true });
-    if (paths && paths.length > 0 && !ns.has('mount')) {
+    if (paths && paths.length > 0 && lacks(ns, 'mount')) {
       r.problem(at(k), 'masking or making paths read-only needs a mount namespace in linux.namespaces');
     }
   }
@@ -128,7 +139,7 @@ export function checkLinux(r: Report, v: unknown, ns: NamespaceMap): void {
 
   const devs = obj(r, get('netDevices'), at('netDevices'));
   if (devs) {
-    if (Object.keys(devs).length > 0 && !ns.has('network')) {
+    if (Object.keys(devs).length > 0 && lacks(ns, 'network')) {
       r.problem(at('netDevices'), 'moving network devices needs a network namespace in linux.namespaces');
     }
     for (const [name, d] of Object.entries(devs)) {
@@ -155,13 +166,14 @@ function checkNamespaces(r: Report, v: unknown): void {
   });
 }
 
-function checkUserns(r: Report, linux: Record<string, unknown>, ns: NamespaceMap): void {
-  const hasUserns = ns.has('user');
-  const joins = ns.get('user') !== undefined;
+function checkUserns(r: Report, linux: Record<string, unknown>, ns: NamespaceMap | undefined): void {
+  const hasUserns = ns?.has('user') ?? false;
+  const joins = ns?.get('user') !== undefined;
   for (const k of ['uidMappings', 'gidMappings']) {
     const p = key('linux', k);
     const v = field(linux, k);
     checkMappings(r, v, p);
+    if (ns === undefined) continue;
     const given = v !== undefined;
     if (!hasUserns) {
       if (given) r.problem(p, 'id mappings need a user namespace in linux.namespaces');
@@ -195,9 +207,9 @@ function sysctlName(name: string): string {
   return name.replace(/[./]/g, (c) => (c === '.' ? '/' : '.'));
 }
 
-function checkSysctl(r: Report, v: unknown, ns: NamespaceMap): void {
+function checkSysctl(r: Report, v: unknown, ns: NamespaceMap | undefined): void {
   const sysctl = strMap(r, v, 'linux.sysctl');
-  if (!sysctl) return;
+  if (!sysctl || ns === undefined) return;
   for (const raw of Object.keys(sysctl)) {
     const p = key('linux.sysctl', raw);
     const name = sysctlName(raw);

@@ -40,7 +40,7 @@ export function checkSeccomp(r: Report, v: unknown, path: string): void {
   let notify = false;
 
   const def = str(r, field(sc, 'defaultAction'), at('defaultAction'), { required: true, oneOf: SECCOMP_ACTIONS });
-  if (def === 'SCMP_ACT_NOTIFY') r.problem(at('defaultAction'), 'SCMP_ACT_NOTIFY cannot be the default action');
+  if (def === 'SCMP_ACT_NOTIFY') r.problem(at('defaultAction'), 'the default action cannot be SCMP_ACT_NOTIFY');
   int(r, field(sc, 'defaultErrnoRet'), at('defaultErrnoRet'), { min: 0, max: MAX_UINT32 });
   strList(r, field(sc, 'architectures'), at('architectures'), { oneOf: SECCOMP_ARCHES });
   strList(r, field(sc, 'flags'), at('flags'), { oneOf: SECCOMP_FLAGS });

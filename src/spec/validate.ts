@@ -13,7 +13,7 @@ import type { Spec } from './types.js';
 import { CAPABILITY_SETS, capMask } from './capabilities.js';
 import { parseMountOptions } from './mount-options.js';
 import { checkRlimits } from './rlimits.js';
-import { checkLinux, checkMappings, namespaceMap, type NamespaceMap } from './validate-linux.js';
+import { checkLinux, checkMappings, lacks, namespaceMap, type NamespaceMap } from './validate-linux.js';
 import {
   bool, field, id, int, key, list, MAX_UINT32, obj, Report, str, strList, strMap, type JsonObject,
 } from './check.js';
@@ -85,7 +85,7 @@ function walk(r: Report, v: unknown, opts: ValidateOptions): void {
 
   for (const k of ['hostname', 'domainname']) {
     const name = str(r, get(k), k);
-    if (name && !ns.has('uts')) r.problem(k, `setting the ${k} needs a uts namespace in linux.namespaces`);
+    if (name && lacks(ns, 'uts')) r.problem(k, `setting the ${k} needs a uts namespace in linux.namespaces`);
   }
 
   list(r, get('mounts'), 'mounts', (m, p) => checkMount(r, m, p, ns));
@@ -220,7 +220,7 @@ function checkScheduler(r: Report, s: JsonObject, path: string): void {
   }
 }
 
-function checkMount(r: Report, m: unknown, p: string, ns: NamespaceMap): unknown {
+function checkMount(r: Report, m: unknown, p: string, ns: NamespaceMap | undefined): unknown {
   const o = obj(r, m, p, { required: true });
   if (!o) return undefined;
   str(r, field(o, 'destination'), key(p, 'destination'), { required: true, absolute: true });
@@ -241,7 +241,7 @@ function checkMount(r: Report, m: unknown, p: string, ns: NamespaceMap): unknown
   if ((hasMaps || parsed?.idmap || parsed?.ridmap) && parsed?.bind !== true) {
     r.problem(key(p, 'options'), 'id-mapped mounts are only supported for bind mounts: add bind or rbind');
   }
-  if ((parsed?.idmap || parsed?.ridmap) && !hasMaps && !ns.has('user')) {
+  if ((parsed?.idmap || parsed?.ridmap) && !hasMaps && lacks(ns, 'user')) {
     r.problem(key(p, 'options'), 'idmap without uidMappings/gidMappings needs a user namespace to take them from');
   }
   return o;
