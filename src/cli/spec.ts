@@ -22,7 +22,7 @@ export function main(_ctx: CliContext, p: Parsed): number {
   const file = join((p.flags['bundle'] as string | undefined) ?? '.', 'config.json');
   if (existsSync(file)) throw new RuntsError('EEXIST', `file ${file} exists: remove it first`);
   try {
-    writeFileSync(file, JSON.stringify(defaultSpec({ rootless: p.flags['rootless'] === true }), null, '\t') + '\n');
+    writeFileSync(file, JSON.stringify(defaultSpec({ rootless: p.flags['rootless'] === true, hostUid: process.geteuid?.() ?? 0, hostGid: process.getegid?.() ?? 0 }), null, '\t') + '\n');
   } catch (e) {
     throw sysError('write', e, file);
   }

@@ -33,11 +33,10 @@ export class Container {
   /** The container id. */
   readonly id: string;
   private readonly store: Store;
-  private readonly rt: RuntimeConfig;
 
   /** @internal */
   constructor(rt: RuntimeConfig, store: Store, id: string) {
-    this.rt = rt;
+    void rt;
     this.store = store;
     this.id = id;
   }

@@ -117,8 +117,9 @@ export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: 
       cgroup: cgroup ? { layout: cgroup.layout, paths: cgroup.paths } : undefined,
     });
     const stdio = opts.stdio ?? ['inherit', 'inherit', 'inherit'];
-    if (opts.preserveFds) while (stdio.length < 3 + opts.preserveFds) stdio.push(stdio.length);
-    shim = ShimSession.start(plan, { shimPath: rt.shimPath, stdio, beforePlan: (pid) => cgroup?.apply(pid) });
+    const stdioAll = [...stdio];
+    if (opts.preserveFds) while (stdioAll.length < 3 + opts.preserveFds) stdioAll.push(stdioAll.length);
+    shim = ShimSession.start(plan, { shimPath: rt.shimPath, stdio: stdioAll, beforePlan: (pid) => cgroup?.apply(pid) });
     const pidFrame = await shim.expect(Msg.PID, 'the init pid');
     initPid = pidFrame.payload.readUInt32LE(0);
     await shim.expect(Msg.READY, 'the init to be ready');

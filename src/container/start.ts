@@ -14,7 +14,7 @@ const sleepBuf = new Int32Array(new SharedArrayBuffer(4));
 export function releaseFifo(fifo: string, st: StoredState, timeoutMs = 10_000): void {
   let fd: number;
   try {
-    fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_CLOEXEC);
+    fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new RuntsError('ESTATE', `cannot start an already running container ${st.id}`);
     throw sysError('open exec fifo', e, fifo);

@@ -6,9 +6,11 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { Barrier, DeviceKind, Mode, MountKind } from '../process/protocol.js';
 import { capMask } from '../spec/capabilities.js';
-import { MS, parseMountOptions } from '../spec/mount-options.js';
+import {
+  MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_REC, MS_SHARED, MS_SLAVE, MS_UNBINDABLE, parseMountOptions,
+} from '../spec/mount-options.js';
 import { parseRlimits } from '../spec/rlimits.js';
-import type { Device, Mount, NamespaceType, Process, Spec } from '../spec/types.js';
+import type { Device, IDMapping, Mount, NamespaceType, Process, Spec } from '../spec/types.js';
 import type { CgroupLayout } from '../cgroups/manager.js';
 import { emptyPlan, type InitPlan, type PlanDevice, type PlanMount } from './types.js';
 
@@ -64,14 +66,14 @@ export const DEFAULT_DEVICES: readonly Device[] = [
 ];
 
 const PROPAGATION: Record<string, bigint> = {
-  shared: MS.SHARED,
-  slave: MS.SLAVE,
-  private: MS.PRIVATE,
-  unbindable: MS.UNBINDABLE,
-  rshared: MS.SHARED | MS.REC,
-  rslave: MS.SLAVE | MS.REC,
-  rprivate: MS.PRIVATE | MS.REC,
-  runbindable: MS.UNBINDABLE | MS.REC,
+  shared: MS_SHARED,
+  slave: MS_SLAVE,
+  private: MS_PRIVATE,
+  unbindable: MS_UNBINDABLE,
+  rshared: MS_SHARED | MS_REC,
+  rslave: MS_SLAVE | MS_REC,
+  rprivate: MS_PRIVATE | MS_REC,
+  runbindable: MS_UNBINDABLE | MS_REC,
 };
 
 /** Build the plan of a new container. The spec must have passed validateSpec. */
@@ -102,7 +104,7 @@ export function buildInitPlan(spec: Spec, ctx: BuildContext): InitPlan {
   }
 
   p.rootfs = ctx.rootfs;
-  p.rootfsPropagation = linux.rootfsPropagation ? (PROPAGATION[linux.rootfsPropagation] ?? 0n) : MS.SLAVE | MS.REC;
+  p.rootfsPropagation = linux.rootfsPropagation ? (PROPAGATION[linux.rootfsPropagation] ?? 0n) : MS_SLAVE | MS_REC;
   p.noPivot = ctx.noPivot ?? false;
   p.rootReadonly = spec.root?.readonly ?? false;
 
@@ -161,7 +163,7 @@ export function applyProcess(p: InitPlan, proc: Process | undefined): void {
   }
 }
 
-function idMap(maps: Spec['linux'] extends infer L ? (L extends { uidMappings?: infer M } ? M : never) : never): string {
+function idMap(maps: IDMapping[] | undefined): string {
   return (maps ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
 }
 
@@ -186,13 +188,13 @@ export function planMounts(m: Mount, ctx: BuildContext): PlanMount[] {
   };
   if (!bind) return [base];
   const source = isAbsolute(m.source ?? '') ? (m.source as string) : resolve(ctx.bundle, m.source ?? '');
-  const remount = o.flags & ~(MS.BIND | MS.REC);
+  const remount = o.flags & ~(MS_BIND | MS_REC);
   return [{
     ...base,
     kind: MountKind.BIND,
     source,
     fstype: '',
-    flags: MS.BIND | (o.recursiveBind ? MS.REC : 0n),
+    flags: MS_BIND | (o.recursiveBind ? MS_REC : 0n),
     data: '',
     destIsFile: ctx.sourceKind(source) === 'file',
     remountFlags: remount ? remount : 0n,
@@ -207,16 +209,16 @@ export function planMounts(m: Mount, ctx: BuildContext): PlanMount[] {
 function cgroupMounts(m: Mount, ctx: BuildContext): PlanMount[] {
   if (!ctx.cgroup) return [];
   const o = parseMountOptions(m.options ?? []);
-  const bindFlags = o.flags & ~(MS.BIND | MS.REC);
+  const bindFlags = o.flags & ~(MS_BIND | MS_REC);
   const bindOf = (source: string, destination: string): PlanMount => ({
-    kind: MountKind.BIND, source, destination, fstype: '', flags: MS.BIND, data: '', propagation: [],
-    attrSet: 0n, attrClr: 0n, destIsFile: false, remountFlags: bindFlags | MS.NOSUID | MS.NODEV | MS.NOEXEC,
+    kind: MountKind.BIND, source, destination, fstype: '', flags: MS_BIND, data: '', propagation: [],
+    attrSet: 0n, attrClr: 0n, destIsFile: false, remountFlags: bindFlags | MS_NOSUID | MS_NODEV | MS_NOEXEC,
   });
   const { layout, paths } = ctx.cgroup;
   if (layout === 'v2') return paths[''] ? [bindOf(paths[''], m.destination)] : [];
   const out: PlanMount[] = [{
     kind: MountKind.FS, source: 'tmpfs', destination: m.destination, fstype: 'tmpfs',
-    flags: MS.NOSUID | MS.NODEV | MS.NOEXEC, data: 'mode=755', propagation: [], attrSet: 0n, attrClr: 0n,
+    flags: MS_NOSUID | MS_NODEV | MS_NOEXEC, data: 'mode=755', propagation: [], attrSet: 0n, attrClr: 0n,
     destIsFile: false, remountFlags: 0n,
   }];
   for (const [hier, dir] of hierarchies(paths)) out.push(bindOf(dir, join(m.destination, hier)));

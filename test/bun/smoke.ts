@@ -1,0 +1,29 @@
+/**
+ * The library on Bun: run a container to completion with piped stdio (run by
+ * scripts/test.sh with bun; exits non-zero on any failure).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Runtime } from '../../src/index.js';
+import { defaultSpec } from '../../src/spec/defaults.js';
+import { SHIM, rootfs } from '../integration/helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'runts-bun-'));
+const rt = new Runtime({ root: join(dir, 'state'), shimPath: SHIM });
+const spec = defaultSpec({ args: ['sh', '-c', 'echo hello from $(hostname); exit 5'] });
+spec.root = { path: rootfs(), readonly: true };
+spec.hostname = 'bunbox';
+try {
+  const { container, process: proc } = await rt.run(`bun-${process.pid}`, spec, { bundle: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  for await (const c of proc.stdout!) out += c;
+  assert.deepEqual(await proc.wait(), { code: 5 });
+  assert.equal(out, 'hello from bunbox\n');
+  container.delete();
+  console.log(`ok - library on bun ${process.versions['bun']}: run, stdout, exit status, delete`);
+} finally {
+  for (const c of rt.list()) rt.load(c.id).delete({ force: true });
+  rmSync(dir, { recursive: true, force: true });
+}
