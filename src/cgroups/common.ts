@@ -1,0 +1,247 @@
+/**
+ * What both managers do the same way: apply planned writes with errors that name the
+ * spec field, freeze/thaw through either freezer, kill everything in a subtree, remove
+ * directories, attach the v2 device program through the runts-init helper.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { invalid, RuntsError } from '../errors.js';
+import type { DeviceRule } from './devices.js';
+import { killQuiet, procs, procsRecursive, readTrim, rmdirIfUnused, rmdirRetry, sleepMs, subtree, tryRead, writeFile, writeRaw } from './fs.js';
+import { type CgroupWrite, type ResourcePlan } from './resources.js';
+import { deviceFilterProgram } from './v2/devices-bpf.js';
+
+/** Default time limits (ms). */
+export const TIMEOUTS = { destroy: 10_000, freeze: 5_000 };
+
+/** Throw EINVALID listing a plan's problems. */
+export function throwProblems(plan: ResourcePlan): void {
+  if (plan.problems.length) throw invalid(plan.problems, 'unsupported cgroup resources');
+}
+
+/**
+ * Apply writes in order; `dirOf` maps a write's controller to its directory. Writes
+ * marked retry that fail with EINVAL are tried again once after the others.
+ */
+export function applyWrites(writes: CgroupWrite[], dirOf: (controller: string) => string): void {
+  const later: CgroupWrite[] = [];
+  for (const w of writes) writeOne(w, dirOf(w.controller), later);
+  for (const w of later) writeOne(w, dirOf(w.controller));
+}
+
+function writeOne(w: CgroupWrite, dir: string, later?: CgroupWrite[]): void {
+  const path = join(dir, w.file);
+  try {
+    writeRaw(path, w.value);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && w.optional) return;
+    if (code === 'EINVAL' && w.retry && later) {
+      later.push(w);
+      return;
+    }
+    throw writeError(w, e as NodeJS.ErrnoException, path, dir);
+  }
+}
+
+const WHY: Record<string, string> = {
+  ENOENT: 'the kernel has no such file',
+  EINVAL: 'invalid argument',
+  EBUSY: 'device or resource busy',
+  EPERM: 'operation not permitted',
+  EACCES: 'permission denied',
+  ENOSPC: 'no space left on device',
+  EOPNOTSUPP: 'operation not supported',
+};
+
+function writeError(w: CgroupWrite, e: NodeJS.ErrnoException, path: string, dir: string): RuntsError {
+  let why = WHY[e.code ?? ''] ?? e.message;
+  if (e.code === 'EBUSY' && /^memory\.(memsw\.)?limit_in_bytes$/.test(w.file)) {
+    why += ` (current usage ${tryRead(join(dir, 'memory.usage_in_bytes'))?.trim() ?? '?'}, peak ${tryRead(join(dir, 'memory.max_usage_in_bytes'))?.trim() ?? '?'})`;
+  }
+  if ((e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EPERM') && w.field.includes('.unified[')) {
+    const ctl = w.file.split('.')[0]!;
+    const have = (tryRead(join(dir, 'cgroup.controllers')) ?? '').trim().split(/\s+/);
+    if (ctl !== 'cgroup' && !have.includes(ctl)) why = `the ${ctl} controller is not available in this cgroup`;
+  }
+  if (e.code === 'ENOENT' && w.file === 'memory.memsw.limit_in_bytes') why = 'swap accounting is off in this kernel (no memory.memsw.limit_in_bytes)';
+  return new RuntsError('ESYS', `${w.field}: write ${JSON.stringify(w.value)} to ${path}: ${why}`, {
+    cause: e,
+    ...(e.code ? { errno: e.code } : {}),
+    syscall: 'write',
+    path,
+  });
+}
+
+/** Write a pid to cgroup.procs, retrying EINVAL briefly (a task still in TASK_NEW, as runc). */
+export function joinCgroup(dir: string, pid: number): void {
+  const path = join(dir, 'cgroup.procs');
+  for (let i = 0; ; i++) {
+    try {
+      writeRaw(path, String(pid));
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EINVAL' && i < 5) {
+        sleepMs(1 << i);
+        continue;
+      }
+      throw new RuntsError('ESYS', `move pid ${pid} into cgroup ${dir}: ${WHY[(e as NodeJS.ErrnoException).code ?? ''] ?? (e as Error).message}`, {
+        cause: e,
+        errno: (e as NodeJS.ErrnoException).code ?? '',
+        syscall: 'write',
+        path,
+      });
+    }
+  }
+}
+
+/** A freezer: v1 freezer.state or v2 cgroup.freeze. */
+export interface Freezer {
+  dir: string;
+  v2: boolean;
+}
+
+export function freezerFrozen(f: Freezer): boolean {
+  const t = tryRead(join(f.dir, f.v2 ? 'cgroup.freeze' : 'freezer.state'))?.trim();
+  return f.v2 ? t === '1' : t === 'FROZEN';
+}
+
+/** Freeze and wait until every task is frozen; on timeout thaw again and throw ETIMEOUT. */
+export function freeze(f: Freezer, timeoutMs = TIMEOUTS.freeze): void {
+  const deadline = Date.now() + timeoutMs;
+  const file = join(f.dir, f.v2 ? 'cgroup.freeze' : 'freezer.state');
+  writeFile(file, f.v2 ? '1' : 'FROZEN');
+  let lastKick = Date.now();
+  for (let wait = 0.05; ; wait = Math.min(wait * 2, 10)) {
+    if (f.v2 ? /^frozen 1$/m.test(tryRead(join(f.dir, 'cgroup.events')) ?? '') : readTrim(file) === 'FROZEN') return;
+    if (Date.now() > deadline) {
+      thaw(f);
+      throw new RuntsError('ETIMEOUT', `freeze cgroup ${f.dir}: tasks did not freeze within ${timeoutMs} ms`, { path: f.dir });
+    }
+    // v1 can get stuck in FREEZING when a task was busy; writing FROZEN again retries it.
+    if (!f.v2 && Date.now() - lastKick > 50) {
+      writeFile(file, 'FROZEN');
+      lastKick = Date.now();
+    }
+    sleepMs(wait);
+  }
+}
+
+export function thaw(f: Freezer): void {
+  writeFile(join(f.dir, f.v2 ? 'cgroup.freeze' : 'freezer.state'), f.v2 ? '0' : 'THAWED');
+}
+
+/**
+ * SIGKILL every process in the given cgroup trees and wait until they are empty.
+ * With a v2 directory that has cgroup.kill (5.14+), the kernel kills the whole subtree
+ * atomically, forks included. Otherwise: freeze (so nothing forks between reading the
+ * pids and killing them), kill each pid, thaw (v1 frozen tasks die only once thawed),
+ * and repeat for stragglers until empty or the timeout.
+ */
+export function killAll(trees: string[], v2Dir: string | undefined, freezer: Freezer | undefined, timeoutMs = TIMEOUTS.destroy): void {
+  const deadline = Date.now() + timeoutMs;
+  const alive = () => [...new Set(trees.flatMap(procsRecursive))];
+  let left = alive();
+  if (left.length === 0) return;
+  if (v2Dir && existsSync(join(v2Dir, 'cgroup.kill'))) {
+    writeFile(join(v2Dir, 'cgroup.kill'), '1');
+  } else if (freezer && existsSync(freezer.dir)) {
+    try {
+      freeze(freezer, Math.min(1000, timeoutMs));
+    } catch {
+      // Not fatal: kill what we see and loop for what forked meanwhile.
+    }
+    left = alive();
+    for (const pid of left) killQuiet(pid);
+  } else {
+    for (const pid of left) killQuiet(pid);
+  }
+  if (freezer && existsSync(freezer.dir) && freezerFrozen(freezer)) thaw(freezer);
+  for (let wait = 0.1; ; wait = Math.min(wait * 2, 20)) {
+    left = alive();
+    if (left.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new RuntsError('ETIMEOUT', `kill processes in cgroup ${trees[0]}: ${left.length} still running after ${timeoutMs} ms (pids ${left.slice(0, 10).join(' ')})`, { path: trees[0] ?? '' });
+    }
+    for (const pid of left) killQuiet(pid);
+    if (freezer && existsSync(freezer.dir) && freezerFrozen(freezer)) thaw(freezer);
+    sleepMs(wait);
+  }
+}
+
+/** Remove each tree bottom-up, then the parents create() made (when nobody else uses them). */
+export function removeTrees(trees: string[], createdParents: string[], timeoutMs = TIMEOUTS.destroy): void {
+  const deadline = Date.now() + timeoutMs;
+  for (const t of trees) for (const d of subtree(t)) rmdirRetry(d, deadline);
+  for (const p of [...createdParents].sort((a, b) => b.length - a.length)) rmdirIfUnused(p);
+}
+
+/** Undo a failed create: remove what it made, deepest first; keep the first error. */
+export function undoCreate(made: string[]): void {
+  for (const d of [...made].sort((a, b) => b.length - a.length)) {
+    try {
+      if (procs(d).length === 0) rmdirIfUnused(d);
+    } catch {
+      // best effort; the original error matters more
+    }
+  }
+}
+
+/**
+ * Attach the eBPF device filter for `rules` to the cgroup v2 directory `dir` through
+ * `runts-init bpf-devices DIR` (program bytes on stdin). Node and Bun cannot call bpf(2);
+ * a second entry point of the shim is the smallest thing that works for both.
+ */
+export function attachDeviceFilter(dir: string, rules: DeviceRule[], shimPath: string | undefined): void {
+  if (!shimPath) {
+    throw new RuntsError('EUNSUPPORTED', 'linux.resources.devices: cgroup v2 device rules need the runts-init helper (no shim path given)');
+  }
+  const prog = deviceFilterProgram(rules);
+  const r = spawnSync(shimPath, ['bpf-devices', dir], { input: prog, timeout: 10_000, stdio: ['pipe', 'ignore', 'pipe'] });
+  if (r.error) throw new RuntsError('ESYS', `linux.resources.devices: run ${shimPath}: ${r.error.message}`, { cause: r.error, path: shimPath });
+  if (r.status !== 0) {
+    const line = (r.stderr?.toString() ?? '').trim().split('\n').pop() || `exit status ${r.status ?? r.signal}`;
+    throw new RuntsError('ESYS', `linux.resources.devices: attach the device filter to ${dir}: ${line}`, { path: dir });
+  }
+}
+
+/** The resources of a plan that touch devices on v2 (the manager attaches them). */
+export function hasBpf(plan: ResourcePlan): plan is ResourcePlan & { bpfDevices: DeviceRule[] } {
+  return plan.bpfDevices !== undefined;
+}
+
+/** Controllers listed in a cgroup.controllers-like file. */
+export function controllersIn(dir: string, file = 'cgroup.controllers'): string[] {
+  return (tryRead(join(dir, file)) ?? '').trim().split(/\s+/).filter(Boolean);
+}
+
+/**
+ * Enable `want` controllers in cgroup.subtree_control of every directory from `top`
+ * down to the parent of `dir`, as far as each level offers them. Best effort, as runc:
+ * a controller that cannot be enabled shows up later as "not available" for the field
+ * that needs it.
+ */
+export function enableControllers(top: string, dir: string, want: 'all' | string[]): void {
+  const levels = [top];
+  const rel = dir.slice(top.length + 1).split('/');
+  for (let i = 0; i < rel.length - 1; i++) levels.push(join(levels[levels.length - 1]!, rel[i]!));
+  for (const lvl of levels) {
+    const avail = controllersIn(lvl);
+    const on = new Set(controllersIn(lvl, 'cgroup.subtree_control'));
+    const missing = avail.filter((c) => !on.has(c) && (want === 'all' || want.includes(c)));
+    if (missing.length === 0) continue;
+    const file = join(lvl, 'cgroup.subtree_control');
+    try {
+      writeRaw(file, missing.map((c) => '+' + c).join(' '));
+    } catch {
+      for (const c of missing) {
+        try {
+          writeRaw(file, '+' + c);
+        } catch {
+          // see above
+        }
+      }
+    }
+  }
+}

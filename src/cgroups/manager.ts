@@ -1,0 +1,125 @@
+/**
+ * The cgroup manager seam. The container lifecycle talks to CgroupManager only; behind it
+ * sit a cgroup v1 implementation (v1/manager.ts, also driving hybrid hosts) and a v2 one
+ * (v2/manager.ts). What to write comes from the pure planner (resources.ts); these
+ * classes only touch /sys/fs/cgroup. A systemd driver would be a third implementation.
+ *
+ *   newCgroupManager(cfg) ── create() ── apply(initPid) ── [set/freeze/thaw/stats]* ── destroy()
+ *            │                                                    ▲
+ *            └── state() → state.json ── loadCgroupManager(st) ───┘   (a later runts process)
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { RuntsError } from '../errors.js';
+import type { LinuxResources } from '../spec/types.js';
+import { freezerFrozen, TIMEOUTS } from './common.js';
+import { containerPaths, hostView, innerPath } from './paths.js';
+import type { Stats } from './stats.js';
+import { V1Manager } from './v1/manager.js';
+import { V2Manager } from './v2/manager.js';
+
+export type { Stats } from './stats.js';
+export { watchOom, type OomEvent } from './oom.js';
+export { defaultDeviceRules } from './devices.js';
+
+export type CgroupLayout = 'v1' | 'hybrid' | 'v2';
+
+/** Options that a loaded manager needs as well as a new one. */
+export interface ManagerOptions {
+  /** The runts-init binary; needed on cgroup v2 to attach the device filter (`runts-init bpf-devices DIR`). */
+  shimPath?: string;
+  /** Time limits in ms (defaults: freeze 5 s, destroy 10 s). */
+  timeouts?: { freeze?: number; destroy?: number };
+  /** Resources create() applies. */
+  resources?: LinuxResources;
+}
+
+export interface CgroupConfig {
+  id: string;
+  cgroupsPath?: string;
+  resources?: LinuxResources;
+  /** test hook; default '/sys/fs/cgroup' */
+  root?: string;
+  shimPath?: string;
+  timeouts?: { freeze?: number; destroy?: number };
+}
+
+/** What state.json persists so a later process can load the manager. Plain JSON. */
+export interface CgroupState {
+  layout: CgroupLayout;
+  /** controller (or '' for unified) → absolute dir */
+  paths: Record<string, string>;
+  /** parent cgroups create() made; destroy() removes them when nobody else uses them */
+  created?: string[];
+}
+
+export interface CgroupManager {
+  readonly layout: CgroupLayout;
+  /** Controller → absolute directory. */
+  readonly paths: Record<string, string>;
+  /** mkdir the cgroup(s) and apply resources; on any failure remove what it made and throw. */
+  create(): void;
+  /** Move pid into the cgroup(s) (cgroup.procs). */
+  apply(pid: number): void;
+  /** Apply resources (update). Validates first; throws EINVALID naming the field for unsupported ones. */
+  set(resources: LinuxResources): void;
+  /** Kill every process left (all nested cgroups), then rmdir bottom-up. Idempotent. */
+  destroy(): void;
+  freeze(): void;
+  thaw(): void;
+  /** true when frozen */
+  isFrozen(): boolean;
+  /** Every pid in the cgroup (recursive). */
+  pids(): number[];
+  /** Stats in runc's events `data` shape (cpu, memory, pids, blkio, hugetlb). */
+  stats(): Stats;
+  /** For state.json. */
+  state(): CgroupState;
+}
+
+export const DEFAULT_ROOT = '/sys/fs/cgroup';
+
+/** v2 when root is a cgroup2 mount, hybrid when root/unified is, else v1. */
+export function detectLayout(root = DEFAULT_ROOT): CgroupLayout {
+  if (existsSync(join(root, 'cgroup.controllers'))) return 'v2';
+  if (existsSync(join(root, 'unified', 'cgroup.controllers'))) return 'hybrid';
+  return 'v1';
+}
+
+export function newCgroupManager(cfg: CgroupConfig): CgroupManager {
+  const root = cfg.root ?? DEFAULT_ROOT;
+  let inner;
+  try {
+    inner = innerPath(cfg.cgroupsPath, cfg.id);
+  } catch (e) {
+    throw new RuntsError('EINVALID', `linux.cgroupsPath: ${(e as Error).message}`, { problems: [{ path: 'linux.cgroupsPath', message: (e as Error).message }] });
+  }
+  const layout = detectLayout(root);
+  const view = hostView(root, layout);
+  const paths = containerPaths(view, layout, inner);
+  const opts: ManagerOptions = {};
+  if (cfg.shimPath) opts.shimPath = cfg.shimPath;
+  if (cfg.timeouts) opts.timeouts = cfg.timeouts;
+  if (cfg.resources) opts.resources = cfg.resources;
+  if (layout === 'v2') return new V2Manager(paths['']!, view.unified!.mountpoint, opts);
+  const tops: Record<string, string> = {};
+  for (const m of view.v1) for (const c of m.controllers) if (paths[c]) tops[paths[c]!] = m.mountpoint;
+  if (view.unified && paths['']) tops[paths['']] = view.unified.mountpoint;
+  if (layout === 'v1') delete paths[''];
+  return new V1Manager(layout, paths, tops, opts);
+}
+
+/** A manager for a container created earlier (from its state.json). */
+export function loadCgroupManager(st: CgroupState, _root = DEFAULT_ROOT, opts: Omit<ManagerOptions, 'resources'> = {}): CgroupManager {
+  if (st.layout === 'v2') return new V2Manager(st.paths['']!, '', opts, st.created ?? []);
+  return new V1Manager(st.layout, { ...st.paths }, {}, opts, st.created ?? []);
+}
+
+/** Cheap check used on every `state` call: reads one file. */
+export function isFrozen(st: CgroupState): boolean {
+  if (st.layout !== 'v2' && st.paths.freezer) return freezerFrozen({ dir: st.paths.freezer, v2: false });
+  const u = st.paths[''];
+  return u !== undefined && freezerFrozen({ dir: u, v2: true });
+}
+
+export { TIMEOUTS };

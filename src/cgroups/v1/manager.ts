@@ -1,0 +1,192 @@
+/**
+ * The cgroup v1 manager, also used on hybrid hosts: one directory per mounted v1
+ * hierarchy (named ones such as name=systemd included, as runc joins them), plus on
+ * hybrid the unified hierarchy's directory (key ''). Each resource group goes to its v1
+ * controller when that hierarchy is mounted; on hybrid, a controller only the unified
+ * hierarchy offers (hugetlb on this machine) is driven there with v2 files. Freezing
+ * uses the v1 freezer (or cgroup.freeze on the unified directory without one).
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { LinuxResources } from '../../spec/types.js';
+import { RuntsError } from '../../errors.js';
+import type { CgroupManager, CgroupState, ManagerOptions } from '../manager.js';
+import { applyWrites, attachDeviceFilter, controllersIn, enableControllers, type Freezer, freeze, freezerFrozen, hasBpf, joinCgroup, killAll, removeTrees, thaw, throwProblems, TIMEOUTS, undoCreate } from '../common.js';
+import { mkdirBelow, procsRecursive, tryRead } from '../fs.js';
+import { GROUPS, type HostFacts, planResources, type Route, usedGroups } from '../resources.js';
+import { blkioV1, cpuV1, cpuV2, emptyStats, hugetlbV1, hugetlbV2, ioV2, memoryV1, memoryV2, pidsStats, type Stats } from '../stats.js';
+
+export class V1Manager implements CgroupManager {
+  readonly layout: 'v1' | 'hybrid';
+  readonly paths: Record<string, string>;
+  private readonly tops: Record<string, string>;
+  private readonly opts: ManagerOptions;
+  private created: string[];
+
+  /** `tops`: directory → its hierarchy's mountpoint (needed by create only). */
+  constructor(layout: 'v1' | 'hybrid', paths: Record<string, string>, tops: Record<string, string>, opts: ManagerOptions, created: string[] = []) {
+    this.layout = layout;
+    this.paths = paths;
+    this.tops = tops;
+    this.opts = opts;
+    this.created = created;
+  }
+
+  /** Distinct directories (co-mounted controllers share one). */
+  private dirs(): string[] {
+    return [...new Set(Object.values(this.paths))];
+  }
+
+  private route(unifiedControllers: () => string[]): Route {
+    return (g) => {
+      const spec = GROUPS.find((x) => x.group === g)!;
+      if (spec.v1 && this.paths[spec.v1]) return 'v1';
+      if (this.layout === 'hybrid' && this.paths[''] !== undefined && spec.v2 !== undefined) {
+        if (spec.v2 === '' || unifiedControllers().includes(spec.v2)) return 'v2';
+      }
+      // v1-only groups on a v1 host without the hierarchy, and unified without a
+      // unified hierarchy, get their writer's own message.
+      if (g === 'unified') return 'v1';
+      return undefined;
+    };
+  }
+
+  private facts(r: LinuxResources): HostFacts {
+    const f: HostFacts = {};
+    const used = usedGroups(r);
+    const mem = this.paths.memory;
+    if (mem && used.has('memory')) {
+      const lim = tryRead(join(mem, 'memory.limit_in_bytes'));
+      if (lim !== undefined) f.memoryLimit = Number(lim.trim());
+      f.memsw = existsSync(join(mem, 'memory.memsw.limit_in_bytes'));
+    }
+    const blk = this.paths.blkio;
+    if (blk && used.has('blkio')) f.bfq = !existsSync(join(blk, 'blkio.weight')) && existsSync(join(blk, 'blkio.bfq.weight'));
+    const u = this.paths[''];
+    if (!blk && u && used.has('blkio')) f.bfq = existsSync(join(u, 'io.bfq.weight'));
+    const dev = this.paths.devices;
+    if (dev && used.has('devices')) f.devicesList = tryRead(join(dev, 'devices.list'));
+    return f;
+  }
+
+  private apply_(r: LinuxResources, unifiedControllers: () => string[]): void {
+    const plan = planResources(r, this.route(unifiedControllers), this.facts(r));
+    throwProblems(plan);
+    applyWrites(plan.writes, (c) => this.paths[c]!);
+    if (hasBpf(plan)) attachDeviceFilter(this.paths['']!, plan.bpfDevices, this.opts.shimPath);
+  }
+
+  create(): void {
+    const r = this.opts.resources ?? {};
+    const u = this.paths[''];
+    // Validate before touching the host: the unified controllers that could be enabled
+    // are those of the nearest existing ancestor.
+    const avail = () => (u ? controllersIn(nearestExisting(u)) : []);
+    throwProblems(planResources(r, this.route(avail), {}));
+    const made: string[] = [];
+    try {
+      for (const dir of this.dirs()) {
+        const top = this.tops[dir];
+        if (!top) throw new RuntsError('EINVALID', `cgroup ${dir}: no hierarchy known for it`);
+        const m = mkdirBelow(top, dir);
+        made.push(...m);
+        if (dir === this.paths.cpuset) for (const d of m) copyCpuset(d);
+      }
+      if (u !== undefined) {
+        const want = GROUPS.filter((g) => usedGroups(r).has(g.group) && !(g.v1 && this.paths[g.v1]) && g.v2).map((g) => g.v2!);
+        if (want.length) enableControllers(this.tops[u]!, u, want);
+      }
+      this.created = made.filter((d) => !this.dirs().includes(d));
+      this.apply_(r, () => controllersIn(u!));
+    } catch (e) {
+      undoCreate(made);
+      throw e;
+    }
+  }
+
+  apply(pid: number): void {
+    for (const dir of this.dirs()) joinCgroup(dir, pid);
+  }
+
+  set(resources: LinuxResources): void {
+    const u = this.paths[''];
+    this.apply_(resources, () => (u ? controllersIn(u) : []));
+  }
+
+  private freezer(): Freezer | undefined {
+    if (this.paths.freezer) return { dir: this.paths.freezer, v2: false };
+    if (this.paths[''] !== undefined) return { dir: this.paths['']!, v2: true };
+    return undefined;
+  }
+
+  freeze(): void {
+    const f = this.freezer();
+    if (!f) throw new RuntsError('EUNSUPPORTED', 'pause: no freezer cgroup (the freezer hierarchy is not mounted)');
+    freeze(f, this.opts.timeouts?.freeze);
+  }
+
+  thaw(): void {
+    const f = this.freezer();
+    if (!f) throw new RuntsError('EUNSUPPORTED', 'resume: no freezer cgroup (the freezer hierarchy is not mounted)');
+    thaw(f);
+  }
+
+  isFrozen(): boolean {
+    const f = this.freezer();
+    return f ? freezerFrozen(f) : false;
+  }
+
+  pids(): number[] {
+    const dir = this.paths[''] ?? this.paths.freezer ?? this.paths.pids ?? this.dirs()[0];
+    return dir ? procsRecursive(dir) : [];
+  }
+
+  destroy(): void {
+    const trees = this.dirs();
+    killAll(trees, this.paths[''], this.freezer(), this.opts.timeouts?.destroy ?? TIMEOUTS.destroy);
+    removeTrees(trees, this.created, this.opts.timeouts?.destroy ?? TIMEOUTS.destroy);
+  }
+
+  stats(): Stats {
+    const s = emptyStats();
+    const p = this.paths;
+    const u = p[''];
+    if (p.cpuacct || p.cpu) cpuV1(s, p.cpuacct, p.cpu);
+    else if (u) cpuV2(s, u);
+    if (p.memory) memoryV1(s, p.memory);
+    else if (u) memoryV2(s, u);
+    if (p.pids) pidsStats(s, p.pids);
+    else if (u) pidsStats(s, u);
+    if (p.blkio) blkioV1(s, p.blkio);
+    else if (u) ioV2(s, u);
+    if (p.hugetlb) hugetlbV1(s, p.hugetlb);
+    else if (u) hugetlbV2(s, u);
+    return s;
+  }
+
+  state(): CgroupState {
+    const st: CgroupState = { layout: this.layout, paths: { ...this.paths } };
+    if (this.created.length) st.created = [...this.created];
+    return st;
+  }
+}
+
+function nearestExisting(dir: string): string {
+  let d = dir;
+  while (!existsSync(d) && d !== dirname(d)) d = dirname(d);
+  return d;
+}
+
+/**
+ * A new v1 cpuset cgroup starts with empty cpuset.cpus/mems, and no task can join it
+ * until both are set: copy them from the parent (as runc does) for each level created.
+ */
+function copyCpuset(dir: string): void {
+  const parent = dirname(dir);
+  for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+    const mine = tryRead(join(dir, f))?.trim();
+    if (mine) continue;
+    const theirs = tryRead(join(parent, f))?.trim();
+    if (theirs) applyWrites([{ controller: '', file: f, value: theirs, field: `linux.resources.cpu.${f === 'cpuset.cpus' ? 'cpus' : 'mems'}` }], () => dir);
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The cgroup v2 device filter: a BPF_PROG_TYPE_CGROUP_DEVICE program, generated here as
+ * raw `struct bpf_insn` bytes (pure), loaded and attached by the runts-init helper
+ * (`runts-init bpf-devices DIR`, native/cgroup-bpf.c) because Node cannot call bpf(2).
+ *
+ * Same policy as v1 and as runc's devicefilter (see ../devices.ts): the rules are reduced
+ * to a default plus exceptions; the program tests each exception in turn and returns the
+ * non-default verdict on the first one that covers the request, else the default.
+ *
+ *   r2 = ctx->access_type & 0xffff      device type (BPF_DEVCG_DEV_BLOCK 1, _CHAR 2)
+ *   r3 = ctx->access_type >> 16         access requested (BPF_DEVCG_ACC_MKNOD 1, _READ 2, _WRITE 4)
+ *   r4 = ctx->major; r5 = ctx->minor
+ *   block i:  if w2 != type goto i+1
+ *             [w1 = w3; w1 &= access; if w1 != w3 goto i+1]   (skipped when access is rwm)
+ *             [if w4 != major goto i+1] [if w5 != minor goto i+1]   (skipped for *)
+ *             w0 = !default; exit
+ *   last:     w0 = default; exit
+ *
+ * Comparisons use BPF_JMP32 (kernel ≥ 5.1; cgroup v2 device programs need 4.15 anyway,
+ * and every kernel with the features runts needs has it): device numbers are u32, and a
+ * 64-bit compare against an imm32 would sign-extend majors ≥ 2^31.
+ */
+import type { DeviceRule } from '../devices.js';
+import { devicePolicy, exceptions } from '../devices.js';
+
+/** BPF opcode pieces (linux/bpf_common.h, linux/bpf.h). */
+export const BPF = {
+  LDX: 0x01, ALU: 0x04, JMP: 0x05, JMP32: 0x06, ALU64: 0x07,
+  W: 0x00, H: 0x08, B: 0x10, DW: 0x18, MEM: 0x60,
+  K: 0x00, X: 0x08,
+  ADD: 0x00, SUB: 0x10, MUL: 0x20, DIV: 0x30, OR: 0x40, AND: 0x50, LSH: 0x60, RSH: 0x70, NEG: 0x80, MOD: 0x90, XOR: 0xa0, MOV: 0xb0, ARSH: 0xc0,
+  JA: 0x00, JEQ: 0x10, JGT: 0x20, JGE: 0x30, JSET: 0x40, JNE: 0x50, EXIT: 0x90,
+} as const;
+
+export const BPF_DEVCG_DEV_BLOCK = 1;
+export const BPF_DEVCG_DEV_CHAR = 2;
+export const BPF_DEVCG_ACC_MKNOD = 1;
+export const BPF_DEVCG_ACC_READ = 2;
+export const BPF_DEVCG_ACC_WRITE = 4;
+/** The license string passed to BPF_PROG_LOAD (device programs need no GPL helpers). */
+export const DEVICE_PROGRAM_LICENSE = 'Apache';
+
+/** One decoded instruction. */
+export interface Insn {
+  code: number;
+  dst: number;
+  src: number;
+  off: number;
+  imm: number;
+}
+
+const ins = (code: number, dst: number, src: number, off: number, imm: number): Insn => ({ code, dst, src, off, imm });
+
+/** Access letters → BPF_DEVCG_ACC_* mask. */
+export function accessMask(access: string): number {
+  let m = 0;
+  if (access.includes('r')) m |= BPF_DEVCG_ACC_READ;
+  if (access.includes('w')) m |= BPF_DEVCG_ACC_WRITE;
+  if (access.includes('m')) m |= BPF_DEVCG_ACC_MKNOD;
+  return m;
+}
+
+/** The program for these (normalized) rules, as instructions. Throws like devicePolicy. */
+export function deviceFilterInsns(rules: DeviceRule[]): Insn[] {
+  const policy = devicePolicy(rules);
+  const verdict = (allow: boolean) => [ins(BPF.ALU | BPF.MOV | BPF.K, 0, 0, 0, allow ? 1 : 0), ins(BPF.JMP | BPF.EXIT, 0, 0, 0, 0)];
+  const out: Insn[] = [
+    ins(BPF.LDX | BPF.MEM | BPF.W, 2, 1, 0, 0),
+    ins(BPF.ALU | BPF.AND | BPF.K, 2, 0, 0, 0xffff),
+    ins(BPF.LDX | BPF.MEM | BPF.W, 3, 1, 0, 0),
+    ins(BPF.ALU | BPF.RSH | BPF.K, 3, 0, 0, 16),
+    ins(BPF.LDX | BPF.MEM | BPF.W, 4, 1, 4, 0),
+    ins(BPF.LDX | BPF.MEM | BPF.W, 5, 1, 8, 0),
+  ];
+  for (const e of exceptions(policy)) {
+    const tests: Array<(skip: number) => Insn[]> = [];
+    const type = e.type === 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR;
+    tests.push((skip) => [ins(BPF.JMP32 | BPF.JNE | BPF.K, 2, 0, skip, type)]);
+    const mask = accessMask(e.access);
+    if (mask !== 7) {
+      tests.push((skip) => [
+        ins(BPF.ALU | BPF.MOV | BPF.X, 1, 3, 0, 0),
+        ins(BPF.ALU | BPF.AND | BPF.K, 1, 0, 0, mask),
+        ins(BPF.JMP32 | BPF.JNE | BPF.X, 1, 3, skip, 0),
+      ]);
+    }
+    if (e.major >= 0) tests.push((skip) => [ins(BPF.JMP32 | BPF.JNE | BPF.K, 4, 0, skip, e.major | 0)]);
+    if (e.minor >= 0) tests.push((skip) => [ins(BPF.JMP32 | BPF.JNE | BPF.K, 5, 0, skip, e.minor | 0)]);
+    // Lay the block out back to front: each test ends with its jump, whose offset is then
+    // the length of what follows it in the block.
+    let block: Insn[] = verdict(!policy.defaultAllow);
+    for (const t of tests.reverse()) block = [...t(block.length), ...block];
+    out.push(...block);
+  }
+  out.push(...verdict(policy.defaultAllow));
+  return out;
+}
+
+/** Encode instructions as `struct bpf_insn` (8 bytes each, little-endian host). */
+export function encodeInsns(insns: Insn[]): Buffer {
+  const b = Buffer.alloc(insns.length * 8);
+  insns.forEach((i, n) => {
+    b.writeUInt8(i.code, n * 8);
+    b.writeUInt8((i.dst & 0xf) | ((i.src & 0xf) << 4), n * 8 + 1);
+    b.writeInt16LE(i.off, n * 8 + 2);
+    b.writeInt32LE(i.imm | 0, n * 8 + 4);
+  });
+  return b;
+}
+
+/** Decode `struct bpf_insn` bytes (for tests and debugging). */
+export function decodeInsns(b: Buffer): Insn[] {
+  const out: Insn[] = [];
+  for (let o = 0; o + 8 <= b.length; o += 8) {
+    const regs = b.readUInt8(o + 1);
+    out.push({ code: b.readUInt8(o), dst: regs & 0xf, src: regs >> 4, off: b.readInt16LE(o + 2), imm: b.readInt32LE(o + 4) });
+  }
+  return out;
+}
+
+/** The program bytes for these rules. */
+export function deviceFilterProgram(rules: DeviceRule[]): Buffer {
+  return encodeInsns(deviceFilterInsns(rules));
+}

@@ -1,0 +1,126 @@
+/**
+ * The cgroup v2 manager: one directory in the unified hierarchy. create() enables every
+ * controller the ancestors offer in their cgroup.subtree_control (as runc, so limits and
+ * stats work), devices are an eBPF program attached through the runts-init helper, the
+ * freezer is cgroup.freeze and destroy() kills through cgroup.kill when the kernel has it.
+ */
+import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import type { LinuxResources } from '../../spec/types.js';
+import type { CgroupManager, CgroupState, ManagerOptions } from '../manager.js';
+import { applyWrites, attachDeviceFilter, controllersIn, enableControllers, freeze, freezerFrozen, hasBpf, joinCgroup, killAll, removeTrees, thaw, throwProblems, TIMEOUTS, undoCreate } from '../common.js';
+import { mkdirBelow, procsRecursive, tryRead } from '../fs.js';
+import { type HostFacts, planResources, routeFor, usedGroups } from '../resources.js';
+import { cpuV2, emptyStats, hugetlbV2, ioV2, memoryV2, pidsStats, type Stats } from '../stats.js';
+
+export class V2Manager implements CgroupManager {
+  readonly layout = 'v2' as const;
+  readonly paths: Record<string, string>;
+  private readonly dir: string;
+  private readonly top: string;
+  private readonly opts: ManagerOptions;
+  private created: string[];
+
+  /** `top`: the unified mountpoint (needed by create only). */
+  constructor(dir: string, top: string, opts: ManagerOptions, created: string[] = []) {
+    this.dir = dir;
+    this.top = top;
+    this.paths = { '': dir };
+    this.opts = opts;
+    this.created = created;
+  }
+
+  private facts(r: LinuxResources): HostFacts {
+    const f: HostFacts = {};
+    const used = usedGroups(r);
+    const num = (file: string) => {
+      const t = tryRead(join(this.dir, file))?.trim();
+      return t === undefined || t === 'max' ? undefined : Number(t);
+    };
+    if (used.has('memory')) {
+      const max = num('memory.max');
+      if (max !== undefined) f.memoryMax = max;
+      if (r.memory?.checkBeforeUpdate) {
+        const cur = num('memory.current');
+        if (cur !== undefined) f.memoryCurrent = cur;
+      }
+    }
+    if (used.has('cpu')) {
+      const m = tryRead(join(this.dir, 'cpu.max'))?.trim();
+      if (m) f.cpuMax = m;
+    }
+    if (used.has('blkio')) f.bfq = existsSync(join(this.dir, 'io.bfq.weight'));
+    return f;
+  }
+
+  private apply_(r: LinuxResources, controllers: string[]): void {
+    const plan = planResources(r, routeFor('v2', controllers), this.facts(r));
+    throwProblems(plan);
+    applyWrites(plan.writes, () => this.dir);
+    if (hasBpf(plan)) attachDeviceFilter(this.dir, plan.bpfDevices, this.opts.shimPath);
+  }
+
+  create(): void {
+    const r = this.opts.resources ?? {};
+    // Validate first against what the nearest existing ancestor could enable.
+    let anc = dirname(this.dir);
+    while (!existsSync(anc) && anc !== dirname(anc)) anc = dirname(anc);
+    throwProblems(planResources(r, routeFor('v2', controllersIn(anc)), {}));
+    let made: string[] = [];
+    try {
+      made = mkdirBelow(this.top, this.dir);
+      enableControllers(this.top, this.dir, 'all');
+      this.created = made.filter((d) => d !== this.dir);
+      this.apply_(r, controllersIn(this.dir));
+    } catch (e) {
+      undoCreate(made);
+      throw e;
+    }
+  }
+
+  apply(pid: number): void {
+    joinCgroup(this.dir, pid);
+  }
+
+  set(resources: LinuxResources): void {
+    this.apply_(resources, controllersIn(this.dir));
+  }
+
+  freeze(): void {
+    freeze({ dir: this.dir, v2: true }, this.opts.timeouts?.freeze);
+  }
+
+  thaw(): void {
+    thaw({ dir: this.dir, v2: true });
+  }
+
+  isFrozen(): boolean {
+    return freezerFrozen({ dir: this.dir, v2: true });
+  }
+
+  pids(): number[] {
+    return procsRecursive(this.dir);
+  }
+
+  destroy(): void {
+    const t = this.opts.timeouts?.destroy ?? TIMEOUTS.destroy;
+    killAll([this.dir], this.dir, { dir: this.dir, v2: true }, t);
+    removeTrees([this.dir], this.created, t);
+  }
+
+  stats(): Stats {
+    const s = emptyStats();
+    cpuV2(s, this.dir);
+    memoryV2(s, this.dir);
+    pidsStats(s, this.dir);
+    ioV2(s, this.dir);
+    hugetlbV2(s, this.dir);
+    return s;
+  }
+
+  state(): CgroupState {
+    const st: CgroupState = { layout: 'v2', paths: { '': this.dir } };
+    if (this.created.length) st.created = [...this.created];
+    return st;
+  }
+}
