@@ -1,0 +1,161 @@
+/* The last steps of the container process: umask and cwd, finding argv[0], closing
+ * inherited fds, READY, the create/start barrier, execve. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+void exec_umask_cwd(struct ctx *c)
+{
+	umask(c->plan->has_umask ? (mode_t)c->plan->umask : 0022);
+	if (chdir(c->plan->cwd) < 0)
+		die_sys("cwd", "chdir", c->plan->cwd);
+}
+
+static const char *exec_env_path(const struct plan *p)
+{
+	for (size_t i = 0; i < p->n_env; i++)
+		if (!strncmp(p->env[i], "PATH=", 5))
+			return p->env[i] + 5;
+	return NULL;
+}
+
+/* As execvpe does, but with the container's PATH (from the plan's env, never ours),
+ * and resolved now, so that `create` fails on a missing binary before parking. Without
+ * a PATH in the env, execvpe's default "/bin:/usr/bin" applies. */
+void exec_lookup(struct ctx *c)
+{
+	const char *name = c->plan->args[0];
+	struct stat st;
+	if (strchr(name, '/')) {
+		if (stat(name, &st) < 0)
+			die_sys("exec", "stat", name);
+		if (!(c->exec_path = strdup(name)))
+			die("exec", NULL, name, ENOMEM, NULL);
+		return;
+	}
+	const char *path = exec_env_path(c->plan);
+	if (!path)
+		path = "/bin:/usr/bin";
+	size_t nlen = strlen(name);
+	int err = ENOENT;
+	for (const char *dir = path;; dir++) {
+		const char *end = strchrnul(dir, ':');
+		size_t dlen = (size_t)(end - dir);
+		char *cand = malloc(dlen + nlen + 3);
+		if (!cand)
+			die("exec", NULL, name, ENOMEM, NULL);
+		snprintf(cand, dlen + nlen + 3, "%.*s%s%s", (int)dlen, dir, dlen ? "/" : "./", name);
+		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (faccessat(AT_FDCWD, cand, X_OK, AT_EACCESS) == 0) {
+				c->exec_path = cand;
+				return;
+			}
+			err = EACCES;
+		}
+		free(cand);
+		dir = end;
+		if (!*end)
+			break;
+	}
+	die("exec", "execve", name, err, "not found in PATH %s", path);
+}
+
+/* Everything but stdio, the preserved fds and what the barrier still needs (all of it
+ * close-on-exec) goes now, so nothing from the host lingers in a parked init. */
+void exec_close_fds(struct ctx *c)
+{
+	util_close(&c->inner_fd);
+	util_close(&c->console_fd);
+	unsigned int keep[3] = { (unsigned)c->sync_fd, ~0U, ~0U };
+	if (c->fifo_fd >= 0) {
+		keep[1] = (unsigned)c->fifo_fd;
+		keep[2] = (unsigned)c->proc_fd;
+	}
+	for (int i = 0; i < 3; i++) /* sort three */
+		for (int j = i + 1; j < 3; j++)
+			if (keep[j] < keep[i]) {
+				unsigned int t = keep[i];
+				keep[i] = keep[j];
+				keep[j] = t;
+			}
+	unsigned int from = 3 + c->plan->preserve_fds;
+	for (int i = 0; i < 3 && keep[i] != ~0U; i++) {
+		if (keep[i] < from)
+			continue;
+		if (keep[i] > from && close_range(from, keep[i] - 1, 0) < 0)
+			die_sys("close_fds", "close_range", NULL);
+		from = keep[i] + 1;
+	}
+	if (close_range(from, ~0U, 0) < 0)
+		die_sys("close_fds", "close_range", NULL);
+}
+
+void exec_parent_death_signal(struct ctx *c)
+{
+	uint32_t sig = c->plan->parent_death_signal;
+	if (sig && prctl(PR_SET_PDEATHSIG, (unsigned long)sig, 0, 0, 0) < 0)
+		die("pdeathsig", "prctl", NULL, errno, "signal %u", sig);
+}
+
+/* READY is sent in every mode: it tells runts that setup is over and only the barrier
+ * and execve remain. A dead runts here means nobody waits for us: leave quietly. */
+void exec_ready(struct ctx *c)
+{
+	if (sync_send(c->sync_fd, RUNTS_MSG_READY, NULL, 0) < 0)
+		exit(1);
+}
+
+void exec_barrier(struct ctx *c)
+{
+	struct plan *p = c->plan;
+	if (p->barrier == RUNTS_BARRIER_SOCKET) {
+		uint16_t type;
+		uint8_t *payload;
+		size_t len;
+		if (sync_recv(c->sync_fd, &type, &payload, &len, 0) < 0) {
+			if (errno == 0) /* EOF: runts died before `start`; nothing to report to */
+				exit(1);
+			die_sys("barrier", "read", NULL);
+		}
+		if (type != RUNTS_MSG_GO)
+			die("barrier", NULL, NULL, EPROTO, "expected GO, got frame %u", type);
+	} else if (p->barrier == RUNTS_BARRIER_FIFO) {
+		/* Blocks until `start` opens the fifo for reading. The O_PATH fd was opened on the
+		 * host before any namespace change; the host /proc fd reopens it from here. */
+		char rel[32];
+		snprintf(rel, sizeof(rel), "self/fd/%d", c->fifo_fd);
+		int fd;
+		do
+			fd = openat(c->proc_fd, rel, O_WRONLY | O_CLOEXEC);
+		while (fd < 0 && errno == EINTR);
+		if (fd < 0)
+			die_sys("barrier", "open", p->fifo_path);
+		if (util_write_all(fd, "0", 1) < 0)
+			die_sys("barrier", "write", p->fifo_path);
+		close(fd);
+		util_close(&c->fifo_fd);
+		util_close(&c->proc_fd);
+	}
+}
+
+noreturn void exec_run(struct ctx *c)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	char *no_env[] = { NULL };
+	execve(c->exec_path, c->plan->args, c->plan->env ? c->plan->env : no_env);
+	int e = errno;
+	/* The socket may be gone (create mode after runts exited): stderr always gets it. */
+	sync_report("exec", "execve", c->exec_path, e, NULL);
+	sync_print("exec", "execve", c->exec_path, e, NULL);
+	exit(e == ENOENT ? 127 : 126);
+}

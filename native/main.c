@@ -1,0 +1,191 @@
+/* runts-init: the init shim. `runts-init init <syncfd>` reads one PLAN frame from the
+ * socket <syncfd>, then creates a container (mode INIT) or a process inside one (mode
+ * EXEC), as the sequence diagram in src/process/protocol.ts shows. This file is the
+ * recipe; each step lives in the file named by its prefix. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+static void read_plan(struct ctx *c, struct plan *plan)
+{
+	uint16_t type;
+	uint8_t *buf;
+	size_t len;
+	if (sync_recv(c->sync_fd, &type, &buf, &len, RUNTS_MAX_FRAME) < 0) {
+		if (errno == 0) /* runts went away before sending a plan */
+			exit(1);
+		die_sys("plan", "read", NULL);
+	}
+	if (type != RUNTS_MSG_PLAN)
+		die("plan", NULL, NULL, EPROTO, "expected a PLAN frame, got %u", type);
+	char err[256];
+	if (plan_decode(buf, len, plan, err, sizeof(err)) < 0)
+		die("plan", NULL, NULL, EINVAL, "%s", err);
+	free(buf);
+	c->plan = plan;
+	if ((uint64_t)c->sync_fd < 3 + (uint64_t)plan->preserve_fds)
+		die("plan", NULL, NULL, EINVAL, "sync fd %d is among the preserved fds", c->sync_fd);
+}
+
+/* stage-0, before any namespace change: everything that needs host paths, and the
+ * socketpair to the child (pair[0] stays here, pair[1] goes to the child). */
+static void stage0_prepare(struct ctx *c, int pair[2])
+{
+	struct plan *p = c->plan;
+	/* Not dumpable: a container process cannot ptrace us or open our /proc/PID/fd. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		die_sys("dumpable", "prctl", NULL);
+	if (p->barrier == RUNTS_BARRIER_FIFO) {
+		if ((c->fifo_fd = open(p->fifo_path, O_PATH | O_CLOEXEC)) < 0)
+			die_sys("barrier", "open", p->fifo_path);
+		if ((c->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+			die_sys("barrier", "open", "/proc");
+	}
+	console_connect(c);
+	setup_oom_score_adj(c);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+		die_sys("socketpair", "socketpair", NULL);
+}
+
+/* The child's first steps: a clean signal mask, umask 0 (device and directory modes are
+ * exact; the plan's umask comes at the end), then wait until stage-0 has written the id
+ * maps and told runts our pid. EOF means stage-0 failed and reported it. */
+static void child_start(struct ctx *c, int pair[2])
+{
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	close(pair[0]);
+	c->inner_fd = pair[1];
+	umask(0);
+	char b;
+	ssize_t n;
+	do
+		n = read(c->inner_fd, &b, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		exit(1);
+}
+
+static void stage0_release(struct ctx *c, int pair[2], pid_t child)
+{
+	close(pair[1]);
+	c->inner_fd = pair[0];
+	ns_write_maps(c, child);
+	if (sync_send_u32(c->sync_fd, RUNTS_MSG_PID, (uint32_t)child) < 0) {
+		kill(child, SIGKILL); /* runts is gone: nobody would ever start or reap it */
+		exit(1);
+	}
+	if (util_write_all(c->inner_fd, "1", 1) < 0)
+		die_sys("release", "write", NULL);
+}
+
+/* Common to init and exec: identity, cwd, argv[0], fds, READY, barrier, execve. */
+static noreturn void child_finish(struct ctx *c)
+{
+	caps_apply_user(c);
+	exec_umask_cwd(c);
+	caps_no_new_privs(c);
+	exec_lookup(c);
+	exec_close_fds(c);
+	exec_parent_death_signal(c);
+	exec_ready(c);
+	exec_barrier(c);
+	exec_run(c);
+}
+
+static noreturn void init_child(struct ctx *c, int pair[2])
+{
+	/* runts derives "created" from this name until execve replaces it. */
+	prctl(PR_SET_NAME, RUNTS_INIT_COMM, 0, 0, 0);
+	child_start(c, pair);
+	ns_become_root(c);
+	if (c->plan->setsid && setsid() < 0)
+		die_sys("setsid", "setsid", NULL);
+	caps_check_setgroups(c, "/proc/self/setgroups");
+	rootfs_prepare(c);
+	rootfs_mounts(c);
+	rootfs_devices(c);
+	rootfs_symlinks(c);
+	rootfs_pivot(c);
+	console_setup(c);
+	masks_apply(c);
+	setup_hostname(c);
+	setup_sysctls(c);
+	setup_loopback(c);
+	setup_keyring(c);
+	setup_rlimits(c);
+	child_finish(c);
+}
+
+static noreturn void run_init(struct ctx *c)
+{
+	int pair[2];
+	stage0_prepare(c, pair);
+	ns_join_plan(c);
+	monitor_block_signals();
+	pid_t child = ns_clone(c);
+	if (child == 0)
+		init_child(c, pair);
+	stage0_release(c, pair, child);
+	monitor_run(c, child);
+}
+
+static noreturn void exec_child(struct ctx *c, int pair[2])
+{
+	child_start(c, pair);
+	if (c->plan->setsid && setsid() < 0)
+		die_sys("setsid", "setsid", NULL);
+	console_setup(c);
+	setup_rlimits(c);
+	child_finish(c);
+}
+
+static noreturn void run_exec(struct ctx *c)
+{
+	int pair[2];
+	char setgroups[64];
+	stage0_prepare(c, pair);
+	snprintf(setgroups, sizeof(setgroups), "/proc/%u/setgroups", c->plan->init_pid);
+	caps_check_setgroups(c, setgroups);
+	ns_join_container(c);
+	monitor_block_signals();
+	pid_t child = fork(); /* after setns(pid): the child is inside the pid namespace */
+	if (child < 0)
+		die_sys("fork", "fork", NULL);
+	if (child == 0)
+		exec_child(c, pair);
+	stage0_release(c, pair, child);
+	monitor_run(c, child);
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	char *end;
+	long fd = argc == 3 ? strtol(argv[2], &end, 10) : -1;
+	if (argc != 3 || strcmp(argv[1], "init") || !argv[2][0] || *end || fd < 0 || fd > 1 << 20) {
+		fprintf(stderr, "usage: runts-init init <syncfd>\n");
+		return 2;
+	}
+	struct ctx c = { .sync_fd = (int)fd, .inner_fd = -1, .fifo_fd = -1, .console_fd = -1,
+			 .rootfs_fd = -1, .root_fd = -1, .proc_fd = -1 };
+	sync_set_fd(c.sync_fd);
+	cloned_ensure(argv, envp);
+	/* The socket must not reach the container process. */
+	if (fcntl(c.sync_fd, F_SETFD, FD_CLOEXEC) < 0)
+		die_sys("plan", "fcntl", NULL);
+	struct plan plan;
+	read_plan(&c, &plan);
+	if (plan.mode == RUNTS_MODE_INIT)
+		run_init(&c);
+	run_exec(&c);
+}

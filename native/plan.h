@@ -1,0 +1,107 @@
+/* The init plan as the shim sees it, decoded from the PLAN frame (see plan.c and
+ * src/process/protocol.ts). Strings are NUL-terminated copies; NULL means absent.
+ * String arrays (args, env, ...) are also NULL-terminated. */
+#ifndef RUNTS_PLAN_H
+#define RUNTS_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct plan_ns {
+	uint32_t type; /* CLONE_NEW* */
+	char *path;
+};
+
+struct plan_mount {
+	uint32_t kind; /* RUNTS_MOUNT_KIND_* */
+	char *source, *dest, *fstype, *data;
+	uint64_t flags, attr_set, attr_clr, remount_flags;
+	uint64_t *propagation;
+	size_t n_propagation;
+	bool dest_is_file;
+};
+
+struct plan_device {
+	char *path;
+	uint32_t kind, major, minor, mode, uid, gid;
+};
+
+struct plan_symlink {
+	char *target, *path;
+};
+
+struct plan_sysctl {
+	char *path, *value;
+};
+
+struct plan_rlimit {
+	uint32_t resource;
+	uint64_t soft, hard;
+};
+
+struct plan {
+	uint32_t mode, barrier;
+	char *fifo_path;
+	uint64_t clone_flags;
+	struct plan_ns *join_ns;
+	size_t n_join_ns;
+	char *uid_map, *gid_map;
+	bool setgroups_deny;
+	char *rootfs;
+	uint64_t rootfs_propagation;
+	bool no_pivot;
+	struct plan_mount *mounts;
+	size_t n_mounts;
+	struct plan_device *devices;
+	size_t n_devices;
+	bool bind_devices;
+	struct plan_symlink *symlinks;
+	size_t n_symlinks;
+	char **masked_paths;
+	size_t n_masked_paths;
+	char **readonly_paths;
+	size_t n_readonly_paths;
+	bool root_readonly;
+	char *hostname, *domainname;
+	struct plan_sysctl *sysctls;
+	size_t n_sysctls;
+	struct plan_rlimit *rlimits;
+	size_t n_rlimits;
+	bool has_oom_score_adj;
+	int32_t oom_score_adj;
+	char *keyring;
+	bool loopback_up;
+	uint32_t uid, gid;
+	uint32_t *additional_gids;
+	size_t n_additional_gids;
+	bool has_umask;
+	uint32_t umask;
+	char *cwd;
+	char **args;
+	size_t n_args;
+	char **env;
+	size_t n_env;
+	uint64_t cap_bounding, cap_effective, cap_inheritable, cap_permitted, cap_ambient;
+	bool no_new_privs;
+	uint32_t preserve_fds;
+	bool setsid;
+	uint32_t init_pid;
+	char **cgroup_procs;
+	size_t n_cgroup_procs;
+	uint32_t parent_death_signal;
+	char *label;
+	bool monitor, terminal;
+	char *console_socket;
+	uint32_t console_height, console_width;
+};
+
+/* Decodes a PLAN payload into *out (zeroed first). Returns 0, or -1 with a message in
+ * err; on failure *out holds nothing that needs freeing. No global state: safe to call
+ * from a fuzzer. */
+int plan_decode(const uint8_t *buf, size_t len, struct plan *out, char *err, size_t errlen);
+
+/* Frees everything plan_decode allocated and zeroes *p. */
+void plan_free(struct plan *p);
+
+#endif

@@ -1,0 +1,226 @@
+/* The container's filesystem before the root changes: propagation, the rootfs mount,
+ * the plan's mounts, device nodes, /dev symlinks, then pivot_root (or MS_MOVE+chroot).
+ * Every destination is resolved inside the rootfs at the moment we act on it (see
+ * resolve.c) and mounted through /proc/self/fd/N, never through a path string that the
+ * container could redirect with a symlink. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+static bool rootfs_has_mntns(const struct plan *p)
+{
+	if (p->clone_flags & CLONE_NEWNS)
+		return true;
+	for (size_t i = 0; i < p->n_join_ns; i++)
+		if (p->join_ns[i].type == CLONE_NEWNS)
+			return true;
+	return false;
+}
+
+/* pivot_root refuses a new root whose parent mount is shared. When the plan asks for
+ * shared propagation, make the mount that holds the rootfs private (in our namespace
+ * only), as runc does. That mount is found by walking up until a mount root. */
+static void rootfs_parent_private(const char *rootfs)
+{
+	char *path = strdup(rootfs);
+	if (!path)
+		die("rootfs", NULL, rootfs, ENOMEM, NULL);
+	for (;;) {
+		struct statx stx;
+		if (statx(AT_FDCWD, path, 0, 0, &stx) < 0)
+			die_sys("rootfs", "statx", path);
+		if ((stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+			break;
+		char *slash = strrchr(path, '/');
+		if (!slash || slash == path) {
+			strcpy(path, "/");
+			break;
+		}
+		*slash = 0;
+	}
+	if (mount(NULL, path, NULL, MS_PRIVATE, NULL) < 0)
+		die_sys("rootfs", "mount", path);
+	free(path);
+}
+
+void rootfs_prepare(struct ctx *c)
+{
+	struct plan *p = c->plan;
+	if (!rootfs_has_mntns(p))
+		die("rootfs", NULL, NULL, EINVAL, "a container needs a mount namespace (CLONE_NEWNS or a joined one)");
+	if (p->rootfs_propagation && mount(NULL, "/", NULL, p->rootfs_propagation, NULL) < 0)
+		die("rootfs", "mount", "/", errno, "propagation %#llx", (unsigned long long)p->rootfs_propagation);
+	if (p->rootfs_propagation & MS_SHARED)
+		rootfs_parent_private(p->rootfs);
+	/* A bind onto itself makes the rootfs a mount point, which pivot_root needs. */
+	if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		die_sys("rootfs", "mount", p->rootfs);
+	if ((c->rootfs_fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		die_sys("rootfs", "open", p->rootfs);
+}
+
+static int rootfs_resolve(struct ctx *c, const struct plan_mount *m, enum resolve_create create, const char *step)
+{
+	int fd = resolve_in_root(c->rootfs_fd, m->dest, create);
+	if (fd < 0)
+		die(step, "openat2", m->dest, errno, "%s", m->source ? m->source : "");
+	return fd;
+}
+
+/* MS_REMOUNT of a bind. The kernel refuses to clear flags that are locked (inherited
+ * from a more privileged mount namespace): on EPERM, keep the current nosuid, nodev,
+ * noexec, rdonly and atime flags and try again, as runc does. */
+static int rootfs_remount(int fd, uint64_t flags)
+{
+	char tp[32];
+	util_fd_path(fd, tp);
+	if (mount(NULL, tp, NULL, MS_BIND | MS_REMOUNT | flags, NULL) == 0)
+		return 0;
+	if (errno != EPERM)
+		return -1;
+	struct statvfs sv;
+	if (fstatvfs(fd, &sv) < 0)
+		return -1;
+	uint64_t keep = sv.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_RDONLY);
+	if (!(flags & (MS_NOATIME | MS_RELATIME | MS_STRICTATIME | MS_NODIRATIME)))
+		keep |= sv.f_flag & (ST_NOATIME | ST_NODIRATIME | ST_RELATIME);
+	return mount(NULL, tp, NULL, MS_BIND | MS_REMOUNT | flags | keep, NULL);
+}
+
+static void rootfs_mount_one(struct ctx *c, const struct plan_mount *m)
+{
+	char tp[32];
+	int fd = rootfs_resolve(c, m, m->dest_is_file ? RESOLVE_MKFILE : RESOLVE_MKDIR, "mount");
+	util_fd_path(fd, tp);
+	int r;
+	if (m->kind == RUNTS_MOUNT_KIND_BIND)
+		r = mount(m->source, tp, NULL, MS_BIND | (m->flags & MS_REC), NULL);
+	else
+		r = mount(m->source ? m->source : "", tp, m->fstype, m->flags, m->data);
+	if (r < 0)
+		die("mount", "mount", m->dest, errno, "%s", m->source ? m->source : "");
+	close(fd);
+	if (!m->remount_flags && !m->n_propagation && !m->attr_set && !m->attr_clr)
+		return;
+
+	/* The old fd names the directory under the new mount: resolve again. */
+	fd = rootfs_resolve(c, m, RESOLVE_EXISTING, "mount");
+	util_fd_path(fd, tp);
+	if (m->kind == RUNTS_MOUNT_KIND_BIND && m->remount_flags && rootfs_remount(fd, m->remount_flags) < 0)
+		die("remount", "mount", m->dest, errno, "flags %#llx", (unsigned long long)m->remount_flags);
+	for (size_t i = 0; i < m->n_propagation; i++)
+		if (mount(NULL, tp, NULL, m->propagation[i], NULL) < 0)
+			die("propagation", "mount", m->dest, errno, "%#llx", (unsigned long long)m->propagation[i]);
+	if (m->attr_set || m->attr_clr) {
+		struct mount_attr attr = { .attr_set = m->attr_set, .attr_clr = m->attr_clr };
+		if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+			die("mount_setattr", "mount_setattr", m->dest, errno, "set %#llx clear %#llx",
+			    (unsigned long long)m->attr_set, (unsigned long long)m->attr_clr);
+	}
+	close(fd);
+}
+
+void rootfs_mounts(struct ctx *c)
+{
+	for (size_t i = 0; i < c->plan->n_mounts; i++)
+		rootfs_mount_one(c, &c->plan->mounts[i]);
+}
+
+/* In a user namespace mknod is not allowed: bind the host's node (same path) over an
+ * empty file instead. */
+static void rootfs_bind_device(struct ctx *c, const struct plan_device *d)
+{
+	char sp[32], tp[32];
+	int host = open(d->path, O_PATH | O_CLOEXEC);
+	if (host < 0)
+		die_sys("bind_device", "open", d->path);
+	int dst = resolve_in_root(c->rootfs_fd, d->path, RESOLVE_MKFILE);
+	if (dst < 0)
+		die_sys("bind_device", "openat2", d->path);
+	if (mount(util_fd_path(host, sp), util_fd_path(dst, tp), NULL, MS_BIND, NULL) < 0)
+		die_sys("bind_device", "mount", d->path);
+	close(dst);
+	close(host);
+}
+
+void rootfs_devices(struct ctx *c)
+{
+	struct plan *p = c->plan;
+	for (size_t i = 0; i < p->n_devices; i++) {
+		const struct plan_device *d = &p->devices[i];
+		if (p->bind_devices) {
+			rootfs_bind_device(c, d);
+			continue;
+		}
+		const char *name;
+		int dir = resolve_parent(c->rootfs_fd, d->path, &name);
+		if (dir < 0)
+			die_sys("mknod", "openat2", d->path);
+		mode_t type = d->kind == RUNTS_DEVICE_KIND_CHAR ? S_IFCHR : d->kind == RUNTS_DEVICE_KIND_BLOCK ? S_IFBLK : S_IFIFO;
+		/* An existing node is kept, as runc does (the image may ship /dev). */
+		if (mknodat(dir, name, type | (d->mode & 07777), makedev(d->major, d->minor)) < 0) {
+			if (errno != EEXIST)
+				die_sys("mknod", "mknodat", d->path);
+		} else if (fchownat(dir, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0) {
+			die_sys("mknod", "fchownat", d->path);
+		}
+		close(dir);
+	}
+}
+
+void rootfs_symlinks(struct ctx *c)
+{
+	for (size_t i = 0; i < c->plan->n_symlinks; i++) {
+		const struct plan_symlink *l = &c->plan->symlinks[i];
+		const char *name;
+		int dir = resolve_parent(c->rootfs_fd, l->path, &name);
+		if (dir < 0)
+			die_sys("symlink", "openat2", l->path);
+		if (symlinkat(l->target, dir, name) < 0 && errno != EEXIST)
+			die_sys("symlink", "symlinkat", l->path);
+		close(dir);
+	}
+}
+
+/* pivot_root(".", ".") stacks the old root on top of the new one; detaching it (after
+ * making it a slave, so the unmount does not propagate to the host) leaves the new root
+ * alone, with no directory needed for the old root. */
+void rootfs_pivot(struct ctx *c)
+{
+	struct plan *p = c->plan;
+	if (fchdir(c->rootfs_fd) < 0)
+		die_sys("pivot_root", "fchdir", p->rootfs);
+	if (p->no_pivot) {
+		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+			die_sys("pivot_root", "mount", p->rootfs);
+		if (chroot(".") < 0)
+			die_sys("pivot_root", "chroot", p->rootfs);
+	} else {
+		int old = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (old < 0)
+			die_sys("pivot_root", "open", "/");
+		if (syscall(SYS_pivot_root, ".", ".") < 0)
+			die_sys("pivot_root", "pivot_root", p->rootfs);
+		if (fchdir(old) < 0)
+			die_sys("pivot_root", "fchdir", "/");
+		if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+			die_sys("pivot_root", "mount", "/");
+		if (umount2(".", MNT_DETACH) < 0)
+			die_sys("pivot_root", "umount2", "/");
+		close(old);
+	}
+	if (chdir("/") < 0)
+		die_sys("pivot_root", "chdir", "/");
+	util_close(&c->rootfs_fd);
+}

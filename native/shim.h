@@ -1,0 +1,117 @@
+/* Internal interfaces of the init shim: one section per file. main.c is the recipe. */
+#ifndef RUNTS_SHIM_H
+#define RUNTS_SHIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdnoreturn.h>
+#include <sys/types.h>
+
+#include "plan.h"
+#include "protocol.h"
+
+/* What one process of the shim holds while it works through the plan. */
+struct ctx {
+	struct plan *plan;
+	int sync_fd;     /* the socket to runts */
+	int inner_fd;    /* stage-0 <-> child socketpair: this process's end, or -1 */
+	int fifo_fd;     /* O_PATH of exec.fifo (FIFO barrier), or -1 */
+	int console_fd;  /* connected --console-socket, or -1 */
+	int rootfs_fd;   /* O_PATH of the rootfs mount (before pivot), or -1 */
+	int root_fd;     /* exec mode: O_PATH of /proc/INIT_PID/root, or -1 */
+	int proc_fd;     /* FIFO barrier: O_PATH of the host's /proc (reopens the fifo after pivot) */
+	bool userns;     /* the child runs in a user namespace other than the host's */
+	bool setgroups_denied; /* our user namespace has setgroups "deny" */
+	char *exec_path; /* argv[0] resolved through the plan's PATH */
+};
+
+/* sync.c: frames on the runts socket, and the error path. */
+void sync_set_fd(int fd);
+int sync_send(int fd, uint16_t type, const void *payload, size_t len);
+int sync_send_u32(int fd, uint16_t type, uint32_t v);
+/* Reads one frame; *payload is malloc'ed (NULL when empty). Returns 0, or -1 with
+ * errno (0 on EOF). Frames larger than max are an error (EMSGSIZE). */
+int sync_recv(int fd, uint16_t *type, uint8_t **payload, size_t *len, size_t max);
+/* Sends an ERROR frame and exits 1. err is an errno (0: not a syscall failure). When
+ * runts is gone the message goes to stderr instead, so nothing fails silently. */
+noreturn void die(const char *step, const char *syscall, const char *path, int err, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Sends an ERROR frame (detail may be NULL); returns 0 when it was sent. */
+int sync_report(const char *step, const char *syscall, const char *path, int err, const char *detail);
+/* The same error as one line on stderr. */
+void sync_print(const char *step, const char *syscall, const char *path, int err, const char *detail);
+#define die_sys(step, syscall, path) die(step, syscall, path, errno, NULL)
+
+/* util.c */
+int util_write_file(const char *path, const char *data, size_t len);
+ssize_t util_read_file(const char *path, char *buf, size_t size);
+int util_write_all(int fd, const void *buf, size_t len);
+/* "/proc/self/fd/N" in buf (at least 32 bytes). */
+const char *util_fd_path(int fd, char *buf);
+void util_close(int *fd);
+/* Sends fd over a unix socket with data as the payload (runc's utils.SendFile). */
+int util_send_fd(int sock, int fd, const char *data);
+/* Receives one fd (or -1 on EOF) from a unix socket. */
+int util_recv_fd(int sock);
+
+/* cloned.c: CVE-2019-5736 defence. Re-executes from a sealed memfd unless already. */
+void cloned_ensure(char **argv, char **envp);
+
+/* ns.c */
+void ns_join_plan(struct ctx *c);
+pid_t ns_clone(struct ctx *c);
+void ns_write_maps(struct ctx *c, pid_t child);
+void ns_become_root(struct ctx *c);
+void ns_join_container(struct ctx *c);
+
+/* resolve.c: paths inside the rootfs, resolved with openat2(RESOLVE_IN_ROOT). */
+enum resolve_create { RESOLVE_EXISTING, RESOLVE_MKDIR, RESOLVE_MKFILE };
+/* Returns an O_PATH fd of path inside rootfd, creating missing directories (and the
+ * last component as a file for RESOLVE_MKFILE). -1 with errno on failure. */
+int resolve_in_root(int rootfd, const char *path, enum resolve_create create);
+/* O_PATH fd of the parent directory of path (created as needed), and its last
+ * component in *name (a pointer into path). */
+int resolve_parent(int rootfd, const char *path, const char **name);
+
+/* rootfs.c */
+void rootfs_prepare(struct ctx *c);
+void rootfs_mounts(struct ctx *c);
+void rootfs_devices(struct ctx *c);
+void rootfs_symlinks(struct ctx *c);
+void rootfs_pivot(struct ctx *c);
+
+/* masks.c: after the new root */
+void masks_apply(struct ctx *c);
+
+/* setup.c: per-container kernel settings */
+void setup_hostname(struct ctx *c);
+void setup_sysctls(struct ctx *c);
+void setup_loopback(struct ctx *c);
+void setup_keyring(struct ctx *c);
+void setup_rlimits(struct ctx *c);
+void setup_oom_score_adj(struct ctx *c);
+
+/* caps.c */
+void caps_check_setgroups(struct ctx *c, const char *setgroups_file);
+void caps_apply_user(struct ctx *c);
+void caps_no_new_privs(struct ctx *c);
+
+/* exec.c */
+void exec_umask_cwd(struct ctx *c);
+void exec_lookup(struct ctx *c);
+void exec_close_fds(struct ctx *c);
+void exec_parent_death_signal(struct ctx *c);
+void exec_ready(struct ctx *c);
+void exec_barrier(struct ctx *c);
+noreturn void exec_run(struct ctx *c);
+
+/* console.c */
+void console_connect(struct ctx *c);
+void console_setup(struct ctx *c);
+
+/* monitor.c: stage-0 after the child is released */
+void monitor_block_signals(void);
+noreturn void monitor_run(struct ctx *c, pid_t child);
+
+#endif
