@@ -5,7 +5,9 @@
  * every exception; any other rule whose action differs from the default adds its access
  * to the exception with exactly that type:major:minor, and one whose action equals the
  * default removes its access from that exact exception. A request is answered by the
- * default unless one single exception covers the device and every access requested.
+ * default unless an exception matches the device: in default-deny mode one single allow
+ * exception must cover every access requested; in default-allow mode a deny exception
+ * that overlaps any access requested denies (the kernel's match_exception_partial).
  *
  * The list starts from deny-all (as runc: an empty list denies everything). For the
  * usual shape (`deny a`, then allows) this is "last match wins, default deny". Where the
@@ -115,7 +117,9 @@ export function policyAllows(p: DevicePolicy, type: 'b' | 'c', major: number, mi
     if (e.type !== type) continue;
     if (e.major !== -1 && e.major !== major) continue;
     if (e.minor !== -1 && e.minor !== minor) continue;
-    if (minus(access, e.access) !== '') continue;
+    // As the v1 kernel: an allow exception must cover every access requested; a deny
+    // exception (default allow) denies when it overlaps any of them.
+    if (p.defaultAllow ? !overlaps(access, e.access) : minus(access, e.access) !== '') continue;
     return !p.defaultAllow;
   }
   return p.defaultAllow;

@@ -211,7 +211,7 @@ function hugetlb(c: Ctx, limitFile: string, rsvdFile: string): void {
     const f = `${P}.hugepageLimits[${i}]`;
     if (!HUGE.test(h.pageSize)) return c.problem(`${f}.pageSize`, `${JSON.stringify(h.pageSize)} is not a page size such as "2MB"`);
     if (!isInt(h.limit) || h.limit < -1) return c.problem(`${f}.limit`, `${h.limit} is not a byte count`);
-    const v = limitFile.endsWith('.max') ? maxValue(h.limit) : String(h.limit);
+    const v = limitFile === 'max' ? maxValue(h.limit) : String(h.limit);
     c.w(`hugetlb.${h.pageSize}.${limitFile}`, v, `${f}.limit`);
     c.w(`hugetlb.${h.pageSize}.${rsvdFile}`, v, `${f}.limit`, { optional: true });
   });

@@ -5,13 +5,17 @@
  *
  * Same policy as v1 and as runc's devicefilter (see ../devices.ts): the rules are reduced
  * to a default plus exceptions; the program tests each exception in turn and returns the
- * non-default verdict on the first one that covers the request, else the default.
+ * non-default verdict on the first one that matches, else the default. One deliberate
+ * difference from runc: with a default-allow policy, a deny exception matches when it
+ * overlaps the access requested (as the v1 kernel does), where runc's program requires
+ * the request to be a subset, so there `deny b 8:0 w` lets an O_RDWR open through.
  *
  *   r2 = ctx->access_type & 0xffff      device type (BPF_DEVCG_DEV_BLOCK 1, _CHAR 2)
  *   r3 = ctx->access_type >> 16         access requested (BPF_DEVCG_ACC_MKNOD 1, _READ 2, _WRITE 4)
  *   r4 = ctx->major; r5 = ctx->minor
  *   block i:  if w2 != type goto i+1
- *             [w1 = w3; w1 &= access; if w1 != w3 goto i+1]   (skipped when access is rwm)
+ *             [w1 = w3; w1 &= access; if w1 != w3 goto i+1]   (default deny; skipped when access is rwm)
+ *             [w1 = w3; w1 &= access; if w1 == 0 goto i+1]    (default allow)
  *             [if w4 != major goto i+1] [if w5 != minor goto i+1]   (skipped for *)
  *             w0 = !default; exit
  *   last:     w0 = default; exit
@@ -81,7 +85,9 @@ export function deviceFilterInsns(rules: DeviceRule[]): Insn[] {
       tests.push((skip) => [
         ins(BPF.ALU | BPF.MOV | BPF.X, 1, 3, 0, 0),
         ins(BPF.ALU | BPF.AND | BPF.K, 1, 0, 0, mask),
-        ins(BPF.JMP32 | BPF.JNE | BPF.X, 1, 3, skip, 0),
+        policy.defaultAllow
+          ? ins(BPF.JMP32 | BPF.JEQ | BPF.K, 1, 0, skip, 0) // deny exception: any overlap
+          : ins(BPF.JMP32 | BPF.JNE | BPF.X, 1, 3, skip, 0), // allow exception: covers all
       ]);
     }
     if (e.major >= 0) tests.push((skip) => [ins(BPF.JMP32 | BPF.JNE | BPF.K, 4, 0, skip, e.major | 0)]);
