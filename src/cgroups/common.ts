@@ -45,28 +45,24 @@ function writeOne(w: CgroupWrite, dir: string, later?: CgroupWrite[]): void {
   }
 }
 
-const WHY: Record<string, string> = {
-  ENOENT: 'the kernel has no such file',
-  EINVAL: 'invalid argument',
-  EBUSY: 'device or resource busy',
-  EPERM: 'operation not permitted',
-  EACCES: 'permission denied',
-  ENOSPC: 'no space left on device',
-  EOPNOTSUPP: 'operation not supported',
-};
+/** The human part of a Node errno error ("ERANGE: result too large, write" → "result too large"). */
+function why(e: NodeJS.ErrnoException): string {
+  if (e.code === 'ENOENT') return 'the kernel has no such file';
+  return /^[A-Z0-9]+: ([^,]+)/.exec(e.message)?.[1] ?? e.code ?? e.message;
+}
 
 function writeError(w: CgroupWrite, e: NodeJS.ErrnoException, path: string, dir: string): RuntsError {
-  let why = WHY[e.code ?? ''] ?? e.message;
+  let reason = why(e);
   if (e.code === 'EBUSY' && /^memory\.(memsw\.)?limit_in_bytes$/.test(w.file)) {
-    why += ` (current usage ${tryRead(join(dir, 'memory.usage_in_bytes'))?.trim() ?? '?'}, peak ${tryRead(join(dir, 'memory.max_usage_in_bytes'))?.trim() ?? '?'})`;
+    reason += ` (current usage ${tryRead(join(dir, 'memory.usage_in_bytes'))?.trim() ?? '?'}, peak ${tryRead(join(dir, 'memory.max_usage_in_bytes'))?.trim() ?? '?'})`;
   }
   if ((e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EPERM') && w.field.includes('.unified[')) {
     const ctl = w.file.split('.')[0]!;
     const have = (tryRead(join(dir, 'cgroup.controllers')) ?? '').trim().split(/\s+/);
-    if (ctl !== 'cgroup' && !have.includes(ctl)) why = `the ${ctl} controller is not available in this cgroup`;
+    if (ctl !== 'cgroup' && !have.includes(ctl)) reason = `the ${ctl} controller is not available in this cgroup`;
   }
-  if (e.code === 'ENOENT' && w.file === 'memory.memsw.limit_in_bytes') why = 'swap accounting is off in this kernel (no memory.memsw.limit_in_bytes)';
-  return new RuntsError('ESYS', `${w.field}: write ${JSON.stringify(w.value)} to ${path}: ${why}`, {
+  if (e.code === 'ENOENT' && w.file === 'memory.memsw.limit_in_bytes') reason = 'swap accounting is off in this kernel (no memory.memsw.limit_in_bytes)';
+  return new RuntsError('ESYS', `${w.field}: write ${JSON.stringify(w.value)} to ${path}: ${reason}`, {
     cause: e,
     ...(e.code ? { errno: e.code } : {}),
     syscall: 'write',
@@ -86,7 +82,7 @@ export function joinCgroup(dir: string, pid: number): void {
         sleepMs(1 << i);
         continue;
       }
-      throw new RuntsError('ESYS', `move pid ${pid} into cgroup ${dir}: ${WHY[(e as NodeJS.ErrnoException).code ?? ''] ?? (e as Error).message}`, {
+      throw new RuntsError('ESYS', `move pid ${pid} into cgroup ${dir}: ${why(e as NodeJS.ErrnoException)}`, {
         cause: e,
         errno: (e as NodeJS.ErrnoException).code ?? '',
         syscall: 'write',
