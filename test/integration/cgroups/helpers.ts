@@ -97,7 +97,9 @@ export function bpfShim(): string | null {
   const built = join(repoRoot(), 'native', 'build', 'runts-init');
   if (env && serves(env)) return (shim = env);
   if (serves(built)) return (shim = built);
-  const dir = join(tmpdir(), `runts-bpf-shim-${process.getuid?.() ?? 0}`);
+  // Under the repo's dist/ when there is one, so the cgroup2 VM (which shares the repo) sees it.
+  const dist = join(repoRoot(), 'dist');
+  const dir = existsSync(dist) ? join(dist, 'test-bin') : join(tmpdir(), `runts-bpf-shim-${process.getuid?.() ?? 0}`);
   mkdirSync(dir, { recursive: true });
   const main = join(dir, 'main.c');
   const out = join(dir, 'runts-init');
