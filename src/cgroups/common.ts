@@ -128,40 +128,57 @@ export function thaw(f: Freezer): void {
   writeFile(join(f.dir, f.v2 ? 'cgroup.freeze' : 'freezer.state'), f.v2 ? '0' : 'THAWED');
 }
 
+/** cgroup.events says whether a v2 subtree holds any process: one read for the whole tree. */
+function populated(v2Dir: string): boolean | undefined {
+  const t = tryRead(join(v2Dir, 'cgroup.events'));
+  if (t === undefined) return undefined;
+  return !/^populated 0$/m.test(t);
+}
+
 /**
  * SIGKILL every process in the given cgroup trees and wait until they are empty.
  * With a v2 directory that has cgroup.kill (5.14+), the kernel kills the whole subtree
- * atomically, forks included. Otherwise: freeze (so nothing forks between reading the
- * pids and killing them), kill each pid, thaw (v1 frozen tasks die only once thawed),
- * and repeat for stragglers until empty or the timeout.
+ * atomically, forks included, and cgroup.events tells in one read when it is empty.
+ * Otherwise: freeze (so nothing forks between reading the pids and killing them), kill
+ * each pid, thaw (v1 frozen tasks die only once thawed), and repeat for stragglers until
+ * empty or the timeout. Either way a last scan of every tree confirms.
  */
 export function killAll(trees: string[], v2Dir: string | undefined, freezer: Freezer | undefined, timeoutMs = TIMEOUTS.destroy): void {
   const deadline = Date.now() + timeoutMs;
   const alive = () => [...new Set(trees.flatMap(procsRecursive))];
-  let left = alive();
-  if (left.length === 0) return;
-  if (v2Dir && existsSync(join(v2Dir, 'cgroup.kill'))) {
-    writeFile(join(v2Dir, 'cgroup.kill'), '1');
-  } else if (freezer && existsSync(freezer.dir)) {
-    try {
-      freeze(freezer, Math.min(1000, timeoutMs));
-    } catch {
-      // Not fatal: kill what we see and loop for what forked meanwhile.
-    }
-    left = alive();
-    for (const pid of left) killQuiet(pid);
+  const canKill = v2Dir !== undefined && existsSync(join(v2Dir, 'cgroup.kill'));
+  const thawIfFrozen = () => {
+    if (freezer && existsSync(freezer.dir) && freezerFrozen(freezer)) thaw(freezer);
+  };
+  // The fast check: one read (v2) or one tree (v1).
+  const busy = () => (canKill ? populated(v2Dir!) === true : procsRecursive(trees[0] ?? '').length > 0);
+  if (canKill && !busy() && alive().length === 0) return;
+  if (canKill) {
+    writeFile(join(v2Dir!, 'cgroup.kill'), '1');
   } else {
-    for (const pid of left) killQuiet(pid);
+    if (alive().length === 0) return;
+    if (freezer && existsSync(freezer.dir)) {
+      try {
+        freeze(freezer, Math.min(1000, timeoutMs));
+      } catch {
+        // Not fatal: kill what we see and loop for what forked meanwhile.
+      }
+    }
+    for (const pid of alive()) killQuiet(pid);
   }
-  if (freezer && existsSync(freezer.dir) && freezerFrozen(freezer)) thaw(freezer);
-  for (let wait = 0.1; ; wait = Math.min(wait * 2, 20)) {
-    left = alive();
-    if (left.length === 0) return;
+  thawIfFrozen();
+  for (let wait = 0.02; ; wait = Math.min(wait * 2, 20)) {
+    if (!busy()) {
+      const left = alive();
+      if (left.length === 0) return;
+      for (const pid of left) killQuiet(pid); // outside the fast-checked tree: moved by someone
+    }
     if (Date.now() > deadline) {
+      const left = alive();
       throw new RuntsError('ETIMEOUT', `kill processes in cgroup ${trees[0]}: ${left.length} still running after ${timeoutMs} ms (pids ${left.slice(0, 10).join(' ')})`, { path: trees[0] ?? '' });
     }
-    for (const pid of left) killQuiet(pid);
-    if (freezer && existsSync(freezer.dir) && freezerFrozen(freezer)) thaw(freezer);
+    if (!canKill) for (const pid of procsRecursive(trees[0] ?? '')) killQuiet(pid);
+    thawIfFrozen();
     sleepMs(wait);
   }
 }
