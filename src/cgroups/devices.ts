@@ -18,7 +18,7 @@
  * v1 writes the minimal transition to devices.allow/devices.deny; v2 compiles the
  * exceptions to an eBPF program (v2/devices-bpf.ts).
  */
-import type { Device, DeviceCgroupRule } from '../spec/types.js';
+import type { Device, DeviceCgroupRule, LinuxResources } from '../spec/types.js';
 
 /** A rule with defaults applied: major/minor -1 is the wildcard `*`. */
 export interface DeviceRule {
@@ -208,4 +208,13 @@ export function defaultDeviceRules(devices: Device[] = []): DeviceCgroupRule[] {
     }
   }
   return out;
+}
+
+/**
+ * The device rules for a container, as runc builds them: the spec's own
+ * `linux.resources.devices`, then defaultDeviceRules(`linux.devices`). Since the policy
+ * starts from deny-all, a spec without rules still gets "deny all but the defaults".
+ */
+export function deviceRulesFor(resources: LinuxResources | undefined, devices: Device[] | undefined): DeviceCgroupRule[] {
+  return [...(resources?.devices ?? []), ...defaultDeviceRules(devices)];
 }

@@ -20,7 +20,7 @@ import { V2Manager } from './v2/manager.js';
 
 export type { Stats } from './stats.js';
 export { watchOom, type OomEvent } from './oom.js';
-export { defaultDeviceRules } from './devices.js';
+export { defaultDeviceRules, deviceRulesFor } from './devices.js';
 
 export type CgroupLayout = 'v1' | 'hybrid' | 'v2';
 

@@ -87,3 +87,13 @@ test('default device rules: runc\'s allowed devices plus linux.devices', () => {
   assert.ok(!policyAllows(p, 'b', 8, 0, 'r'));
   assert.ok(!policyAllows(p, 'c', 4, 0, 'w'));
 });
+
+test('deviceRulesFor: the spec rules first, then the defaults', async () => {
+  const { deviceRulesFor } = await import('../../../src/cgroups/devices.js');
+  const rules = deviceRulesFor({ devices: [{ allow: false, access: 'rwm' }] }, [{ type: 'b', path: '/dev/loop0', major: 7, minor: 0 }]);
+  assert.deepEqual(rules[0], { allow: false, access: 'rwm' });
+  assert.deepEqual(rules[rules.length - 1], { allow: true, type: 'b', major: 7, minor: 0, access: 'rwm' });
+  const p = devicePolicy(N(deviceRulesFor(undefined, [])));
+  assert.ok(!policyAllows(p, 'b', 8, 0, 'r'));
+  assert.ok(policyAllows(p, 'c', 1, 3, 'rw'));
+});
