@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for p in gcc make libseccomp-dev busybox-static tini iproute2; do
+for p in gcc make libseccomp-dev busybox-static tini iproute2 qemu-system-x86 cpio xz-utils; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

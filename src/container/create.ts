@@ -8,7 +8,7 @@
  */
 import { realpathSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { newCgroupManager, type CgroupManager } from '../cgroups/manager.js';
+import { deviceRulesFor, newCgroupManager, type CgroupManager } from '../cgroups/manager.js';
 import { RuntsError, invalid, sysError } from '../errors.js';
 import { buildInitPlan, type LaunchMode } from '../plan/build.js';
 import { Msg } from '../process/protocol.js';
@@ -93,6 +93,10 @@ export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: 
   const problems = validateSpec(spec, { bundle });
   if (problems.length) throw invalid(problems);
   if (!spec.process) throw invalid([{ path: 'process', message: 'required to create a container' }]);
+  const timeNs = (spec.linux?.namespaces ?? []).findIndex((n) => n.type === 'time');
+  if (timeNs >= 0) {
+    throw new RuntsError('EUNSUPPORTED', `linux.namespaces[${timeNs}]: time namespaces are not supported by runts yet`);
+  }
   const rootfs = resolveRootfs(spec, bundle);
   if (opts.pidFile && !isAbsolute(opts.pidFile)) opts = { ...opts, pidFile: resolve(opts.pidFile) };
 
@@ -106,7 +110,8 @@ export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: 
   };
   try {
     if (rt.cgroups !== false) {
-      cgroup = newCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, resources: spec.linux?.resources, shimPath: rt.shimPath });
+      const resources = { ...spec.linux?.resources, devices: deviceRulesFor(spec.linux?.resources, spec.linux?.devices) };
+      cgroup = newCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, resources, shimPath: rt.shimPath });
       state.cgroup = cgroup.state();
     }
     store.write(state);

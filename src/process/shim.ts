@@ -20,7 +20,7 @@ export interface Frame {
 }
 
 /** One stdio entry for the shim: inherit a parent fd, a stream, 'pipe', 'ignore' or 'inherit'. */
-export type StdioEntry = StdioOptions extends Array<infer T> ? T : never;
+export type StdioEntry = 'pipe' | 'ignore' | 'inherit' | number | NodeJS.ReadableStream | NodeJS.WritableStream | null | undefined;
 
 /** Options of spawnShim. */
 export interface SpawnShimOptions {
@@ -78,7 +78,7 @@ export function shimError(payload: Buffer, label: string): RuntsError {
 export class ShimSession {
   readonly child: ChildProcess;
   private readonly sock: Socket;
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private frames: Frame[] = [];
   private waiter: ((f: Frame | null) => void) | undefined;
   private ended = false;
@@ -103,7 +103,7 @@ export class ShimSession {
     stdio.push('pipe');
     let child: ChildProcess;
     try {
-      child = spawn(opts.shimPath, ['init', String(syncFd)], { stdio, env: {}, argv0: 'runts-init' });
+      child = spawn(opts.shimPath, ['init', String(syncFd)], { stdio: stdio as StdioOptions, env: {}, argv0: 'runts-init' });
     } catch (e) {
       throw new RuntsError('ESYS', `spawn init shim ${opts.shimPath}: ${(e as Error).message}`, { cause: e });
     }
