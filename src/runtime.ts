@@ -24,6 +24,8 @@ export interface RuntimeOptions {
   shimPath?: string;
   /** false: run containers without cgroups (default true). */
   cgroups?: boolean;
+  /** Called with each warning about the config (default: ignore). */
+  onWarning?: (message: string) => void;
 }
 
 /** The process of Runtime.run: what to run, as whom, with which stdio. */
@@ -120,6 +122,7 @@ export class Runtime {
       root: resolve(opts.root ?? '/run/runts'),
       shimPath: opts.shimPath ?? defaultShimPath(),
       cgroups: opts.cgroups ?? true,
+      ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
     };
     this.store = new Store(this.config.root);
   }

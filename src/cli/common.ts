@@ -6,10 +6,11 @@ import { Runtime } from '../runtime.js';
 import type { Spec } from '../spec/types.js';
 import type { FlagDef } from './args.js';
 import type { CliContext } from './main.js';
+import { logWarn } from './log.js';
 
 /** The library runtime for the global flags. */
 export function runtime(ctx: CliContext): Runtime {
-  return new Runtime({ root: ctx.root, shimPath: ctx.shimPath });
+  return new Runtime({ root: ctx.root, shimPath: ctx.shimPath, onWarning: logWarn });
 }
 
 /** Read <bundle>/config.json; JSON errors name the file. */

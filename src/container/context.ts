@@ -6,4 +6,6 @@ export interface RuntimeConfig {
   shimPath: string;
   /** false: do not use cgroups at all (tests of pure lifecycle, rootless without delegation). */
   cgroups?: boolean;
+  /** Called with each warning (unknown capability names, ignored ambient capabilities ...). */
+  onWarning?: (message: string) => void;
 }

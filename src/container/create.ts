@@ -10,11 +10,11 @@ import { realpathSync, rmSync, statSync, writeFileSync, renameSync } from 'node:
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { deviceRulesFor, newCgroupManager, type CgroupManager } from '../cgroups/manager.js';
 import { RuntsError, invalid, sysError } from '../errors.js';
-import { buildInitPlan, type LaunchMode } from '../plan/build.js';
+import { ambientIgnored, buildInitPlan, type LaunchMode } from '../plan/build.js';
 import { Msg } from '../process/protocol.js';
 import { ShimSession, type StdioEntry } from '../process/shim.js';
 import type { Spec } from '../spec/types.js';
-import { validateSpec } from '../spec/validate.js';
+import { checkSpec } from '../spec/validate.js';
 import { selfStartTime } from '../state/lock.js';
 import { checkId, type Store, type StoredState } from '../state/store.js';
 import { readProcStat } from '../sys/proc.js';
@@ -90,8 +90,11 @@ export function writePidFile(path: string, pid: number): void {
 export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: Spec, mode: LaunchMode, opts: CreateOptions): Promise<Launched> {
   checkId(id);
   const bundle = resolve(opts.bundle ?? process.cwd());
-  const problems = validateSpec(spec, { bundle });
+  const { problems, warnings } = checkSpec(spec, { bundle });
   if (problems.length) throw invalid(problems);
+  const ignored = ambientIgnored(spec.process);
+  if (ignored.length) warnings.push({ path: 'process.capabilities.ambient', message: `ignoring ${ignored.join(', ')}: an ambient capability must also be inheritable and permitted` });
+  for (const w of warnings) rt.onWarning?.(`${w.path}: ${w.message}`);
   if (!spec.process) throw invalid([{ path: 'process', message: 'required to create a container' }]);
   const timeNs = (spec.linux?.namespaces ?? []).findIndex((n) => n.type === 'time');
   if (timeNs >= 0) {

@@ -152,7 +152,9 @@ export function applyProcess(p: InitPlan, proc: Process | undefined): void {
   p.capEffective = capMask(caps.effective ?? [], 'process.capabilities.effective').mask;
   p.capInheritable = capMask(caps.inheritable ?? [], 'process.capabilities.inheritable').mask;
   p.capPermitted = capMask(caps.permitted ?? [], 'process.capabilities.permitted').mask;
-  p.capAmbient = capMask(caps.ambient ?? [], 'process.capabilities.ambient').mask;
+  // An ambient capability must also be permitted and inheritable (capabilities(7)); runc
+  // ignores the others with a warning (see ambientIgnored), and so do we.
+  p.capAmbient = capMask(caps.ambient ?? [], 'process.capabilities.ambient').mask & p.capInheritable & p.capPermitted;
   p.noNewPrivs = proc.noNewPrivileges ?? false;
   p.rlimits = parseRlimits(proc.rlimits ?? []).rlimits.map((r) => ({ resource: r.resource, soft: r.soft, hard: r.hard }));
   if (proc.oomScoreAdj !== undefined) p.oomScoreAdj = proc.oomScoreAdj;
@@ -161,6 +163,13 @@ export function applyProcess(p: InitPlan, proc: Process | undefined): void {
     p.consoleHeight = proc.consoleSize.height;
     p.consoleWidth = proc.consoleSize.width;
   }
+}
+
+/** Names of ambient capabilities that will be ignored (not both permitted and inheritable). */
+export function ambientIgnored(proc: Process | undefined): string[] {
+  const caps = proc?.capabilities ?? {};
+  const keep = new Set((caps.permitted ?? []).filter((c) => (caps.inheritable ?? []).includes(c)));
+  return (caps.ambient ?? []).filter((c) => !keep.has(c));
 }
 
 function idMap(maps: IDMapping[] | undefined): string {

@@ -62,7 +62,6 @@ export function defaultSpec(opts: DefaultSpecOptions = {}): Spec {
         bounding: [...DEFAULT_CAPS],
         effective: [...DEFAULT_CAPS],
         permitted: [...DEFAULT_CAPS],
-        ambient: [...DEFAULT_CAPS],
       },
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
       noNewPrivileges: true,

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CLONE_NEW, buildInitPlan, planDevices, planMounts, type BuildContext } from '../../../src/plan/build.js';
+import { CLONE_NEW, ambientIgnored, buildInitPlan, planDevices, planMounts, type BuildContext } from '../../../src/plan/build.js';
 import { Barrier, DeviceKind, Mode, MountKind } from '../../../src/process/protocol.js';
 import { defaultSpec } from '../../../src/spec/defaults.js';
 import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_SLAVE } from '../../../src/spec/mount-options.js';
@@ -78,12 +78,16 @@ describe('buildInitPlan', () => {
     const spec = defaultSpec();
     spec.linux!.sysctl = { 'net.ipv4.ip_forward': '1' };
     spec.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 10, hard: 20 }];
-    spec.process!.capabilities = { bounding: ['CAP_SYS_ADMIN'], ambient: ['CAP_CHECKPOINT_RESTORE'] };
+    spec.process!.capabilities = {
+      bounding: ['CAP_SYS_ADMIN'], permitted: ['CAP_CHECKPOINT_RESTORE', 'CAP_KILL'], inheritable: ['CAP_CHECKPOINT_RESTORE'],
+      ambient: ['CAP_CHECKPOINT_RESTORE', 'CAP_KILL'],
+    };
     const p = buildInitPlan(spec, ctx);
     assert.deepEqual(p.sysctls, [{ path: 'net/ipv4/ip_forward', value: '1' }]);
     assert.deepEqual(p.rlimits, [{ resource: 7, soft: 10n, hard: 20n }]);
     assert.equal(p.capBounding, 1n << 21n);
-    assert.equal(p.capAmbient, 1n << 40n);
+    assert.equal(p.capAmbient, 1n << 40n, 'CAP_KILL is not inheritable: dropped from ambient');
+    assert.deepEqual(ambientIgnored(spec.process), ['CAP_KILL']);
   });
 });
 
