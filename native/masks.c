@@ -49,7 +49,8 @@ static void masks_mask(int rootfd, int *nullfd, const char *path)
 		int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
 		if (fs < 0)
 			die_sys("masked_path", "fsopen", path);
-		if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		if (fsconfig(fs, FSCONFIG_SET_STRING, "source", "tmpfs", 0) < 0 ||
+		    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 			die_sys("masked_path", "fsconfig", path);
 		if ((mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY)) < 0)
 			die_sys("masked_path", "fsmount", path);

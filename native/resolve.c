@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -40,29 +41,48 @@ static int create_entry(int dirfd, const char *name, bool file)
 	return 0;
 }
 
-int resolve_in_root(int rootfd, const char *path, enum resolve_create create)
+/* A dangling symlink on the way: continue with its target (clamped to the root by the
+ * next lookups) followed by the rest of the path, as a secure join would. */
+static char *follow_dangling(int dirfd, const char *name, const char *prefix, size_t plen, size_t clen, const char *rest)
+{
+	char target[4096];
+	ssize_t n = readlinkat(dirfd, name, target, sizeof(target) - 1);
+	if (n < 0)
+		return NULL;
+	target[n] = 0;
+	size_t dlen = target[0] == '/' ? 0 : plen - clen; /* the directory part of prefix */
+	char *next = malloc(dlen + (size_t)n + strlen(rest) + 3);
+	if (next)
+		sprintf(next, "%.*s/%s/%s", (int)dlen, prefix, target, rest);
+	return next;
+}
+
+static int resolve_walk(int rootfd, const char *path, enum resolve_create create, int depth)
 {
 	int fd = open_in_root(rootfd, path);
 	if (fd >= 0 || errno != ENOENT || create == RESOLVE_EXISTING)
 		return fd;
+	if (depth > 40) {
+		errno = ELOOP;
+		return -1;
+	}
 
 	/* Walk prefix by prefix: "a", "a/b", "a/b/c", creating what is missing. */
-	size_t len = strlen(path);
-	char *prefix = malloc(len + 1);
+	char *prefix = malloc(strlen(path) + 1);
 	if (!prefix)
 		return -1;
 	size_t plen = 0;
 	int parent = dup(rootfd);
 	const char *p = path;
-	int err = 0;
-	while (parent >= 0 && !err) {
+	int err = parent < 0 ? errno : 0;
+	while (!err) {
 		while (*p == '/')
 			p++;
 		if (!*p)
 			break;
 		const char *end = strchrnul(p, '/');
 		size_t clen = (size_t)(end - p);
-		bool last = !*end || !end[strspn(end, "/")];
+		bool last = !end[strspn(end, "/")];
 		char name[256];
 		if (clen >= sizeof(name)) {
 			err = ENAMETOOLONG;
@@ -79,10 +99,23 @@ int resolve_in_root(int rootfd, const char *path, enum resolve_create create)
 
 		int next = open_in_root(rootfd, prefix);
 		if (next < 0 && errno == ENOENT && strcmp(name, ".") && strcmp(name, "..")) {
-			if (create_entry(parent, name, last && create == RESOLVE_MKFILE) < 0)
+			struct stat st;
+			if (create_entry(parent, name, last && create == RESOLVE_MKFILE) < 0) {
 				err = errno;
-			else
-				next = open_in_root(rootfd, prefix);
+			} else if ((next = open_in_root(rootfd, prefix)) < 0 && errno == ENOENT &&
+				   fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+				char *again = follow_dangling(parent, name, prefix, plen, clen, p);
+				if (!again) {
+					err = errno;
+				} else {
+					next = resolve_walk(rootfd, again, create, depth + 1);
+					err = next < 0 ? errno : 0;
+					free(again);
+					close(parent);
+					parent = next;
+					break;
+				}
+			}
 		}
 		if (next < 0 && !err)
 			err = errno;
@@ -97,6 +130,11 @@ int resolve_in_root(int rootfd, const char *path, enum resolve_create create)
 		return -1;
 	}
 	return parent;
+}
+
+int resolve_in_root(int rootfd, const char *path, enum resolve_create create)
+{
+	return resolve_walk(rootfd, path, create, 0);
 }
 
 int resolve_parent(int rootfd, const char *path, const char **name)
