@@ -170,10 +170,13 @@ static noreturn void run_exec(struct ctx *c)
 
 int main(int argc, char **argv, char **envp)
 {
+	/* Runs on the host for runts itself and enters no container: no memfd copy needed. */
+	if (argc >= 2 && !strcmp(argv[1], "bpf-devices"))
+		return cgroup_bpf_main(argc - 1, argv + 1);
 	char *end;
 	long fd = argc == 3 ? strtol(argv[2], &end, 10) : -1;
 	if (argc != 3 || strcmp(argv[1], "init") || !argv[2][0] || *end || fd < 0 || fd > 1 << 20) {
-		fprintf(stderr, "usage: runts-init init <syncfd>\n");
+		fprintf(stderr, "usage: runts-init init <syncfd> | runts-init bpf-devices <cgroup dir>\n");
 		return 2;
 	}
 	struct ctx c = { .sync_fd = (int)fd, .inner_fd = -1, .fifo_fd = -1, .console_fd = -1,

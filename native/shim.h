@@ -110,6 +110,9 @@ noreturn void exec_run(struct ctx *c);
 void console_connect(struct ctx *c);
 void console_setup(struct ctx *c);
 
+/* cgroup-bpf.c: the second entry point, `runts-init bpf-devices DIR` (argv from "bpf-devices") */
+int cgroup_bpf_main(int argc, char **argv);
+
 /* monitor.c: stage-0 after the child is released */
 void monitor_block_signals(void);
 noreturn void monitor_run(struct ctx *c, pid_t child);
