@@ -65,7 +65,7 @@ void exec_lookup(struct ctx *c)
 		if (!*end)
 			break;
 	}
-	die("exec", "execve", name, err, "not found in PATH %s", path);
+	die("exec", "execve", name, err, "%s in PATH %s", name, path);
 }
 
 /* Everything but stdio, the preserved fds and what the barrier still needs (all of it

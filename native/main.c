@@ -118,9 +118,9 @@ static noreturn void init_child(struct ctx *c, int pair[2])
 	rootfs_symlinks(c);
 	rootfs_pivot(c);
 	console_setup(c);
-	masks_apply(c);
 	setup_hostname(c);
-	setup_sysctls(c);
+	setup_sysctls(c); /* before masks_apply: /proc/sys is usually a read-only path */
+	masks_apply(c);
 	setup_loopback(c);
 	setup_keyring(c);
 	setup_rlimits(c);

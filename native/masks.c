@@ -29,7 +29,7 @@ static int masks_open_null(int rootfd)
 	if (fstat(fd, &st) < 0)
 		die_sys("masked_path", "fstat", "/dev/null");
 	if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
-		die("masked_path", NULL, "/dev/null", 0, "not the null device");
+		die("masked_path", NULL, "/dev/null", 0, "/dev/null is not the null device");
 	return fd;
 }
 

@@ -60,7 +60,8 @@ void rootfs_prepare(struct ctx *c)
 	if (!rootfs_has_mntns(p))
 		die("rootfs", NULL, NULL, EINVAL, "a container needs a mount namespace (CLONE_NEWNS or a joined one)");
 	if (p->rootfs_propagation && mount(NULL, "/", NULL, p->rootfs_propagation, NULL) < 0)
-		die("rootfs", "mount", "/", errno, "propagation %#llx", (unsigned long long)p->rootfs_propagation);
+		die("rootfs", "mount", "/", errno, "/ to propagation %#llx",
+		    (unsigned long long)p->rootfs_propagation);
 	if (p->rootfs_propagation & MS_SHARED)
 		rootfs_parent_private(p->rootfs);
 	/* A bind onto itself makes the rootfs a mount point, which pivot_root needs. */
@@ -74,7 +75,7 @@ static int rootfs_resolve(struct ctx *c, const struct plan_mount *m, enum resolv
 {
 	int fd = resolve_in_root(c->rootfs_fd, m->dest, create);
 	if (fd < 0)
-		die(step, "openat2", m->dest, errno, "%s", m->source ? m->source : "");
+		die(step, "openat2", m->dest, errno, "%s on %s", m->source ? m->source : "none", m->dest);
 	return fd;
 }
 
@@ -109,7 +110,7 @@ static void rootfs_mount_one(struct ctx *c, const struct plan_mount *m)
 	else
 		r = mount(m->source ? m->source : "", tp, m->fstype, m->flags, m->data);
 	if (r < 0)
-		die("mount", "mount", m->dest, errno, "%s", m->source ? m->source : "");
+		die("mount", "mount", m->dest, errno, "%s on %s", m->source ? m->source : "none", m->dest);
 	close(fd);
 	if (!m->remount_flags && !m->n_propagation && !m->attr_set && !m->attr_clr)
 		return;
@@ -118,15 +119,17 @@ static void rootfs_mount_one(struct ctx *c, const struct plan_mount *m)
 	fd = rootfs_resolve(c, m, RESOLVE_EXISTING, "mount");
 	util_fd_path(fd, tp);
 	if (m->kind == RUNTS_MOUNT_KIND_BIND && m->remount_flags && rootfs_remount(fd, m->remount_flags) < 0)
-		die("remount", "mount", m->dest, errno, "flags %#llx", (unsigned long long)m->remount_flags);
+		die("remount", "mount", m->dest, errno, "%s with flags %#llx", m->dest,
+		    (unsigned long long)m->remount_flags);
 	for (size_t i = 0; i < m->n_propagation; i++)
 		if (mount(NULL, tp, NULL, m->propagation[i], NULL) < 0)
-			die("propagation", "mount", m->dest, errno, "%#llx", (unsigned long long)m->propagation[i]);
+			die("propagation", "mount", m->dest, errno, "%s to %#llx", m->dest,
+			    (unsigned long long)m->propagation[i]);
 	if (m->attr_set || m->attr_clr) {
 		struct mount_attr attr = { .attr_set = m->attr_set, .attr_clr = m->attr_clr };
 		if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
-			die("mount_setattr", "mount_setattr", m->dest, errno, "set %#llx clear %#llx",
-			    (unsigned long long)m->attr_set, (unsigned long long)m->attr_clr);
+			die("mount_setattr", "mount_setattr", m->dest, errno, "%s set %#llx clear %#llx",
+			    m->dest, (unsigned long long)m->attr_set, (unsigned long long)m->attr_clr);
 	}
 	close(fd);
 }
@@ -222,5 +225,9 @@ void rootfs_pivot(struct ctx *c)
 	}
 	if (chdir("/") < 0)
 		die_sys("pivot_root", "chdir", "/");
+	/* Again on the new root: with "shared", rootfs_parent_private made the rootfs's
+	 * parent private, so the bind (now "/") is private until told otherwise. */
+	if (p->rootfs_propagation && mount(NULL, "/", NULL, p->rootfs_propagation, NULL) < 0)
+		die("rootfs", "mount", "/", errno, "/ to propagation %#llx", (unsigned long long)p->rootfs_propagation);
 	util_close(&c->rootfs_fd);
 }

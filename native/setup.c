@@ -41,7 +41,7 @@ void setup_sysctls(struct ctx *c)
 	if (fstatfs(dir, &sf) < 0)
 		die_sys("sysctl", "fstatfs", "/proc/sys");
 	if (sf.f_type != PROC_SUPER_MAGIC)
-		die("sysctl", NULL, "/proc/sys", 0, "not procfs");
+		die("sysctl", NULL, "/proc/sys", 0, "/proc/sys is not procfs");
 	for (size_t i = 0; i < p->n_sysctls; i++) {
 		const struct plan_sysctl *s = &p->sysctls[i];
 		struct open_how how = { .flags = O_WRONLY | O_CLOEXEC, .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS };
@@ -53,7 +53,7 @@ void setup_sysctls(struct ctx *c)
 			n = write(fd, s->value, strlen(s->value));
 		while (n < 0 && errno == EINTR);
 		if (n < 0)
-			die("sysctl", "write", s->path, errno, "%s", s->value);
+			die("sysctl", "write", s->path, errno, "%s=%s", s->path, s->value);
 		close(fd);
 	}
 	close(dir);
@@ -124,5 +124,5 @@ void setup_oom_score_adj(struct ctx *c)
 	char buf[16];
 	int n = snprintf(buf, sizeof(buf), "%d", c->plan->oom_score_adj);
 	if (util_write_file("/proc/self/oom_score_adj", buf, (size_t)n) < 0)
-		die("oom_score_adj", "write", "/proc/self/oom_score_adj", errno, "%s", buf);
+		die("oom_score_adj", "write", "/proc/self/oom_score_adj", errno, "to %s", buf);
 }
