@@ -33,6 +33,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   ps: () => import('./ps.js'),
   pause: () => import('./pause.js'),
   resume: () => import('./resume.js'),
+  update: () => import('./update.js'),
+  events: () => import('./events.js'),
   spec: () => import('./spec.js'),
 };
 

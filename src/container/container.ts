@@ -2,11 +2,11 @@
  * A container bound to its state directory. Every method re-reads state.json and derives
  * the status from the kernel, so two Container objects (or two processes) never disagree.
  */
-import { isFrozen, loadCgroupManager, type CgroupManager } from '../cgroups/manager.js';
+import { isFrozen, loadCgroupManager, watchOom, type CgroupManager, type Stats } from '../cgroups/manager.js';
 import { RuntsError } from '../errors.js';
 import { SPEC_VERSION } from '../spec/defaults.js';
 import { parseSignal } from '../spec/signals.js';
-import type { State, Status } from '../spec/types.js';
+import type { LinuxResources, State, Status } from '../spec/types.js';
 import { lock } from '../state/lock.js';
 import type { Store, StoredState } from '../state/store.js';
 import { readProcStat } from '../sys/proc.js';
@@ -34,9 +34,11 @@ export class Container {
   readonly id: string;
   private readonly store: Store;
 
+  private readonly rt: RuntimeConfig;
+
   /** @internal */
   constructor(rt: RuntimeConfig, store: Store, id: string) {
-    void rt;
+    this.rt = rt;
     this.store = store;
     this.id = id;
   }
@@ -103,6 +105,37 @@ export class Container {
   }
 
   /**
+   * Change resource limits of a live container (runc `update`). Only the fields given
+   * change; the merged resources are kept in the state for later updates.
+   */
+  set(resources: LinuxResources): void {
+    const l = lock(this.store.dir(this.id));
+    try {
+      const st = this.stored();
+      const status = deriveStatus(st, probe);
+      if (status === 'stopped') throw new RuntsError('ESTATE', `container ${this.id}: container not running`);
+      this.requireCgroup(st, 'update').set(resources);
+      const linux = (st.spec.linux ??= {});
+      linux.resources = mergeResources(linux.resources ?? {}, resources);
+      this.store.write(st);
+    } finally {
+      l.release();
+    }
+  }
+
+  /** Resource usage from the cgroup, in runc's `events --stats` data shape. */
+  stats(): Stats {
+    return this.requireCgroup(this.stored(), 'read stats of').stats();
+  }
+
+  /** OOM kills in the container, as they happen, until `signal` aborts. */
+  oomEvents(signal: AbortSignal): AsyncIterable<{ type: 'oom' }> {
+    const st = this.stored();
+    if (!st.cgroup) throw new RuntsError('EUNSUPPORTED', `container ${this.id} has no cgroup`);
+    return watchOom(st.cgroup, signal);
+  }
+
+  /**
    * Remove the container: its cgroup, its state. A container that is not stopped is an
    * error unless `force`, which kills every process first.
    */
@@ -125,7 +158,7 @@ export class Container {
   }
 
   private cgroup(st: StoredState): CgroupManager | null {
-    return st.cgroup ? loadCgroupManager(st.cgroup) : null;
+    return st.cgroup ? loadCgroupManager(st.cgroup, undefined, { shimPath: this.rt.shimPath }) : null;
   }
 
   private requireCgroup(st: StoredState, verb: string): CgroupManager {
@@ -133,6 +166,18 @@ export class Container {
     if (!cg) throw new RuntsError('EUNSUPPORTED', `cannot ${verb} container ${this.id}: it has no cgroup`);
     return cg;
   }
+}
+
+/** Deep-merge resource objects (arrays and scalars from `b` replace those of `a`). */
+export function mergeResources(a: LinuxResources, b: LinuxResources): LinuxResources {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const old = out[k];
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && old && typeof old === 'object' && !Array.isArray(old)
+      ? mergeResources(old as LinuxResources, v as LinuxResources)
+      : v;
+  }
+  return out as LinuxResources;
 }
 
 /** OCI state of stored facts. */
