@@ -2,8 +2,11 @@
  * host binary, because a container process could reach it through /proc/<pid>/exe and
  * open it for writing. Decision: on start, copy the binary into a memfd, seal it against
  * any change (write, grow, shrink, further seals) and re-execute from it. A re-executed
- * shim sees its /proc/self/exe is already sealed and goes on. The copy costs a fraction
- * of a millisecond (the binary is small); see the report in the commit log. */
+ * shim sees its /proc/self/exe is already sealed and goes on. Measured on the dev VM
+ * (2 cores, kernel 6.18): fork+exec+exit of the shim takes 3.0 ms from a sealed memfd
+ * and 4.7 ms from the host binary, so the copy and the second execve (mostly the
+ * dynamic loader running twice) cost about 1.7 ms per shim start (1.4 ms when linked
+ * statically). bpf-devices skips it: it never enters a container. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>

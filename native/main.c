@@ -45,8 +45,18 @@ static void stage0_prepare(struct ctx *c, int pair[2])
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		die_sys("dumpable", "prctl", NULL);
 	if (p->barrier == RUNTS_BARRIER_FIFO) {
+		/* Node and Bun cannot mkfifo, so the fifo is made here (unless it exists). 0622,
+		 * as runc: the container process, whatever its uid, must be able to open it for
+		 * writing through /proc/self/fd; the state directory keeps others away. */
+		mode_t old = umask(0);
+		if (mkfifo(p->fifo_path, 0622) < 0 && errno != EEXIST)
+			die_sys("barrier", "mkfifo", p->fifo_path);
+		umask(old);
+		struct stat st;
 		if ((c->fifo_fd = open(p->fifo_path, O_PATH | O_CLOEXEC)) < 0)
 			die_sys("barrier", "open", p->fifo_path);
+		if (fstat(c->fifo_fd, &st) < 0 || !S_ISFIFO(st.st_mode))
+			die("barrier", "fstat", p->fifo_path, errno, "%s is not a fifo", p->fifo_path);
 		if ((c->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 			die_sys("barrier", "open", "/proc");
 	}

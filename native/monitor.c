@@ -102,6 +102,11 @@ noreturn void monitor_run(struct ctx *c, pid_t child)
 		die_sys("monitor", "signalfd", NULL);
 	}
 	bool relaying = c->plan->terminal && c->console_fd < 0;
+	/* Only the child needs these; our copies would keep the fifo or the console socket
+	 * open after the child is done with them. */
+	util_close(&c->console_fd);
+	util_close(&c->fifo_fd);
+	util_close(&c->proc_fd);
 	struct relay r = { .inner = relaying ? c->inner_fd : -1, .master = -1, .in = -1 };
 	if (!relaying)
 		util_close(&c->inner_fd);
