@@ -71,6 +71,10 @@ static void stage0_prepare(struct ctx *c, int pair[2])
  * maps and told runts our pid. EOF means stage-0 failed and reported it. */
 static void child_start(struct ctx *c, int pair[2])
 {
+	/* Ignored signals survive execve: the container process starts from defaults. */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -192,6 +196,8 @@ int main(int argc, char **argv, char **envp)
 	struct ctx c = { .sync_fd = (int)fd, .inner_fd = -1, .fifo_fd = -1, .console_fd = -1,
 			 .rootfs_fd = -1, .root_fd = -1, .proc_fd = -1 };
 	sync_set_fd(c.sync_fd);
+	/* A caller that ignores SIGCHLD would make our children vanish unreaped. */
+	signal(SIGCHLD, SIG_DFL);
 	cloned_ensure(argv, envp);
 	/* The socket must not reach the container process. */
 	if (fcntl(c.sync_fd, F_SETFD, FD_CLOEXEC) < 0)
