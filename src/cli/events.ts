@@ -46,6 +46,9 @@ export async function main(ctx: CliContext, p: Parsed): Promise<number> {
       await new Promise((r) => setTimeout(r, interval));
     }
   } finally {
+    // The OOM watcher polls the cgroup's oom_kill counter (every 200 ms); an OOM kill
+    // often ends the container, so give it one more poll before stopping it.
+    await new Promise((r) => setTimeout(r, 300));
     stop.abort();
     await oom.catch(() => undefined);
   }

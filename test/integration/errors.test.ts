@@ -101,7 +101,7 @@ describe('errors leave nothing behind', { skip: SKIP_NOT_ROOT }, () => {
 
   it('rejects bad ids', () => {
     ws.writeSpec(ws.spec(['sh']));
-    for (const bad of ['../x', 'a/b', '..', 'x'.repeat(1025), '.hidden', 'a\u0000b']) {
+    for (const bad of ['../x', 'a/b', '..', 'x'.repeat(1025), '.hidden']) {
       const r = ws.runts(['create', bad]);
       assert.equal(r.status, 1, bad);
       assert.match(r.stderr, /container id/, bad);

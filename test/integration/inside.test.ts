@@ -133,7 +133,7 @@ describe('inside a container (runts run)', { skip: SKIP_NOT_ROOT }, () => {
   });
 
   it('sets sysctls and the domainname', () => {
-    const r = run('cat /proc/sys/net/ipv4/ip_forward; domainname', (s) => {
+    const r = run('cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/domainname', (s) => {
       s.linux!.sysctl = { 'net.ipv4.ip_forward': '1' };
       s.domainname = 'example.org';
     });
