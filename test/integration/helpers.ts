@@ -4,7 +4,7 @@
  * cleans up in `after`, even when it fails.
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,12 +85,22 @@ export function workspace(name: string): Workspace {
       return p;
     },
     runts(args, opts = {}) {
-      return spawnSync(RUNTS, ['--root', root, ...args], {
-        encoding: 'utf8',
-        cwd: bundle,
-        timeout: opts.timeout ?? 30_000,
-        ...(opts.input !== undefined ? { input: opts.input } : {}),
-      });
+      // stdout/stderr go to files, not pipes: a detached container inherits them, and
+      // spawnSync would wait for a pipe until the container exits.
+      const out = join(dir, `.out-${process.pid}`);
+      const err = join(dir, `.err-${process.pid}`);
+      const fds = [openSync(out, 'w'), openSync(err, 'w')];
+      try {
+        const r = spawnSync(RUNTS, ['--root', root, ...args], {
+          cwd: bundle,
+          timeout: opts.timeout ?? 30_000,
+          stdio: [opts.input !== undefined ? 'pipe' : 'ignore', fds[0]!, fds[1]!],
+          ...(opts.input !== undefined ? { input: opts.input } : {}),
+        });
+        return { ...r, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8'), output: [] } as unknown as SpawnSyncReturns<string>;
+      } finally {
+        for (const fd of fds) closeSync(fd);
+      }
     },
     cleanup() {
       if (existsSync(root)) {
