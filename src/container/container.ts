@@ -12,7 +12,7 @@ import type { Store, StoredState } from '../state/store.js';
 import { readProcStat } from '../sys/proc.js';
 import type { RuntimeConfig } from './context.js';
 import { releaseFifo } from './start.js';
-import { assertCan, deriveStatus, hostProbe } from './status.js';
+import { assertCan, deriveStatus, hostProbe, waitExec } from './status.js';
 
 const probe = hostProbe((st) => (st.cgroup ? isFrozen(st.cgroup) : false));
 
@@ -65,6 +65,7 @@ export class Container {
       const st = this.stored();
       assertCan('start', deriveStatus(st, probe), this.id);
       releaseFifo(this.store.fifo(this.id), st);
+      waitExec(st.pid, st.pidStart);
     } finally {
       l.release();
     }

@@ -18,6 +18,7 @@ import { checkSpec } from '../spec/validate.js';
 import { selfStartTime } from '../state/lock.js';
 import { checkId, type Store, type StoredState } from '../state/store.js';
 import { readProcStat } from '../sys/proc.js';
+import { waitExec } from './status.js';
 import type { RuntimeConfig } from './context.js';
 
 /** Options of create/run. */
@@ -139,7 +140,11 @@ export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: 
     store.write(state);
     if (opts.pidFile) writePidFile(opts.pidFile, initPid);
     if (mode === 'create') shim.close();
-    else shim.send(Msg.GO);
+    else {
+      shim.send(Msg.GO);
+      await shim.flush();
+      waitExec(initPid, ps.startTime);
+    }
     if (mode === 'detach') shim.close();
     return { state, shim, cgroup };
   } catch (e) {

@@ -66,3 +66,20 @@ export function assertCan(verb: Verb, status: Status, id: string): void {
 }
 
 export { isAlive };
+
+const sleepBuf = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * After the barrier is released, wait (briefly) until the init has exec'd, so that a
+ * status read right after start/run says running, never created. Returns early if the
+ * init dies. The exec follows the release within microseconds; the cap is a safety net.
+ */
+export function waitExec(pid: number, startTime: number, timeoutMs = 2000): void {
+  const deadline = Date.now() + timeoutMs;
+  for (let spin = 0; ; spin++) {
+    const ps = readProcStat(pid);
+    if (!ps || ps.startTime !== startTime || ps.comm !== INIT_COMM || ps.state === 'Z') return;
+    if (Date.now() > deadline) return;
+    if (spin > 50) Atomics.wait(sleepBuf, 0, 0, 1);
+  }
+}

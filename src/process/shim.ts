@@ -135,6 +135,14 @@ export class ShimSession {
     this.sock.write(payload.length ? Buffer.concat([h, payload]) : h);
   }
 
+  /** Resolve once every frame written so far has been handed to the kernel. */
+  flush(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.sock.writableLength === 0) resolve();
+      else this.sock.write(Buffer.alloc(0), () => resolve());
+    });
+  }
+
   private onData(d: Buffer): void {
     this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
     while (this.buf.length >= FRAME_HEADER) {
