@@ -15,6 +15,7 @@ const rt = new Runtime({ root: join(dir, 'state'), shimPath: SHIM });
 const spec = defaultSpec({ args: ['sh', '-c', 'echo hello from $(hostname); exit 5'] });
 spec.root = { path: rootfs(), readonly: true };
 spec.hostname = 'bunbox';
+spec.process!.terminal = false;
 try {
   const { container, process: proc } = await rt.run(`bun-${process.pid}`, spec, { bundle: dir, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
