@@ -9,7 +9,7 @@ SHIM := native/build/runts-init
 BUN := node_modules/.bin/bun
 TSC := node_modules/.bin/tsc
 
-.PHONY: all deps build ts native cli demo test test-unit test-integration bench clean check-protocol
+.PHONY: all deps build ts native cli demo test test-unit test-integration bench clean check-protocol install
 
 all: build
 
@@ -50,6 +50,11 @@ test: deps build
 
 bench: deps build
 	@bash bench/run.sh
+
+# Puts `runts` on PATH (a symlink to this checkout's bin/runts, which finds its shim and Bun here).
+PREFIX ?= /usr/local
+install: build
+	ln -sf "$(CURDIR)/bin/runts" "$(PREFIX)/bin/runts"
 
 clean:
 	rm -rf dist native/build bin/runts

@@ -5,7 +5,7 @@
  * a crash never wedges a container. Waiters poll with a short sleep and give up after a
  * timeout with a clear error.
  */
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntsError, sysError } from '../errors.js';
 import { isAlive, readProcStat } from '../sys/proc.js';
@@ -78,6 +78,14 @@ function holderGone(file: string): boolean {
     return false; // vanished: retry the create
   }
   const [pid, start] = text.split(' ').map(Number);
-  if (!pid || start === undefined || Number.isNaN(start)) return false;
+  if (!pid || start === undefined || Number.isNaN(start)) {
+    // Created but not yet written: the holder is between open and write, or died there.
+    // Only a file older than a second is treated as abandoned.
+    try {
+      return Date.now() - statSync(file).mtimeMs > 1000;
+    } catch {
+      return false;
+    }
+  }
   return !isAlive(pid, start);
 }
