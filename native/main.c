@@ -62,6 +62,7 @@ static void stage0_prepare(struct ctx *c, int pair[2])
 	}
 	console_connect(c);
 	setup_oom_score_adj(c);
+	sched_initial(c);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
 		die_sys("socketpair", "socketpair", NULL);
 }
@@ -95,6 +96,7 @@ static void stage0_release(struct ctx *c, int pair[2], pid_t child)
 	close(pair[1]);
 	c->inner_fd = pair[0];
 	ns_write_maps(c, child);
+	netdev_move(c, child);
 	if (sync_send_u32(c->sync_fd, RUNTS_MSG_PID, (uint32_t)child) < 0) {
 		kill(child, SIGKILL); /* runts is gone: nobody would ever start or reap it */
 		exit(1);
@@ -106,6 +108,7 @@ static void stage0_release(struct ctx *c, int pair[2], pid_t child)
 /* Common to init and exec: identity, cwd, argv[0], fds, READY, barrier, execve. */
 static noreturn void child_finish(struct ctx *c)
 {
+	sched_apply(c); /* before the capability drop and seccomp */
 	caps_apply_user(c);
 	exec_umask_cwd(c);
 	caps_no_new_privs(c);
@@ -114,6 +117,7 @@ static noreturn void child_finish(struct ctx *c)
 	exec_parent_death_signal(c);
 	exec_ready(c);
 	exec_barrier(c);
+	hooks_start(c);
 	exec_run(c);
 }
 
@@ -130,6 +134,7 @@ static noreturn void init_child(struct ctx *c, int pair[2])
 	rootfs_mounts(c);
 	rootfs_devices(c);
 	rootfs_symlinks(c);
+	hooks_barrier(c); /* prestart, createRuntime (runts) and createContainer hooks */
 	rootfs_pivot(c);
 	console_setup(c);
 	setup_hostname(c);
@@ -187,6 +192,8 @@ int main(int argc, char **argv, char **envp)
 	/* Runs on the host for runts itself and enters no container: no memfd copy needed. */
 	if (argc >= 2 && !strcmp(argv[1], "bpf-devices"))
 		return cgroup_bpf_main(argc - 1, argv + 1);
+	if (argc == 2 && !strcmp(argv[1], "version"))
+		return version_main();
 	char *end;
 	long fd = argc == 3 ? strtol(argv[2], &end, 10) : -1;
 	if (argc != 3 || strcmp(argv[1], "init") || !argv[2][0] || *end || fd < 0 || fd > 1 << 20) {

@@ -55,7 +55,7 @@ void ns_join_plan(struct ctx *c)
  * clone() wrapper wants a function and a stack, which buys nothing for a process that
  * only runs to execve. CLONE_NEWTIME is not a clone(2) flag (it collides with the exit
  * signal bits): unshare it first, so that our next child is born in the new time
- * namespace (with zero offsets: the plan has none). */
+ * namespace, with the plan's offsets written in between. */
 pid_t ns_clone(struct ctx *c)
 {
 	uint64_t flags = c->plan->clone_flags;
@@ -65,6 +65,7 @@ pid_t ns_clone(struct ctx *c)
 	if (flags & CLONE_NEWTIME) {
 		if (unshare(CLONE_NEWTIME) < 0)
 			die_sys("clone", "unshare", "CLONE_NEWTIME");
+		timens_write_offsets(c);
 		flags &= ~(uint64_t)CLONE_NEWTIME;
 	}
 	pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, 0, 0, 0, 0);

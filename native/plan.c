@@ -78,6 +78,21 @@ static const struct field_desc rlimit_fields[] = {
 	SCALAR(RUNTS_TAG_R_HARD, F_U64, plan_rlimit, hard),
 };
 
+static const struct field_desc hook_fields[] = {
+	SCALAR(RUNTS_TAG_H_KIND, F_U32, plan_hook, kind),
+	SCALAR(RUNTS_TAG_H_INDEX, F_U32, plan_hook, index),
+	SCALAR(RUNTS_TAG_H_PATH, F_STR, plan_hook, path),
+	ARRAY(RUNTS_TAG_H_ARG, F_STR_ARR, plan_hook, args),
+	ARRAY(RUNTS_TAG_H_ENV, F_STR_ARR, plan_hook, env),
+	SCALAR(RUNTS_TAG_H_TIMEOUT, F_U32, plan_hook, timeout),
+};
+static const struct field_desc netdev_fields[] = {
+	SCALAR(RUNTS_TAG_ND_NAME, F_STR, plan_netdev, name),
+	SCALAR(RUNTS_TAG_ND_NEW_NAME, F_STR, plan_netdev, new_name),
+};
+
+static const struct group_desc hook_group = DESC(hook_fields, plan_hook);
+static const struct group_desc netdev_group = DESC(netdev_fields, plan_netdev);
 static const struct group_desc ns_group = DESC(ns_fields, plan_ns);
 static const struct group_desc mount_group = DESC(mount_fields, plan_mount);
 static const struct group_desc device_group = DESC(device_fields, plan_device);
@@ -136,10 +151,27 @@ static const struct field_desc plan_fields[] = {
 	SCALAR(RUNTS_TAG_CONSOLE_SOCKET, F_STR, plan, console_socket),
 	SCALAR(RUNTS_TAG_CONSOLE_HEIGHT, F_U32, plan, console_height),
 	SCALAR(RUNTS_TAG_CONSOLE_WIDTH, F_U32, plan, console_width),
+	SCALAR(RUNTS_TAG_HOOK_BARRIER, F_BOOL, plan, hook_barrier),
+	GROUP(RUNTS_TAG_HOOK, plan, hooks, hook_group),
+	OPTIONAL(RUNTS_TAG_SCHED_POLICY, F_U32, plan, sched_policy, has_sched),
+	SCALAR(RUNTS_TAG_SCHED_FLAGS, F_U64, plan, sched_flags),
+	SCALAR(RUNTS_TAG_SCHED_NICE, F_I32, plan, sched_nice),
+	SCALAR(RUNTS_TAG_SCHED_PRIORITY, F_U32, plan, sched_priority),
+	SCALAR(RUNTS_TAG_SCHED_RUNTIME, F_U64, plan, sched_runtime),
+	SCALAR(RUNTS_TAG_SCHED_DEADLINE, F_U64, plan, sched_deadline),
+	SCALAR(RUNTS_TAG_SCHED_PERIOD, F_U64, plan, sched_period),
+	OPTIONAL(RUNTS_TAG_IOPRIO, F_U32, plan, ioprio, has_ioprio),
+	ARRAY(RUNTS_TAG_CPU_INITIAL, F_U32_ARR, plan, cpu_initial),
+	ARRAY(RUNTS_TAG_CPU_FINAL, F_U32_ARR, plan, cpu_final),
+	OPTIONAL(RUNTS_TAG_PERSONALITY, F_U32, plan, personality, has_personality),
+	SCALAR(RUNTS_TAG_TIME_OFFSETS, F_STR, plan, time_offsets),
+	OPTIONAL(RUNTS_TAG_MEMPOLICY_MODE, F_U32, plan, mempolicy_mode, has_mempolicy),
+	ARRAY(RUNTS_TAG_MEMPOLICY_NODE, F_U32_ARR, plan, mempolicy_nodes),
+	GROUP(RUNTS_TAG_NETDEV, plan, netdevs, netdev_group),
 };
 static const struct group_desc plan_group = DESC(plan_fields, plan);
 
-#define MAX_FIELDS 64
+#define MAX_FIELDS 128
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -308,6 +340,12 @@ static int plan_check(const struct plan *p, char *err, size_t errlen)
 	for (size_t i = 0; i < p->n_symlinks; i++)
 		if (!p->symlinks[i].target || !p->symlinks[i].path || !p->symlinks[i].path[0])
 			return fail(err, errlen, "symlink %zu: target and path required", i);
+	for (size_t i = 0; i < p->n_hooks; i++)
+		if (!p->hooks[i].path || p->hooks[i].path[0] != '/' || !p->hooks[i].kind || p->hooks[i].kind > RUNTS_HOOK_KIND_START_CONTAINER)
+			return fail(err, errlen, "hook %zu: bad kind or path", i);
+	for (size_t i = 0; i < p->n_netdevs; i++)
+		if (!p->netdevs[i].name || !p->netdevs[i].name[0] || !p->netdevs[i].new_name || !p->netdevs[i].new_name[0])
+			return fail(err, errlen, "netdev %zu: name and new name required", i);
 	for (size_t i = 0; i < p->n_sysctls; i++)
 		if (!p->sysctls[i].path || !p->sysctls[i].path[0] || !p->sysctls[i].value)
 			return fail(err, errlen, "sysctl %zu: path and value required", i);

@@ -40,6 +40,17 @@ struct plan_rlimit {
 	uint64_t soft, hard;
 };
 
+struct plan_hook {
+	uint32_t kind, index, timeout; /* RUNTS_HOOK_KIND_*; timeout in seconds, 0: none */
+	char *path;
+	char **args, **env;
+	size_t n_args, n_env;
+};
+
+struct plan_netdev {
+	char *name, *new_name;
+};
+
 struct plan {
 	uint32_t mode, barrier;
 	char *fifo_path;
@@ -94,6 +105,27 @@ struct plan {
 	bool monitor, terminal;
 	char *console_socket;
 	uint32_t console_height, console_width;
+	/* hooks and the remaining OCI fields (tags 380-429) */
+	bool hook_barrier;
+	struct plan_hook *hooks;
+	size_t n_hooks;
+	bool has_sched;
+	uint32_t sched_policy, sched_priority;
+	int32_t sched_nice;
+	uint64_t sched_flags, sched_runtime, sched_deadline, sched_period;
+	bool has_ioprio;
+	uint32_t ioprio;
+	uint32_t *cpu_initial, *cpu_final;
+	size_t n_cpu_initial, n_cpu_final;
+	bool has_personality;
+	uint32_t personality;
+	char *time_offsets;
+	bool has_mempolicy;
+	uint32_t mempolicy_mode;
+	uint32_t *mempolicy_nodes;
+	size_t n_mempolicy_nodes;
+	struct plan_netdev *netdevs;
+	size_t n_netdevs;
 };
 
 /* Decodes a PLAN payload into *out (zeroed first). Returns 0, or -1 with a message in

@@ -24,6 +24,7 @@ struct ctx {
 	bool userns;     /* the child runs in a user namespace other than the host's */
 	bool setgroups_denied; /* our user namespace has setgroups "deny" */
 	char *exec_path; /* argv[0] resolved through the plan's PATH */
+	char *hook_state[2]; /* state JSON for createContainer, startContainer hooks (HOOKS_DONE) */
 };
 
 /* sync.c: frames on the runts socket, and the error path. */
@@ -116,5 +117,22 @@ int cgroup_bpf_main(int argc, char **argv);
 /* monitor.c: stage-0 after the child is released */
 void monitor_block_signals(void);
 noreturn void monitor_run(struct ctx *c, pid_t child);
+
+/* hooks.c: createContainer hooks at the hooks barrier, startContainer after the barrier */
+void hooks_barrier(struct ctx *c);
+void hooks_start(struct ctx *c);
+
+/* sched.c: execCPUAffinity, scheduler, ioPriority, memoryPolicy, personality */
+void sched_initial(struct ctx *c);
+void sched_apply(struct ctx *c);
+
+/* timens.c: linux.timeOffsets, between unshare(CLONE_NEWTIME) and clone */
+void timens_write_offsets(struct ctx *c);
+
+/* netdev.c: linux.netDevices, moved by stage-0 into the child's network namespace */
+void netdev_move(struct ctx *c, pid_t child);
+
+/* version.c: `runts-init version` */
+int version_main(void);
 
 #endif

@@ -24,6 +24,7 @@ export function protocolHeader(): string {
     ['BARRIER', P.Barrier],
     ['MOUNT_KIND', P.MountKind],
     ['DEVICE_KIND', P.DeviceKind],
+    ['HOOK_KIND', P.HookKind],
     ['TAG', P.Tag],
   ];
   for (const [prefix, table] of groups) {

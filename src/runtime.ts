@@ -192,8 +192,7 @@ export function withProcess(spec: Spec, bundle: string, p: ProcessOptions | unde
   return { ...spec, process: proc };
 }
 
-/** Text of a file inside a rootfs, symlinks resolved inside it; undefined when unreadable. */
-export function readRootfsFile(rootfs: string, path: string): string | undefined {
+function readRootfsFile(rootfs: string, path: string): string | undefined {
   try {
     return readFileSync(secureJoin(rootfs, path), 'utf8');
   } catch {

@@ -18,6 +18,7 @@ import { checkSpec } from '../spec/validate.js';
 import { selfStartTime } from '../state/lock.js';
 import { checkId, type Store, type StoredState } from '../state/store.js';
 import { readProcStat } from '../sys/proc.js';
+import { asHookError, hasHooks, hookBarrier, hookState, runHooks, startHooksDone } from './hooks.js';
 import { waitExec } from './status.js';
 import type { RuntimeConfig } from './context.js';
 
@@ -97,10 +98,6 @@ export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: 
   if (ignored.length) warnings.push({ path: 'process.capabilities.ambient', message: `ignoring ${ignored.join(', ')}: an ambient capability must also be inheritable and permitted` });
   for (const w of warnings) rt.onWarning?.(`${w.path}: ${w.message}`);
   if (!spec.process) throw invalid([{ path: 'process', message: 'required to create a container' }]);
-  const timeNs = (spec.linux?.namespaces ?? []).findIndex((n) => n.type === 'time');
-  if (timeNs >= 0) {
-    throw new RuntsError('EUNSUPPORTED', `linux.namespaces[${timeNs}]: time namespaces are not supported by runts yet`);
-  }
   const rootfs = resolveRootfs(spec, bundle);
   if (opts.pidFile && !isAbsolute(opts.pidFile)) opts = { ...opts, pidFile: resolve(opts.pidFile) };
 
@@ -131,7 +128,12 @@ export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: 
     shim = ShimSession.start(plan, { shimPath: rt.shimPath, stdio: stdioAll, beforePlan: (pid) => cgroup?.apply(pid) });
     const pidFrame = await shim.expect(Msg.PID, 'the init pid');
     initPid = pidFrame.payload.readUInt32LE(0);
-    await shim.expect(Msg.READY, 'the init to be ready');
+    try {
+      if (plan.hookBarrier) await hookBarrier(shim, id, bundle, spec, initPid);
+      await shim.expect(Msg.READY, 'the init to be ready');
+    } catch (e) {
+      throw asHookError(e);
+    }
     const ps = readProcStat(initPid);
     if (!ps) throw new RuntsError('ESHIM', `init (pid ${initPid}) died before it was ready`);
     state.pid = initPid;
@@ -143,7 +145,9 @@ export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: 
     else {
       shim.send(Msg.GO);
       await shim.flush();
-      waitExec(initPid, ps.startTime);
+      if (hasHooks(spec, 'startContainer')) await startHooksDone(shim, initPid, ps.startTime);
+      else waitExec(initPid, ps.startTime);
+      if (hasHooks(spec, 'poststart')) await runHooks('poststart', spec, hookState(id, bundle, spec, 'running', initPid));
     }
     if (mode === 'detach') shim.close();
     return { state, shim, cgroup };

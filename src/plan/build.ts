@@ -12,6 +12,7 @@ import {
 import { parseRlimits } from '../spec/rlimits.js';
 import type { Device, IDMapping, Mount, NamespaceType, Process, Spec } from '../spec/types.js';
 import type { CgroupLayout } from '../cgroups/manager.js';
+import { applyHooks, applyLinuxFields, applyProcessFields } from './fields.js';
 import { emptyPlan, type InitPlan, type PlanDevice, type PlanMount } from './types.js';
 
 /** CLONE_NEW* per spec namespace type. */
@@ -92,7 +93,6 @@ export function buildInitPlan(spec: Spec, ctx: BuildContext): InitPlan {
   p.monitor = ctx.launch === 'run';
 
   for (const ns of namespaces) {
-    if (ns.type === 'time') continue; // time namespaces need unshare + offsets: not supported yet (validate refuses)
     if (ns.path) p.joinNamespaces.push({ type: CLONE_NEW[ns.type], path: ns.path });
     else p.cloneFlags |= BigInt(CLONE_NEW[ns.type]);
   }
@@ -134,6 +134,8 @@ export function buildInitPlan(spec: Spec, ctx: BuildContext): InitPlan {
   if (ctx.consoleSocket) p.consoleSocket = ctx.consoleSocket;
 
   applyProcess(p, spec.process);
+  applyHooks(p, spec.hooks);
+  applyLinuxFields(p, linux);
   return p;
 }
 
@@ -163,6 +165,7 @@ export function applyProcess(p: InitPlan, proc: Process | undefined): void {
     p.consoleHeight = proc.consoleSize.height;
     p.consoleWidth = proc.consoleSize.width;
   }
+  applyProcessFields(p, proc);
 }
 
 /** Names of ambient capabilities that will be ignored (not both permitted and inheritable). */

@@ -134,7 +134,35 @@ export function encodePlan(p: InitPlan): Buffer {
   if (p.consoleSocket) f.push(str(Tag.CONSOLE_SOCKET, p.consoleSocket));
   if (p.consoleHeight) f.push(u32(Tag.CONSOLE_HEIGHT, p.consoleHeight));
   if (p.consoleWidth) f.push(u32(Tag.CONSOLE_WIDTH, p.consoleWidth));
+  f.push(...encodeExtra(p));
   return tlv(f);
+}
+
+/** Hooks and the process/linux fields of tags 380-429. */
+function encodeExtra(p: InitPlan): Field[] {
+  const f: Field[] = [...bool(Tag.HOOK_BARRIER, p.hookBarrier)];
+  for (const h of p.hooks) {
+    f.push(group(Tag.HOOK, [
+      u32(Tag.H_KIND, h.kind), u32(Tag.H_INDEX, h.index), str(Tag.H_PATH, h.path),
+      ...h.args.map((a) => str(Tag.H_ARG, a)), ...h.env.map((e) => str(Tag.H_ENV, e)), u32(Tag.H_TIMEOUT, h.timeout),
+    ]));
+  }
+  const sc = p.scheduler;
+  if (sc) {
+    f.push(u32(Tag.SCHED_POLICY, sc.policy), u64(Tag.SCHED_FLAGS, sc.flags), i32(Tag.SCHED_NICE, sc.nice),
+      u32(Tag.SCHED_PRIORITY, sc.priority), u64(Tag.SCHED_RUNTIME, sc.runtime), u64(Tag.SCHED_DEADLINE, sc.deadline),
+      u64(Tag.SCHED_PERIOD, sc.period));
+  }
+  if (p.ioprio !== undefined) f.push(u32(Tag.IOPRIO, p.ioprio));
+  for (const c of p.cpuInitial) f.push(u32(Tag.CPU_INITIAL, c));
+  for (const c of p.cpuFinal) f.push(u32(Tag.CPU_FINAL, c));
+  if (p.personality !== undefined) f.push(u32(Tag.PERSONALITY, p.personality));
+  if (p.timeOffsets) f.push(str(Tag.TIME_OFFSETS, p.timeOffsets));
+  if (p.memPolicy) {
+    f.push(u32(Tag.MEMPOLICY_MODE, p.memPolicy.mode), ...p.memPolicy.nodes.map((x) => u32(Tag.MEMPOLICY_NODE, x)));
+  }
+  for (const d of p.netDevices) f.push(group(Tag.NETDEV, [str(Tag.ND_NAME, d.name), str(Tag.ND_NEW_NAME, d.newName)]));
+  return f;
 }
 
 const s = (v: Buffer) => v.toString('utf8');
@@ -255,8 +283,55 @@ export function decodePlan(buf: Buffer): InitPlan {
       case Tag.CONSOLE_SOCKET: p.consoleSocket = s(v); break;
       case Tag.CONSOLE_HEIGHT: p.consoleHeight = n(v); break;
       case Tag.CONSOLE_WIDTH: p.consoleWidth = n(v); break;
-      default: throw new RangeError(`unknown plan tag ${tag}`);
+      default:
+        if (!decodeExtra(p, tag, v)) throw new RangeError(`unknown plan tag ${tag}`);
     }
   }
   return p;
+}
+
+function schedulerOf(p: InitPlan): NonNullable<InitPlan['scheduler']> {
+  return (p.scheduler ??= { policy: 0, flags: 0n, nice: 0, priority: 0, runtime: 0n, deadline: 0n, period: 0n });
+}
+
+/** Decode one of the tags 380-429 into p; false for a tag that is not one of them. */
+function decodeExtra(p: InitPlan, tag: number, v: Buffer): boolean {
+  switch (tag) {
+    case Tag.HOOK_BARRIER: p.hookBarrier = n(v) !== 0; return true;
+    case Tag.HOOK: {
+      const h = { kind: 0, index: 0, path: '', args: [] as string[], env: [] as string[], timeout: 0 };
+      for (const [t, x] of parseTlv(v)) {
+        if (t === Tag.H_KIND) h.kind = n(x);
+        else if (t === Tag.H_INDEX) h.index = n(x);
+        else if (t === Tag.H_PATH) h.path = s(x);
+        else if (t === Tag.H_ARG) h.args.push(s(x));
+        else if (t === Tag.H_ENV) h.env.push(s(x));
+        else if (t === Tag.H_TIMEOUT) h.timeout = n(x);
+        else throw new RangeError(`unknown hook tag ${t}`);
+      }
+      p.hooks.push(h);
+      return true;
+    }
+    case Tag.SCHED_POLICY: schedulerOf(p).policy = n(v); return true;
+    case Tag.SCHED_FLAGS: schedulerOf(p).flags = b64(v); return true;
+    case Tag.SCHED_NICE: schedulerOf(p).nice = v.readInt32LE(0); return true;
+    case Tag.SCHED_PRIORITY: schedulerOf(p).priority = n(v); return true;
+    case Tag.SCHED_RUNTIME: schedulerOf(p).runtime = b64(v); return true;
+    case Tag.SCHED_DEADLINE: schedulerOf(p).deadline = b64(v); return true;
+    case Tag.SCHED_PERIOD: schedulerOf(p).period = b64(v); return true;
+    case Tag.IOPRIO: p.ioprio = n(v); return true;
+    case Tag.CPU_INITIAL: p.cpuInitial.push(n(v)); return true;
+    case Tag.CPU_FINAL: p.cpuFinal.push(n(v)); return true;
+    case Tag.PERSONALITY: p.personality = n(v); return true;
+    case Tag.TIME_OFFSETS: p.timeOffsets = s(v); return true;
+    case Tag.MEMPOLICY_MODE: (p.memPolicy ??= { mode: 0, nodes: [] }).mode = n(v); return true;
+    case Tag.MEMPOLICY_NODE: (p.memPolicy ??= { mode: 0, nodes: [] }).nodes.push(n(v)); return true;
+    case Tag.NETDEV: {
+      const d = { name: '', newName: '' };
+      for (const [t, x] of parseTlv(v)) if (t === Tag.ND_NAME) d.name = s(x); else if (t === Tag.ND_NEW_NAME) d.newName = s(x);
+      p.netDevices.push(d);
+      return true;
+    }
+    default: return false;
+  }
 }

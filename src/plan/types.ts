@@ -52,6 +52,30 @@ export interface PlanJoinNs {
   path: string;
 }
 
+/** A hook the init runs itself (createContainer, startContainer). */
+export interface PlanHook {
+  /** HookKind. */
+  kind: number;
+  /** Index in the spec's list of that kind (for errors). */
+  index: number;
+  path: string;
+  args: string[];
+  env: string[];
+  /** Seconds (0: none). */
+  timeout: number;
+}
+
+/** sched_setattr(2) arguments (process.scheduler). */
+export interface PlanScheduler {
+  policy: number;
+  flags: bigint;
+  nice: number;
+  priority: number;
+  runtime: bigint;
+  deadline: bigint;
+  period: bigint;
+}
+
 /** The init plan. */
 export interface InitPlan {
   mode: number;
@@ -103,6 +127,17 @@ export interface InitPlan {
   consoleSocket: string;
   consoleHeight: number;
   consoleWidth: number;
+  /** Stop after the mounts for prestart/createRuntime hooks (HOOKS / HOOKS_DONE). */
+  hookBarrier: boolean;
+  hooks: PlanHook[];
+  scheduler?: PlanScheduler;
+  ioprio?: number;
+  cpuInitial: number[];
+  cpuFinal: number[];
+  personality?: number;
+  timeOffsets: string;
+  memPolicy?: { mode: number; nodes: number[] };
+  netDevices: Array<{ name: string; newName: string }>;
 }
 
 /** A plan with every field at its zero value. */
@@ -116,5 +151,6 @@ export function emptyPlan(): InitPlan {
     capAmbient: 0n, noNewPrivs: false, preserveFds: 0, setsid: false, initPid: 0, cgroupProcs: [],
     parentDeathSignal: 0, label: '', monitor: false, terminal: false, consoleSocket: '',
     consoleHeight: 0, consoleWidth: 0,
+    hookBarrier: false, hooks: [], cpuInitial: [], cpuFinal: [], timeOffsets: '', netDevices: [],
   };
 }

@@ -31,7 +31,11 @@
  *     |                              |                               | execve(args)
  *     |<--- EXIT (wait status) ------| (run/exec only)               |
  *
- * Any failure in the shim or the init sends ERROR (step, syscall, path, errno, detail)
+ * With pre-start hooks (HOOK_BARRIER), the init stops between its mounts and pivot_root:
+ * init --HOOKS--> TS (runs prestart + createRuntime) --HOOKS_DONE--> init (runs the
+ * createContainer hooks, pivots ...; startContainer hooks run after the barrier).
+ *
+ * Any failure in the shim or the init sends ERROR (step, syscall, path, errno, detail) (step, syscall, path, errno, detail)
  * and exits 1. EOF on the socket before READY means the shim died: runts reports the
  * shim's exit status. The shim notices a dead runts through EOF/EPIPE on the socket and
  * PR_SET_PDEATHSIG, and never waits on it without that.
@@ -54,9 +58,19 @@ export const Msg = {
   ERROR: 5,
   /** stage-0 -> TS: i32 wait status of the child (run/exec monitor mode). */
   EXIT: 6,
+  /** init -> TS: hooks barrier (HOOK_BARRIER): namespaces and mounts done, before pivot_root; payload empty. */
+  HOOKS: 380,
+  /** TS -> init: prestart/createRuntime hooks ran; TLV with HOOK_STATE_CREATE and HOOK_STATE_START. */
+  HOOKS_DONE: 381,
 } as const;
 
-/** Plan modes. */
+/** Kinds of the hooks the init runs itself (in the container's namespaces). */
+export const HookKind = {
+  /** After HOOKS_DONE, before pivot_root (host paths, container namespaces). */
+  CREATE_CONTAINER: 1,
+  /** After the create/start barrier, before execve (container paths). */
+  START_CONTAINER: 2,
+} as const;
 export const Mode = {
   /** A new container: namespaces, rootfs, barrier on a fifo (create) or a GO frame (run). */
   INIT: 1,
@@ -140,6 +154,35 @@ export const Tag = {
   CONSOLE_SOCKET: 48, // str: unix socket path; the pty master is sent there (SCM_RIGHTS) as runc does
   CONSOLE_HEIGHT: 49, // u32 rows (0: leave)
   CONSOLE_WIDTH: 50, // u32 columns (0: leave)
+
+  // 380-429: hooks and the remaining OCI fields (src/container/hooks.ts, native/hooks.c, sched.c, netdev.c, timens.c)
+  HOOK_BARRIER: 382, // u32 bool: after the mounts, send HOOKS and wait for HOOKS_DONE (the spec has pre-start hooks)
+  HOOK: 383, // group: H_* (createContainer/startContainer hooks the init runs, in order)
+  H_KIND: 384, // u32 HookKind
+  H_INDEX: 385, // u32: index in the spec's list (error messages)
+  H_PATH: 386, // str
+  H_ARG: 387, // str (repeated): argv (absent: [path])
+  H_ENV: 388, // str (repeated)
+  H_TIMEOUT: 389, // u32 seconds (0: none)
+  HOOK_STATE_CREATE: 390, // str (HOOKS_DONE): state JSON on the stdin of createContainer hooks
+  HOOK_STATE_START: 391, // str (HOOKS_DONE): state JSON on the stdin of startContainer hooks
+  SCHED_POLICY: 392, // u32 SCHED_* (absent: leave the scheduler); sched_setattr before execve
+  SCHED_FLAGS: 393, // u64 SCHED_FLAG_*
+  SCHED_NICE: 394, // i32
+  SCHED_PRIORITY: 395, // u32
+  SCHED_RUNTIME: 396, // u64 ns (SCHED_DEADLINE)
+  SCHED_DEADLINE: 397, // u64 ns
+  SCHED_PERIOD: 398, // u64 ns
+  IOPRIO: 399, // u32 ioprio value (class << 13 | level); absent: leave
+  CPU_INITIAL: 400, // u32 (repeated): cpus for stage-0, before it joins the cgroup (execCPUAffinity.initial)
+  CPU_FINAL: 401, // u32 (repeated): cpus of the container process, set last before execve (execCPUAffinity.final)
+  PERSONALITY: 402, // u32 persona for personality(2) (absent: leave)
+  TIME_OFFSETS: 403, // str: contents for /proc/self/timens_offsets after unshare(CLONE_NEWTIME)
+  MEMPOLICY_MODE: 404, // u32 MPOL_* | MPOL_F_* flags (absent: leave)
+  MEMPOLICY_NODE: 405, // u32 (repeated): NUMA nodes of the policy
+  NETDEV: 406, // group: ND_NAME + ND_NEW_NAME; host interface moved into the new network namespace
+  ND_NAME: 407, // str: host interface name
+  ND_NEW_NAME: 408, // str: name inside the container
 
   // MOUNT group
   M_KIND: 100, // u32 MountKind

@@ -1,0 +1,14 @@
+/* `runts-init version`: the versions of the native parts runts links, for
+ * `runts --version` (scripts/build-cli.sh records the output at build time). */
+#include <seccomp.h>
+#include <stdio.h>
+
+#include "shim.h"
+
+int version_main(void)
+{
+	const struct scmp_version *v = seccomp_version();
+	printf("libseccomp: %u.%u.%u\n", v->major, v->minor, v->micro);
+	printf("protocol: %u\n", RUNTS_PROTOCOL_VERSION);
+	return 0;
+}

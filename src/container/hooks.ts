@@ -1,0 +1,240 @@
+/**
+ * OCI lifecycle hooks.
+ *
+ * Design. TypeScript decides (which hooks, when, the state JSON on their stdin); the C
+ * init only executes the two kinds that must run inside the container's namespaces.
+ * runc's order and places:
+ *
+ *   runts (TS)                           init (C, container namespaces)
+ *     | PLAN (HOOK_BARRIER, HOOK groups)  |
+ *     |                                   | namespaces, mounts, /dev
+ *     |<--------------------- HOOKS ------| waits (before pivot_root)
+ *     | prestart[] (deprecated), then      |
+ *     | createRuntime[]: here, in the      |
+ *     | runtime's namespaces, state        |
+ *     | "creating" with the init's pid     |
+ *     |---- HOOKS_DONE (state JSONs) ----->| createContainer[]: fork + execve from the
+ *     |                                   | rootfs dir, container namespaces, host paths
+ *     |<--------------------- READY ------| pivot_root ... parked at the barrier
+ *   start / GO ............................> startContainer[]: fork + execve after the
+ *     |                                   | barrier, container paths, then execve
+ *     | poststart[]: here, after start;   |
+ *     | a failure kills the container     |
+ *   delete: poststop[] here; failures are warnings, delete goes on
+ *
+ * Every hook gets the state JSON on stdin, its args (args[0] is argv0; none: [path]), its
+ * env (none: the runtime's, as runc's exec.Cmd does) and its timeout in seconds (then
+ * SIGKILL and an error). A failure before start is an EHOOK error naming the kind, the
+ * index and the path, with the start of the hook's output; create then cleans up as on
+ * any failure. Without hooks in the spec nothing here runs and the init never stops
+ * (HOOK_BARRIER is absent from the plan): hooks cost nothing when unused.
+ *
+ * The state's pid is the init's host pid for every kind (the spec says "as seen by the
+ * host"; runc gives in-container hooks the pid from their own namespace).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { RuntsError } from '../errors.js';
+import { tlv } from '../plan/encode.js';
+import { INIT_COMM, Msg, Tag } from '../process/protocol.js';
+import type { ShimSession } from '../process/shim.js';
+import { SPEC_VERSION } from '../spec/defaults.js';
+import type { Hook, Hooks, Spec, Status } from '../spec/types.js';
+import type { StoredState } from '../state/store.js';
+import { readProcStat } from '../sys/proc.js';
+import { waitExec } from './status.js';
+
+/** The hook kinds, in lifecycle order. */
+export type HookKind = keyof Hooks;
+
+/** The OCI state a hook reads on stdin. */
+export interface HookState {
+  ociVersion: string;
+  id: string;
+  status: Status;
+  pid?: number;
+  bundle: string;
+  annotations?: Record<string, string>;
+}
+
+/** The state JSON for a hook. */
+export function hookState(id: string, bundle: string, spec: Spec, status: Status, pid: number): HookState {
+  const s: HookState = { ociVersion: SPEC_VERSION, id, status, bundle };
+  if (pid > 0) s.pid = pid;
+  if (spec.annotations && Object.keys(spec.annotations).length) s.annotations = spec.annotations;
+  return s;
+}
+
+/** True when the spec has hooks of this kind. */
+export function hasHooks(spec: Spec, kind: HookKind): boolean {
+  return (spec.hooks?.[kind]?.length ?? 0) > 0;
+}
+
+const OUTPUT_MAX = 2048;
+
+function argvOf(h: Hook): { file: string; args: string[]; argv0: string } {
+  const a = h.args ?? [];
+  return { file: h.path, args: a.slice(1), argv0: a[0] ?? h.path };
+}
+
+function envOf(h: Hook): NodeJS.ProcessEnv {
+  if (!h.env) return process.env;
+  const env: NodeJS.ProcessEnv = {};
+  for (const e of h.env) {
+    const i = e.indexOf('=');
+    env[e.slice(0, i)] = e.slice(i + 1);
+  }
+  return env;
+}
+
+function failure(kind: HookKind, i: number, h: Hook, why: string, output: string): RuntsError {
+  const out = output.trim().slice(0, OUTPUT_MAX);
+  return new RuntsError('EHOOK', `${kind}[${i}] ${h.path}: ${why}${out ? `: ${out}` : ''}`, { path: h.path, step: kind });
+}
+
+/** Run one hook, blocking (for the synchronous verbs: start, delete). */
+export function runHookSync(kind: HookKind, i: number, h: Hook, state: HookState): void {
+  const { file, args, argv0 } = argvOf(h);
+  const r = spawnSync(file, args, {
+    argv0, env: envOf(h), input: JSON.stringify(state), stdio: ['pipe', 'pipe', 'pipe'],
+    ...(h.timeout ? { timeout: h.timeout * 1000 } : {}), killSignal: 'SIGKILL', maxBuffer: 1 << 20,
+  });
+  const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  const err = r.error as NodeJS.ErrnoException | undefined;
+  if (err?.code === 'ETIMEDOUT') throw failure(kind, i, h, `timed out after ${h.timeout} s`, output);
+  if (err && err.code !== 'EPIPE') throw failure(kind, i, h, err.code === 'ENOENT' ? 'no such file' : err.message, output);
+  if (r.signal) throw failure(kind, i, h, `killed by ${r.signal}`, output);
+  if (r.status !== 0) throw failure(kind, i, h, `exit status ${r.status}`, output);
+}
+
+/** Run one hook without blocking the event loop (create/run). */
+export function runHook(kind: HookKind, i: number, h: Hook, state: HookState): Promise<void> {
+  const { file, args, argv0 } = argvOf(h);
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { argv0, env: envOf(h), stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    let timedOut = false;
+    const collect = (d: Buffer) => {
+      if (output.length < OUTPUT_MAX) output += d.toString();
+    };
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
+    child.stdin!.on('error', () => {}); // a hook may exit without reading its stdin
+    child.stdin!.end(JSON.stringify(state));
+    const timer = h.timeout ? setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, h.timeout * 1000) : undefined;
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(failure(kind, i, h, e.code === 'ENOENT' ? 'no such file' : e.message, output));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut) reject(failure(kind, i, h, `timed out after ${h.timeout} s`, output));
+      else if (signal) reject(failure(kind, i, h, `killed by ${signal}`, output));
+      else if (code !== 0) reject(failure(kind, i, h, `exit status ${code}`, output));
+      else resolve();
+    });
+  });
+}
+
+/** Run every hook of a kind in order; the first failure throws. */
+export async function runHooks(kind: HookKind, spec: Spec, state: HookState): Promise<void> {
+  const list = spec.hooks?.[kind] ?? [];
+  for (let i = 0; i < list.length; i++) await runHook(kind, i, list[i]!, state);
+}
+
+/** Run every hook of a kind in order, blocking; the first failure throws. */
+export function runHooksSync(kind: HookKind, spec: Spec, state: HookState): void {
+  const list = spec.hooks?.[kind] ?? [];
+  for (let i = 0; i < list.length; i++) runHookSync(kind, i, list[i]!, state);
+}
+
+/**
+ * The hooks barrier of create/run: wait for the init's HOOKS frame, run prestart and
+ * createRuntime, and release the init with the states its own hooks will read.
+ */
+export async function hookBarrier(shim: ShimSession, id: string, bundle: string, spec: Spec, initPid: number): Promise<void> {
+  await shim.expect(Msg.HOOKS, 'the init to reach the hooks');
+  const creating = hookState(id, bundle, spec, 'creating', initPid);
+  await runHooks('prestart', spec, creating);
+  await runHooks('createRuntime', spec, creating);
+  const created = hookState(id, bundle, spec, 'created', initPid);
+  shim.send(Msg.HOOKS_DONE, tlv([
+    [Tag.HOOK_STATE_CREATE, Buffer.from(JSON.stringify(creating))],
+    [Tag.HOOK_STATE_START, Buffer.from(JSON.stringify(created))],
+  ]));
+}
+
+/** True once the init has left runts:init for the user's program (false: it died first). */
+export function initExeced(pid: number, startTime: number): boolean {
+  const ps = readProcStat(pid);
+  return ps !== undefined && ps.startTime === startTime && ps.comm !== INIT_COMM && ps.state !== 'Z';
+}
+
+/**
+ * run/detach with startContainer hooks: wait until the init has exec'd (the hooks run
+ * first, up to their timeouts); if it died instead, the ERROR frame it sent says why.
+ */
+export async function startHooksDone(shim: ShimSession, pid: number, startTime: number): Promise<void> {
+  for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+    const ps = readProcStat(pid);
+    // Gone (already reaped by the monitor): its EXIT frame tells the rest.
+    if (!ps || ps.startTime !== startTime || ps.comm !== INIT_COMM) return;
+    if (ps.state === 'Z') break; // died as runts:init: a hook failed and the init sent ERROR
+    await new Promise((r) => setTimeout(r, delay));
+  }
+  try {
+    await shim.expect(Msg.ERROR, 'the startContainer hooks');
+  } catch (e) {
+    throw asHookError(e);
+  }
+}
+
+/**
+ * `start` of a created container, after the fifo is released: wait for the exec when the
+ * init runs startContainer hooks (a failure there went to the container's stderr, the
+ * runts socket being closed since create), then run poststart; a poststart failure
+ * kills the container (as runc does) and throws.
+ */
+export function afterStartSync(st: StoredState): void {
+  const spec = st.spec;
+  if (hasHooks(spec, 'startContainer')) {
+    const total = (spec.hooks?.startContainer ?? []).reduce((t, h) => t + (h.timeout ?? 60), 0);
+    waitExec(st.pid, st.pidStart, total * 1000 + 2000);
+    if (!initExeced(st.pid, st.pidStart)) {
+      throw new RuntsError('EHOOK', `container ${st.id}: the init exited before execve: a startContainer hook failed (its error is on the container's stderr)`);
+    }
+  }
+  if (!hasHooks(spec, 'poststart')) return;
+  try {
+    runHooksSync('poststart', spec, hookState(st.id, st.bundle, spec, 'running', st.pid));
+  } catch (e) {
+    try {
+      process.kill(st.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+    throw e;
+  }
+}
+
+/** A failure the init reported from one of its own hooks, as EHOOK. */
+export function asHookError(e: unknown): unknown {
+  if (e instanceof RuntsError && e.code === 'ESHIM' && e.step === 'hook') {
+    return new RuntsError('EHOOK', e.message.replace(/^hook /, ''), { cause: e, ...(e.path ? { path: e.path } : {}) });
+  }
+  return e;
+}
+
+/** poststop: failures become warnings (the spec: log, and go on with delete). */
+export function runPoststop(spec: Spec, state: HookState, warn: (msg: string) => void): void {
+  const list = spec.hooks?.poststop ?? [];
+  for (let i = 0; i < list.length; i++) {
+    try {
+      runHookSync('poststop', i, list[i]!, state);
+    } catch (e) {
+      warn((e as Error).message);
+    }
+  }
+}
