@@ -13,6 +13,7 @@
 export { Runtime, ContainerProcess, decodeWaitStatus, type RuntimeOptions, type RunOptions, type ProcessOptions, type ExitStatus } from './runtime.js';
 export { Container, type KillOptions, type DeleteOptions } from './container/container.js';
 export type { CreateOptions } from './container/create.js';
+export type { ExecOptions, ExecProcessOptions } from './container/exec.js';
 export { RuntsError, type ErrorCode, type Problem } from './errors.js';
 export { defaultSpec, SPEC_VERSION } from './spec/defaults.js';
 export { spec, type SpecOptions } from './spec/build.js';

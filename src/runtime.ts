@@ -192,7 +192,8 @@ export function withProcess(spec: Spec, bundle: string, p: ProcessOptions | unde
   return { ...spec, process: proc };
 }
 
-function readRootfsFile(rootfs: string, path: string): string | undefined {
+/** Text of a file inside a rootfs, symlinks resolved inside it; undefined when unreadable. */
+export function readRootfsFile(rootfs: string, path: string): string | undefined {
   try {
     return readFileSync(secureJoin(rootfs, path), 'utf8');
   } catch {

@@ -26,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   create: () => import('./create.js'),
   start: () => import('./start.js'),
   run: () => import('./run.js'),
+  exec: () => import('./exec.js'),
   state: () => import('./state.js'),
   list: () => import('./list.js'),
   kill: () => import('./kill.js'),

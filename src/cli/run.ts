@@ -6,6 +6,7 @@ import type { CommandDef, Parsed } from './args.js';
 import { CREATE_FLAGS, oneId, readSpec, runtime } from './common.js';
 import { createOptions } from './create.js';
 import type { CliContext } from './main.js';
+import { forwardSignals } from './signals.js';
 
 export const def: CommandDef = {
   name: 'run',
@@ -15,11 +16,9 @@ export const def: CommandDef = {
     ...CREATE_FLAGS,
     { name: 'detach', short: 'd', help: 'do not wait for the container; print nothing and return' },
     { name: 'keep', help: 'do not delete the container after it exits' },
-    { name: 'no-subreaper', help: 'accepted for runc compatibility (runts never becomes a subreaper)' },
+    { name: 'no-subreaper', help: 'accepted for runc compatibility, also as -no-subreaper (runts never becomes a subreaper)' },
   ],
 };
-
-const FORWARD: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT', 'SIGPIPE', 'SIGALRM'];
 
 export async function main(ctx: CliContext, p: Parsed): Promise<number> {
   const id = oneId('run', p.args);
@@ -29,22 +28,12 @@ export async function main(ctx: CliContext, p: Parsed): Promise<number> {
   const detach = p.flags['detach'] === true;
   const proc = await rt.runForeground(id, spec, createOptions(p, bundle), detach);
   if (typeof proc === 'number') return 0;
-  const handlers = FORWARD.map((sig) => {
-    const h = () => {
-      try {
-        process.kill(proc.pid, sig);
-      } catch {
-        /* already gone */
-      }
-    };
-    process.on(sig, h);
-    return [sig, h] as const;
-  });
+  const stop = forwardSignals(proc.pid);
   try {
     const st = await proc.wait();
     return st.code;
   } finally {
-    for (const [sig, h] of handlers) process.off(sig, h);
+    stop();
     if (p.flags['keep'] !== true) rt.load(id).delete({ force: true });
   }
 }

@@ -13,6 +13,9 @@ import { readProcStat } from '../sys/proc.js';
 import type { RuntimeConfig } from './context.js';
 import { afterStartSync, hookState, runPoststop } from './hooks.js';
 import { releaseFifo } from './start.js';
+import { execIn, type ExecOptions, type ExecProcessOptions } from './exec.js';
+import { ContainerProcess } from '../runtime.js';
+import type { Process } from '../spec/types.js';
 import { assertCan, deriveStatus, hostProbe, waitExec } from './status.js';
 
 const probe = hostProbe((st) => (st.cgroup ? isFrozen(st.cgroup) : false));
@@ -71,6 +74,21 @@ export class Container {
     } finally {
       l.release();
     }
+  }
+
+  /**
+   * Run another process in the container (runc exec). It joins every namespace and the
+   * cgroup of the container; fields not given come from the container's process (env
+   * entries are added to its env). `wait()` on the result gives its exit status.
+   */
+  async exec(process: ExecProcessOptions | Process, opts: ExecOptions = {}): Promise<ContainerProcess> {
+    const r = await execIn(this.rt, this.store, this.id, process, opts, false);
+    return new ContainerProcess(r.shim, r.pid);
+  }
+
+  /** exec without waiting: returns the host pid once the process runs (it is not a child of this process). */
+  async execDetached(process: ExecProcessOptions | Process, opts: ExecOptions = {}): Promise<number> {
+    return (await execIn(this.rt, this.store, this.id, process, opts, true)).pid;
   }
 
   /** Send a signal (name like "TERM"/"SIGTERM", or number) to the init, or to every process with `all`. */

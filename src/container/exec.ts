@@ -1,0 +1,178 @@
+/**
+ * exec: run another process in a running (or created) container, as runc exec does.
+ *
+ *   load state -> status check (paused only with ignorePaused) -> process (container's
+ *   process + the caller's fields, users resolved in the rootfs) -> validate -> cgroup
+ *   dirs (sub-cgroups must exist) -> plan (mode EXEC) -> spawn shim -> PID -> READY
+ *   -> pid file -> (detach: close, the shim exits; else the shim monitors: EXIT)
+ *
+ * The shim joins the init's cgroup(s) and every namespace that differs from its own
+ * (user and cgroup included), enters the container's root through /proc/PID/root, forks
+ * (so the process is inside the pid namespace), then applies the process like an init:
+ * pty, rlimits, user, capabilities, no_new_privs, cwd, execve. Hooks never run for exec.
+ */
+import { existsSync } from 'node:fs';
+import { isFrozen } from '../cgroups/manager.js';
+import { invalid, RuntsError } from '../errors.js';
+import { buildExecPlan, completeProcess, execCgroupDirs, execProcess, parseSubCgroups, type ExecOverrides } from '../plan/exec.js';
+import { Msg } from '../process/protocol.js';
+import { ShimSession, type StdioEntry } from '../process/shim.js';
+import { parsePasswd, resolveUser } from '../spec/passwd.js';
+import type { Process } from '../spec/types.js';
+import { checkSpec } from '../spec/validate.js';
+import type { Store, StoredState } from '../state/store.js';
+import { readProcStat } from '../sys/proc.js';
+import { readRootfsFile } from '../runtime.js';
+import type { RuntimeConfig } from './context.js';
+import { writePidFile } from './create.js';
+import { assertCan, deriveStatus, hostProbe } from './status.js';
+
+const probe = hostProbe((st) => (st.cgroup ? isFrozen(st.cgroup) : false));
+
+/** The process to exec: the container's process with these fields over it. */
+export interface ExecProcessOptions extends Omit<ExecOverrides, 'user' | 'args'> {
+  /** Command and arguments (args[0] is looked up in the PATH of the process's env). */
+  args: string[];
+  /**
+   * The user: a name, "name:group" or "uid:gid" resolved through the container's
+   * /etc/passwd and /etc/group, or numeric ids. HOME comes from the passwd entry when
+   * the env has none.
+   */
+  user?: string | { uid: number; gid: number; additionalGids?: number[]; umask?: number };
+}
+
+/** Options of Container.exec. */
+export interface ExecOptions {
+  /** stdio for fds 0,1,2 (+ preserved): parent fds, streams, 'pipe', 'inherit', 'ignore' (default: pipes). */
+  stdio?: StdioEntry[];
+  /** Unix socket that receives the pty master (the process has `terminal`). */
+  consoleSocket?: string;
+  /** Pass fds 3 .. 3+N-1 of the stdio array (or of this process) to the process. */
+  preserveFds?: number;
+  /** Write the process's host pid here. */
+  pidFile?: string;
+  /** Sub-cgroup(s) of the container to run in, runc's `--cgroup` syntax: `[controller[,controller]:]path`. */
+  cgroup?: string[];
+  /** Unix socket that receives a pidfd of the process (SCM_RIGHTS), as runc's --pidfd-socket. */
+  pidfdSocket?: string;
+  /** Exec into a paused (frozen) container too (the process starts frozen). */
+  ignorePaused?: boolean;
+  /**
+   * `process` is a complete OCI process (runc exec --process FILE): used as given, only
+   * absent capabilities, rlimits, noNewPrivileges and LSM fields come from the container.
+   */
+  complete?: boolean;
+}
+
+/** What execIn returns: the shim (monitoring unless detached) and the process's host pid. */
+export interface Execed {
+  shim: ShimSession;
+  pid: number;
+}
+
+/** Run a process in container `id`. @internal (use Container.exec / execDetached) */
+export async function execIn(
+  rt: RuntimeConfig, store: Store, id: string, process: ExecProcessOptions | Process, opts: ExecOptions, detach: boolean,
+): Promise<Execed> {
+  const st = store.read(id);
+  const status = deriveStatus(st, probe);
+  if (!(status === 'paused' && opts.ignorePaused)) assertCan('exec', status, id);
+  const proc = opts.complete ? completeProcess(st.spec.process, process as Process) : mergeProcess(st, process as ExecProcessOptions);
+  checkProcess(st, proc, opts, detach);
+  const dirs = cgroupDirs(st, opts.cgroup);
+
+  const plan = buildExecPlan(proc, {
+    id, initPid: st.pid, cgroupDirs: dirs, detach, preserveFds: opts.preserveFds,
+    ...(opts.consoleSocket ? { consoleSocket: opts.consoleSocket } : {}),
+  });
+  const stdio = [...(opts.stdio ?? ['pipe', 'pipe', 'pipe'])];
+  if (opts.preserveFds) while (stdio.length < 3 + opts.preserveFds) stdio.push(stdio.length);
+  const shim = ShimSession.start(plan, { shimPath: rt.shimPath, stdio });
+  let pid = 0;
+  try {
+    pid = (await shim.expect(Msg.PID, 'the exec pid')).payload.readUInt32LE(0);
+    await shim.expect(Msg.READY, 'the exec process to be ready');
+    if (opts.pidFile) writePidFile(opts.pidFile, pid);
+  } catch (e) {
+    if (pid && readProcStat(pid)) {
+      try {
+        globalThis.process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    // The monitor reaps a failed child and exits by itself: give it a moment, then make sure.
+    if (!detach) await Promise.race([shim.wait(), new Promise((r) => setTimeout(r, 2000).unref())]);
+    shim.kill();
+    throw e;
+  }
+  if (detach) shim.close();
+  return { shim, pid };
+}
+
+/** The container's process with the caller's fields over it; user names resolved in the rootfs. */
+function mergeProcess(st: StoredState, p: ExecProcessOptions): Process {
+  const { user, ...rest } = p;
+  const o: ExecOverrides = { ...rest };
+  let home: string | undefined;
+  if (typeof user === 'string') {
+    const r = resolveUser(user, readRootfsFile(st.rootfs, '/etc/passwd'), readRootfsFile(st.rootfs, '/etc/group'));
+    o.user = { uid: r.uid, gid: r.gid, additionalGids: r.additionalGids };
+    home = r.home;
+  } else if (user) {
+    o.user = user;
+  }
+  const proc = execProcess(st.spec.process, o);
+  if (!(proc.env ?? []).some((e) => e.startsWith('HOME='))) {
+    home ??= homeOf(st, proc.user.uid);
+    proc.env = [...(proc.env ?? []), `HOME=${home}`];
+  }
+  return proc;
+}
+
+function homeOf(st: StoredState, uid: number): string {
+  const text = readRootfsFile(st.rootfs, '/etc/passwd');
+  const home = text === undefined ? undefined : parsePasswd(text).find((u) => u.uid === uid)?.home;
+  return home || '/';
+}
+
+function checkProcess(st: StoredState, proc: Process, opts: ExecOptions, detach: boolean): void {
+  const spec = { ociVersion: st.spec.ociVersion, root: st.spec.root, process: proc };
+  const problems = checkSpec(spec).problems.filter((p) => p.path.startsWith('process'));
+  if (opts.preserveFds !== undefined && (!Number.isInteger(opts.preserveFds) || opts.preserveFds < 0)) {
+    problems.push({ path: 'preserveFds', message: `must be a non-negative integer, got ${opts.preserveFds}` });
+  }
+  if (proc.terminal && detach && !opts.consoleSocket) {
+    problems.push({ path: 'process.terminal', message: 'a detached process with a terminal needs a console socket' });
+  }
+  if (opts.consoleSocket && !proc.terminal) {
+    problems.push({ path: 'consoleSocket', message: 'a console socket needs process.terminal (--tty)' });
+  }
+  if (problems.length) throw invalid(problems, 'invalid exec process');
+  const base = st.spec.process;
+  if (proc.apparmorProfile && proc.apparmorProfile !== base?.apparmorProfile) {
+    throw new RuntsError('EUNSUPPORTED', `apparmor profile ${proc.apparmorProfile}: ${lsmMissing('AppArmor', '/sys/module/apparmor/parameters/enabled')}`);
+  }
+  if (proc.selinuxLabel && proc.selinuxLabel !== base?.selinuxLabel) {
+    throw new RuntsError('EUNSUPPORTED', `selinux label ${proc.selinuxLabel}: ${lsmMissing('SELinux', '/sys/fs/selinux/enforce')}`);
+  }
+}
+
+function lsmMissing(name: string, probeFile: string): string {
+  return existsSync(probeFile) ? `applying ${name} labels is not supported by runts yet` : `${name} is not enabled on this host`;
+}
+
+function cgroupDirs(st: StoredState, args: string[] | undefined): string[] {
+  const sub = parseSubCgroups(args ?? []);
+  if (!st.cgroup) {
+    if (Object.keys(sub).length) throw new RuntsError('EUNSUPPORTED', `--cgroup: container ${st.id} has no cgroup`);
+    return [];
+  }
+  const dirs = execCgroupDirs(st.cgroup.paths, sub, st.cgroup.layout);
+  if (Object.keys(sub).length) {
+    for (const d of dirs) {
+      if (!existsSync(d)) throw new RuntsError('EINVALID', `--cgroup: sub-cgroup ${d} does not exist`, { path: d });
+    }
+  }
+  return dirs;
+}
