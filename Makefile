@@ -31,6 +31,7 @@ native: $(SHIM)
 $(SHIM): $(NATIVE_SRC) $(NATIVE_HDR)
 	@mkdir -p native/build
 	$(CC) $(NATIVE_CFLAGS) -o $@ $(NATIVE_SRC) -lseccomp
+	$@ version > $@.version
 
 native/protocol.h: src/process/protocol.ts scripts/gen-protocol-h.ts
 	$(TSC) -p . && node dist/scripts/gen-protocol-h.js

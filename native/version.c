@@ -9,6 +9,5 @@ int version_main(void)
 {
 	const struct scmp_version *v = seccomp_version();
 	printf("libseccomp: %u.%u.%u\n", v->major, v->minor, v->micro);
-	printf("protocol: %u\n", RUNTS_PROTOCOL_VERSION);
 	return 0;
 }

@@ -37,6 +37,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   update: () => import('./update.js'),
   events: () => import('./events.js'),
   spec: () => import('./spec.js'),
+  features: () => import('./features.js'),
 };
 
 /** Version text, runc's layout. */
@@ -79,7 +80,8 @@ export async function cli(argv: string[], shimPath: string): Promise<number> {
     return 1;
   }
   if (gp.flags['version']) {
-    process.stdout.write(`runts version ${VERSION}\nspec: ${(await import('../spec/defaults.js')).SPEC_VERSION}\n`);
+    const native = (await import('../sys/host-features.js')).nativeVersions(shimPath);
+    process.stdout.write(`runts version ${VERSION}\nspec: ${(await import('../spec/defaults.js')).SPEC_VERSION}\n${native}`);
     return 0;
   }
   const [name, ...rest] = gp.args;
