@@ -61,6 +61,8 @@ static void stage0_prepare(struct ctx *c, int pair[2])
 			die_sys("barrier", "open", "/proc");
 	}
 	console_connect(c);
+	secfilter_connect(c);
+	secfilter_prepare(c); /* host paths (the cache), before any namespace is joined */
 	setup_oom_score_adj(c);
 	sched_initial(c);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
@@ -82,13 +84,15 @@ static void child_start(struct ctx *c, int pair[2])
 	close(pair[0]);
 	c->inner_fd = pair[1];
 	umask(0);
-	char b;
+	/* The release carries our host pid (the seccomp listener is told it). */
+	uint32_t pid;
 	ssize_t n;
 	do
-		n = read(c->inner_fd, &b, 1);
+		n = read(c->inner_fd, &pid, sizeof(pid));
 	while (n < 0 && errno == EINTR);
-	if (n != 1)
+	if (n != sizeof(pid))
 		exit(1);
+	c->host_pid = pid;
 }
 
 static void stage0_release(struct ctx *c, int pair[2], pid_t child)
@@ -101,7 +105,8 @@ static void stage0_release(struct ctx *c, int pair[2], pid_t child)
 		kill(child, SIGKILL); /* runts is gone: nobody would ever start or reap it */
 		exit(1);
 	}
-	if (util_write_all(c->inner_fd, "1", 1) < 0)
+	uint32_t pid = (uint32_t)child;
+	if (util_write_all(c->inner_fd, &pid, sizeof(pid)) < 0)
 		die_sys("release", "write", NULL);
 }
 
@@ -109,10 +114,20 @@ static void stage0_release(struct ctx *c, int pair[2], pid_t child)
 static noreturn void child_finish(struct ctx *c)
 {
 	sched_apply(c); /* before the capability drop and seccomp */
+	lsm_apply(c);
+	/* seccomp as late as possible, so that few of our own syscalls must be allowed by
+	 * the profile. Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, so it
+	 * comes before the capabilities are dropped (runc and crun do the same); with it,
+	 * after everything but the fds, READY and the barrier: a failure is still reported
+	 * to `create`, and the notify fd reaches the listener before `create` returns. */
+	if (!c->plan->no_new_privs)
+		secfilter_load(c);
 	caps_apply_user(c);
 	exec_umask_cwd(c);
 	caps_no_new_privs(c);
 	exec_lookup(c);
+	if (c->plan->no_new_privs)
+		secfilter_load(c);
 	exec_close_fds(c);
 	exec_parent_death_signal(c);
 	exec_ready(c);

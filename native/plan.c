@@ -54,7 +54,32 @@ static const struct field_desc mount_fields[] = {
 	SCALAR(RUNTS_TAG_M_ATTR_CLR, F_U64, plan_mount, attr_clr),
 	SCALAR(RUNTS_TAG_M_DEST_IS_FILE, F_BOOL, plan_mount, dest_is_file),
 	SCALAR(RUNTS_TAG_M_REMOUNT_FLAGS, F_U64, plan_mount, remount_flags),
+	SCALAR(RUNTS_TAG_M_UID_MAP, F_STR, plan_mount, uid_map),
+	SCALAR(RUNTS_TAG_M_GID_MAP, F_STR, plan_mount, gid_map),
 };
+static const struct field_desc seccomp_arg_fields[] = {
+	SCALAR(RUNTS_TAG_SA_INDEX, F_U32, plan_seccomp_arg, index),
+	SCALAR(RUNTS_TAG_SA_OP, F_U32, plan_seccomp_arg, op),
+	SCALAR(RUNTS_TAG_SA_VALUE, F_U64, plan_seccomp_arg, value),
+	SCALAR(RUNTS_TAG_SA_VALUE_TWO, F_U64, plan_seccomp_arg, value_two),
+};
+static const struct group_desc seccomp_arg_group = DESC(seccomp_arg_fields, plan_seccomp_arg);
+static const struct field_desc seccomp_rule_fields[] = {
+	ARRAY(RUNTS_TAG_SC_NAME, F_STR_ARR, plan_seccomp_rule, names),
+	SCALAR(RUNTS_TAG_SC_ACTION, F_U32, plan_seccomp_rule, action),
+	GROUP(RUNTS_TAG_SC_ARG, plan_seccomp_rule, args, seccomp_arg_group),
+};
+static const struct group_desc seccomp_rule_group = DESC(seccomp_rule_fields, plan_seccomp_rule);
+static const struct field_desc seccomp_fields[] = {
+	SCALAR(RUNTS_TAG_SC_DEFAULT_ACTION, F_U32, plan_seccomp, default_action),
+	ARRAY(RUNTS_TAG_SC_ARCH, F_U32_ARR, plan_seccomp, archs),
+	SCALAR(RUNTS_TAG_SC_FLAGS, F_U32, plan_seccomp, flags),
+	GROUP(RUNTS_TAG_SC_RULE, plan_seccomp, rules, seccomp_rule_group),
+	SCALAR(RUNTS_TAG_SC_LISTENER_PATH, F_STR, plan_seccomp, listener_path),
+	SCALAR(RUNTS_TAG_SC_CACHE_PATH, F_STR, plan_seccomp, cache_path),
+	ARRAY(RUNTS_TAG_SC_LISTENER_STATE, F_STR_ARR, plan_seccomp, listener_state),
+};
+static const struct group_desc seccomp_group = DESC(seccomp_fields, plan_seccomp);
 static const struct field_desc device_fields[] = {
 	SCALAR(RUNTS_TAG_D_PATH, F_STR, plan_device, path),
 	SCALAR(RUNTS_TAG_D_KIND, F_U32, plan_device, kind),
@@ -151,6 +176,10 @@ static const struct field_desc plan_fields[] = {
 	SCALAR(RUNTS_TAG_CONSOLE_SOCKET, F_STR, plan, console_socket),
 	SCALAR(RUNTS_TAG_CONSOLE_HEIGHT, F_U32, plan, console_height),
 	SCALAR(RUNTS_TAG_CONSOLE_WIDTH, F_U32, plan, console_width),
+	GROUP(RUNTS_TAG_SECCOMP, plan, seccomp, seccomp_group),
+	SCALAR(RUNTS_TAG_APPARMOR_PROFILE, F_STR, plan, apparmor_profile),
+	SCALAR(RUNTS_TAG_SELINUX_LABEL, F_STR, plan, selinux_label),
+	SCALAR(RUNTS_TAG_MAPS_BY_PARENT, F_BOOL, plan, maps_by_parent),
 	SCALAR(RUNTS_TAG_HOOK_BARRIER, F_BOOL, plan, hook_barrier),
 	GROUP(RUNTS_TAG_HOOK, plan, hooks, hook_group),
 	OPTIONAL(RUNTS_TAG_SCHED_POLICY, F_U32, plan, sched_policy, has_sched),
@@ -346,6 +375,18 @@ static int plan_check(const struct plan *p, char *err, size_t errlen)
 	for (size_t i = 0; i < p->n_netdevs; i++)
 		if (!p->netdevs[i].name || !p->netdevs[i].name[0] || !p->netdevs[i].new_name || !p->netdevs[i].new_name[0])
 			return fail(err, errlen, "netdev %zu: name and new name required", i);
+	if (p->n_seccomp > 1)
+		return fail(err, errlen, "more than one seccomp filter");
+	for (size_t i = 0; p->seccomp && i < p->seccomp->n_rules; i++) {
+		const struct plan_seccomp_rule *r = &p->seccomp->rules[i];
+		if (!r->n_names)
+			return fail(err, errlen, "seccomp rule %zu: no syscall name", i);
+		for (size_t j = 0; j < r->n_args; j++)
+			if (r->args[j].index > 5 || !r->args[j].op || r->args[j].op > 7)
+				return fail(err, errlen, "seccomp rule %zu: bad argument %zu", i, j);
+	}
+	if (p->seccomp && p->seccomp->listener_path && p->seccomp->n_listener_state != 3)
+		return fail(err, errlen, "seccomp listener state must have 3 pieces");
 	for (size_t i = 0; i < p->n_sysctls; i++)
 		if (!p->sysctls[i].path || !p->sysctls[i].path[0] || !p->sysctls[i].value)
 			return fail(err, errlen, "sysctl %zu: path and value required", i);

@@ -20,6 +20,31 @@ struct plan_mount {
 	uint64_t *propagation;
 	size_t n_propagation;
 	bool dest_is_file;
+	char *uid_map, *gid_map; /* idmapped bind: maps of the mount's user namespace, or NULL */
+};
+
+struct plan_seccomp_arg {
+	uint32_t index, op; /* SCMP_CMP_* */
+	uint64_t value, value_two;
+};
+
+struct plan_seccomp_rule {
+	char **names;
+	size_t n_names;
+	uint32_t action; /* SECCOMP_RET_* */
+	struct plan_seccomp_arg *args;
+	size_t n_args;
+};
+
+struct plan_seccomp {
+	uint32_t default_action, flags; /* SECCOMP_RET_*, SECCOMP_FILTER_FLAG_* */
+	uint32_t *archs;
+	size_t n_archs;
+	struct plan_seccomp_rule *rules;
+	size_t n_rules;
+	char *listener_path, *cache_path;
+	char **listener_state; /* pieces joined with the host pid */
+	size_t n_listener_state;
 };
 
 struct plan_device {
@@ -52,6 +77,10 @@ struct plan_netdev {
 };
 
 struct plan {
+	struct plan_seccomp *seccomp; /* at most one (n_seccomp <= 1) */
+	size_t n_seccomp;
+	char *apparmor_profile, *selinux_label;
+	bool maps_by_parent;
 	uint32_t mode, barrier;
 	char *fifo_path;
 	uint64_t clone_flags;

@@ -12,6 +12,8 @@
 #include "protocol.h"
 
 /* What one process of the shim holds while it works through the plan. */
+struct sock_filter;
+
 struct ctx {
 	struct plan *plan;
 	int sync_fd;     /* the socket to runts */
@@ -24,6 +26,10 @@ struct ctx {
 	bool userns;     /* the child runs in a user namespace other than the host's */
 	bool setgroups_denied; /* our user namespace has setgroups "deny" */
 	char *exec_path; /* argv[0] resolved through the plan's PATH */
+	struct sock_filter *bpf; /* seccomp: the compiled program (stage-0 prepares it on the host) */
+	uint16_t bpf_len;
+	int listener_fd; /* seccomp: connected listener socket (SCMP_ACT_NOTIFY), or -1 */
+	uint32_t host_pid; /* the container process's pid on the host (from stage-0's release) */
 	char *hook_state[2]; /* state JSON for createContainer, startContainer hooks (HOOKS_DONE) */
 };
 
@@ -106,6 +112,16 @@ void exec_parent_death_signal(struct ctx *c);
 void exec_ready(struct ctx *c);
 void exec_barrier(struct ctx *c);
 noreturn void exec_run(struct ctx *c);
+
+/* seccomp.c: the filter (libseccomp owns the seccomp_ prefix) */
+void secfilter_connect(struct ctx *c);
+void secfilter_prepare(struct ctx *c);
+void secfilter_load(struct ctx *c);
+
+/* lsm.c: AppArmor profile and SELinux label for execve. lsm_write_labels takes the proc
+ * root as an fd (tests pass a fake one); returns 0 or -errno with the file in *failed. */
+int lsm_write_labels(int proc_fd, const char *apparmor, const char *selinux, const char **failed);
+void lsm_apply(struct ctx *c);
 
 /* console.c */
 void console_connect(struct ctx *c);

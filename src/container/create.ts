@@ -19,6 +19,7 @@ import { selfStartTime } from '../state/lock.js';
 import { checkId, type Store, type StoredState } from '../state/store.js';
 import { readProcStat } from '../sys/proc.js';
 import { asHookError, hasHooks, hookBarrier, hookState, runHooks, startHooksDone } from './hooks.js';
+import { seccompCacheDir } from '../plan/seccomp.js';
 import { waitExec } from './status.js';
 import type { RuntimeConfig } from './context.js';
 
@@ -119,7 +120,7 @@ export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: 
     cgroup?.create();
     const plan = buildInitPlan(spec, {
       id, bundle, rootfs, launch: mode, fifoPath: store.fifo(id), noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring,
-      preserveFds: opts.preserveFds, consoleSocket: opts.consoleSocket, sourceKind,
+      preserveFds: opts.preserveFds, consoleSocket: opts.consoleSocket, sourceKind, seccompCacheDir: seccompCacheDir(rt.root),
       cgroup: cgroup ? { layout: cgroup.layout, paths: cgroup.paths } : undefined,
     });
     const stdio = opts.stdio ?? ['inherit', 'inherit', 'inherit'];

@@ -13,6 +13,7 @@ import { parseRlimits } from '../spec/rlimits.js';
 import type { Device, IDMapping, Mount, NamespaceType, Process, Spec } from '../spec/types.js';
 import type { CgroupLayout } from '../cgroups/manager.js';
 import { applyHooks, applyLinuxFields, applyProcessFields } from './fields.js';
+import { seccompPlan } from './seccomp.js';
 import { emptyPlan, type InitPlan, type PlanDevice, type PlanMount } from './types.js';
 
 /** CLONE_NEW* per spec namespace type. */
@@ -50,6 +51,8 @@ export interface BuildContext {
   noNewKeyring?: boolean;
   preserveFds?: number;
   consoleSocket?: string;
+  /** Directory where the shim caches compiled seccomp programs (absent: no cache). */
+  seccompCacheDir?: string;
   /** Kind of a bind source on the host (to create a file or a directory as target). */
   sourceKind: (path: string) => 'dir' | 'file' | 'missing';
   /** Cgroup layout and the container's cgroup dirs (controller or '' -> dir), for `cgroup` mounts. */
@@ -134,6 +137,8 @@ export function buildInitPlan(spec: Spec, ctx: BuildContext): InitPlan {
   if (ctx.consoleSocket) p.consoleSocket = ctx.consoleSocket;
 
   applyProcess(p, spec.process);
+  const seccomp = seccompPlan(linux.seccomp, { id: ctx.id, bundle: ctx.bundle, annotations: spec.annotations, cacheDir: ctx.seccompCacheDir });
+  if (seccomp) p.seccomp = seccomp;
   applyHooks(p, spec.hooks);
   applyLinuxFields(p, linux);
   return p;
@@ -161,6 +166,8 @@ export function applyProcess(p: InitPlan, proc: Process | undefined): void {
   p.rlimits = parseRlimits(proc.rlimits ?? []).rlimits.map((r) => ({ resource: r.resource, soft: r.soft, hard: r.hard }));
   if (proc.oomScoreAdj !== undefined) p.oomScoreAdj = proc.oomScoreAdj;
   p.terminal = proc.terminal ?? false;
+  if (proc.apparmorProfile) p.apparmorProfile = proc.apparmorProfile;
+  if (proc.selinuxLabel) p.selinuxLabel = proc.selinuxLabel;
   if (proc.consoleSize) {
     p.consoleHeight = proc.consoleSize.height;
     p.consoleWidth = proc.consoleSize.width;

@@ -3,6 +3,7 @@
  * decodePlan exists for tests and `--debug`; the shim has its own decoder in C.
  */
 import { PROTOCOL_VERSION, Tag, TLV_HEADER } from '../process/protocol.js';
+import { decodeSecurity, encodeSecurity } from './encode-security.js';
 import { emptyPlan, type InitPlan, type PlanMount } from './types.js';
 
 type Field = [tag: number, value: Buffer];
@@ -76,6 +77,8 @@ function mountFields(m: PlanMount): Field[] {
     u64(Tag.M_ATTR_CLR, m.attrClr),
     ...bool(Tag.M_DEST_IS_FILE, m.destIsFile),
     u64(Tag.M_REMOUNT_FLAGS, m.remountFlags),
+    ...(m.uidMap !== undefined ? [str(Tag.M_UID_MAP, m.uidMap)] : []),
+    ...(m.gidMap !== undefined ? [str(Tag.M_GID_MAP, m.gidMap)] : []),
   ];
 }
 
@@ -135,6 +138,7 @@ export function encodePlan(p: InitPlan): Buffer {
   if (p.consoleHeight) f.push(u32(Tag.CONSOLE_HEIGHT, p.consoleHeight));
   if (p.consoleWidth) f.push(u32(Tag.CONSOLE_WIDTH, p.consoleWidth));
   f.push(...encodeExtra(p));
+  f.push(...encodeSecurity(p));
   return tlv(f);
 }
 
@@ -208,6 +212,8 @@ export function decodePlan(buf: Buffer): InitPlan {
           else if (t === Tag.M_ATTR_CLR) m.attrClr = b64(x);
           else if (t === Tag.M_DEST_IS_FILE) m.destIsFile = n(x) !== 0;
           else if (t === Tag.M_REMOUNT_FLAGS) m.remountFlags = b64(x);
+          else if (t === Tag.M_UID_MAP) m.uidMap = s(x);
+          else if (t === Tag.M_GID_MAP) m.gidMap = s(x);
           else throw new RangeError(`unknown mount tag ${t}`);
         }
         p.mounts.push(m);
@@ -284,7 +290,7 @@ export function decodePlan(buf: Buffer): InitPlan {
       case Tag.CONSOLE_HEIGHT: p.consoleHeight = n(v); break;
       case Tag.CONSOLE_WIDTH: p.consoleWidth = n(v); break;
       default:
-        if (!decodeExtra(p, tag, v)) throw new RangeError(`unknown plan tag ${tag}`);
+        if (!decodeExtra(p, tag, v) && !decodeSecurity(p, tag, v)) throw new RangeError(`unknown plan tag ${tag}`);
     }
   }
   return p;

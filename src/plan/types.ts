@@ -4,6 +4,8 @@
  * the wire format; `encodePlan` turns this into bytes.
  */
 
+import type { PlanSeccomp } from './seccomp.js';
+
 /** A mount, in order. */
 export interface PlanMount {
   /** 1 = filesystem mount(2), 2 = bind (see MountKind). */
@@ -24,6 +26,9 @@ export interface PlanMount {
   destIsFile: boolean;
   /** Bind only: flags for the MS_BIND|MS_REMOUNT pass (0n: no remount). */
   remountFlags: bigint;
+  /** Idmapped bind: uid_map/gid_map text of the mount's user namespace (absent: not idmapped). */
+  uidMap?: string;
+  gidMap?: string;
 }
 
 /** A device node to create under /dev. */
@@ -78,6 +83,14 @@ export interface PlanScheduler {
 
 /** The init plan. */
 export interface InitPlan {
+  /** Seccomp filter (src/plan/seccomp.ts), loaded as late as possible before execve. */
+  seccomp?: PlanSeccomp;
+  /** AppArmor profile for execve (absent: none). */
+  apparmorProfile?: string;
+  /** SELinux process label for execve (absent: none). */
+  selinuxLabel?: string;
+  /** Rootless: runts writes the id maps (newuidmap/newgidmap) on MAPS_NEEDED. */
+  mapsByParent: boolean;
   mode: number;
   barrier: number;
   fifoPath: string;
@@ -150,7 +163,7 @@ export function emptyPlan(): InitPlan {
     args: [], env: [], capBounding: 0n, capEffective: 0n, capInheritable: 0n, capPermitted: 0n,
     capAmbient: 0n, noNewPrivs: false, preserveFds: 0, setsid: false, initPid: 0, cgroupProcs: [],
     parentDeathSignal: 0, label: '', monitor: false, terminal: false, consoleSocket: '',
-    consoleHeight: 0, consoleWidth: 0,
+    consoleHeight: 0, consoleWidth: 0, mapsByParent: false,
     hookBarrier: false, hooks: [], cpuInitial: [], cpuFinal: [], timeOffsets: '', netDevices: [],
   };
 }

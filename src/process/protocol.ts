@@ -58,6 +58,10 @@ export const Msg = {
   ERROR: 5,
   /** stage-0 -> TS: i32 wait status of the child (run/exec monitor mode). */
   EXIT: 6,
+  /** stage-0 -> TS (MAPS_BY_PARENT): u32 pid whose uid_map/gid_map TS must write (newuidmap). */
+  MAPS_NEEDED: 330,
+  /** TS -> stage-0: the maps are written; payload empty. */
+  MAPS_DONE: 331,
   /** init -> TS: hooks barrier (HOOK_BARRIER): namespaces and mounts done, before pivot_root; payload empty. */
   HOOKS: 380,
   /** TS -> init: prestart/createRuntime hooks ran; TLV with HOOK_STATE_CREATE and HOOK_STATE_START. */
@@ -183,6 +187,28 @@ export const Tag = {
   NETDEV: 406, // group: ND_NAME + ND_NEW_NAME; host interface moved into the new network namespace
   ND_NAME: 407, // str: host interface name
   ND_NEW_NAME: 408, // str: name inside the container
+
+  // 330-379: security (src/plan/seccomp.ts, native/seccomp.c, lsm.c, native/ns.c maps)
+  SECCOMP: 330, // group: SC_* (at most one): the filter, built with libseccomp in the shim
+  SC_DEFAULT_ACTION: 331, // u32 SECCOMP_RET_* (errno in the low 16 bits)
+  SC_ARCH: 332, // u32 (repeated): AUDIT_ARCH_* (= SCMP_ARCH_*) to add besides the native one
+  SC_FLAGS: 333, // u32 SECCOMP_FILTER_FLAG_* bits (TSYNC, LOG, SPEC_ALLOW, WAIT_KILLABLE_RECV)
+  SC_RULE: 334, // group (repeated): SC_NAME (repeated) + SC_ACTION + SC_ARG (repeated)
+  SC_NAME: 335, // str: syscall name, resolved by libseccomp; unknown to the native arch: skipped
+  SC_ACTION: 336, // u32 SECCOMP_RET_*
+  SC_ARG: 337, // group: SA_INDEX, SA_OP, SA_VALUE, SA_VALUE_TWO (all must match)
+  SA_INDEX: 338, // u32 argument index 0..5
+  SA_OP: 339, // u32 SCMP_CMP_*
+  SA_VALUE: 340, // u64 datum_a (the mask for MASKED_EQ)
+  SA_VALUE_TWO: 341, // u64 datum_b
+  SC_LISTENER_PATH: 342, // str: unix socket that gets the notify fd (connected by stage-0 on the host)
+  SC_LISTENER_STATE: 343, // str (repeated): state JSON pieces, joined with the process's host pid
+  APPARMOR_PROFILE: 344, // str: written as "exec PROFILE" to /proc/self/attr/apparmor/exec before execve
+  SELINUX_LABEL: 345, // str: written to /proc/self/attr/exec before execve
+  MAPS_BY_PARENT: 346, // u32 bool: stage-0 sends MAPS_NEEDED and waits for MAPS_DONE (TS runs newuidmap)
+  M_UID_MAP: 347, // str (MOUNT group): idmapped bind mount, uid_map of the mount's user namespace
+  M_GID_MAP: 348, // str (MOUNT group): gid_map of it
+  SC_CACHE_PATH: 349, // str (SECCOMP group): compiled-program cache file (key: TS's digest of the rules)
 
   // MOUNT group
   M_KIND: 100, // u32 MountKind
