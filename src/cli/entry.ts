@@ -1,19 +1,21 @@
 /**
- * The CLI entry point (bundled into one file run by Bun). The shim is found next to
- * this file: <pkg>/bin/runts -> <pkg>/native/build/runts-init.
+ * The CLI entry point (bundled into one CommonJS file run by Bun, so that each command
+ * loads only the node: modules it uses). The shim is found next to the bundle:
+ * <pkg>/bin/runts -> <pkg>/native/build/runts-init (argv[1] is the bundle; a symlink to
+ * it, as `make install` makes, is resolved).
  */
+import { realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { cli } from './main.js';
+import { writeErr } from './log.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const shim = resolve(here, '..', 'native', 'build', 'runts-init');
+const shim = resolve(dirname(realpathSync(process.argv[1] ?? '.')), '..', 'native', 'build', 'runts-init');
 cli(process.argv.slice(2), shim).then(
   (code) => {
     process.exitCode = code;
   },
   (e) => {
-    process.stderr.write(`runts: ${String((e as Error)?.stack ?? e)}\n`);
+    writeErr(`runts: ${String((e as Error)?.stack ?? e)}\n`);
     process.exitCode = 1;
   },
 );

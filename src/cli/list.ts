@@ -3,6 +3,7 @@ import type { CommandDef, Parsed } from './args.js';
 import { runtime } from './common.js';
 import { usage } from './args.js';
 import type { CliContext } from './main.js';
+import { writeOut } from './log.js';
 
 export const def: CommandDef = {
   name: 'list',
@@ -20,14 +21,14 @@ export function main(ctx: CliContext, p: Parsed): number {
   if (format !== 'table' && format !== 'json') throw usage('list', `--format must be table or json, not ${JSON.stringify(format)}`);
   const all = runtime(ctx).list();
   if (p.flags['quiet']) {
-    process.stdout.write(all.map((s) => s.id + '\n').join(''));
+    writeOut(all.map((s) => s.id + '\n').join(''));
   } else if (format === 'json') {
-    process.stdout.write(JSON.stringify(all) + '\n');
+    writeOut(JSON.stringify(all) + '\n');
   } else {
     const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER']];
     for (const s of all) rows.push([s.id, String(s.pid), s.status, s.bundle, s.created, s.owner || 'root']);
     const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-    process.stdout.write(rows.map((r) => r.map((c, i) => (i < r.length - 1 ? c.padEnd(w[i]! + 3) : c)).join('')).join('\n') + '\n');
+    writeOut(rows.map((r) => r.map((c, i) => (i < r.length - 1 ? c.padEnd(w[i]! + 3) : c)).join('')).join('\n') + '\n');
   }
   return 0;
 }

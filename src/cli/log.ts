@@ -3,7 +3,7 @@
  * as text or as JSON lines {"level","msg","time"} (containerd reads the last
  * "level":"error" line of that file).
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, writeSync } from 'node:fs';
 
 /** Where and how to log. */
 export interface LogConfig {
@@ -34,21 +34,49 @@ function toFile(level: string, msg: string): void {
   }
 }
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Write to fd 1 or 2 directly: process.stdout/stderr are streams whose first use costs
+ * ~10 ms of start-up on Bun. Retries when the fd is a non-blocking pipe that is full.
+ */
+function writeFd(fd: number, text: string): void {
+  const b = Buffer.from(text);
+  for (let off = 0; off < b.length; ) {
+    try {
+      off += writeSync(fd, b, off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return; // EPIPE, EBADF: nobody reads
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
+}
+
+/** Print to stdout. */
+export function writeOut(text: string): void {
+  writeFd(1, text);
+}
+
+/** Print to stderr. */
+export function writeErr(text: string): void {
+  writeFd(2, text);
+}
+
 /** Log an error: to the log file, and as one plain line on stderr. */
 export function logError(msg: string): void {
   toFile('error', msg);
-  process.stderr.write(`runts: ${msg}\n`);
+  writeErr(`runts: ${msg}\n`);
 }
 
 /** Log a warning. */
 export function logWarn(msg: string): void {
   toFile('warning', msg);
-  if (!cfg.file || cfg.debug) process.stderr.write(`runts: warning: ${msg}\n`);
+  if (!cfg.file || cfg.debug) writeErr(`runts: warning: ${msg}\n`);
 }
 
 /** Log a debug line (only with --debug). */
 export function logDebug(msg: string): void {
   if (!cfg.debug) return;
   toFile('debug', msg);
-  if (!cfg.file) process.stderr.write(line('debug', msg));
+  if (!cfg.file) writeErr(line('debug', msg));
 }

@@ -5,13 +5,12 @@
  * given, plus one extra 'pipe' entry, which Node and Bun both create as a unix stream
  * socketpair: that is the sync socket. Its fd number goes in argv.
  */
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { getSystemErrorMap } from 'node:util';
-import type { Socket } from 'node:net';
 import { RuntsError } from '../errors.js';
 import { encodePlan, parseTlv } from '../plan/encode.js';
 import type { InitPlan } from '../plan/types.js';
 import { FRAME_HEADER, MAX_FRAME, Msg, Tag } from './protocol.js';
+import { spawnShim, type ShimChild, type ShimExit, type ShimTransport } from './transport.js';
 
 /** One frame from the shim. */
 export interface Frame {
@@ -33,16 +32,17 @@ export interface SpawnShimOptions {
   timeoutMs?: number;
 }
 
-const errnoMap = (() => {
-  try {
-    return getSystemErrorMap();
-  } catch {
-    return new Map<number, [string, string]>();
-  }
-})();
+let errnoMap: Map<number, [string, string]> | undefined;
 
 /** errno number -> [name, text], e.g. 1 -> ['EPERM', 'operation not permitted']. */
 export function errnoInfo(errno: number): [string, string] {
+  if (!errnoMap) {
+    try {
+      errnoMap = getSystemErrorMap(); // built on first use: it costs ~9 ms at start-up on Bun
+    } catch {
+      errnoMap = new Map();
+    }
+  }
   const e = errnoMap.get(-Math.abs(errno));
   return e ? [e[0], e[1].toLowerCase()] : [`errno ${errno}`, `errno ${errno}`];
 }
@@ -76,45 +76,36 @@ export function shimError(payload: Buffer, label: string): RuntsError {
 
 /** A running shim and its sync socket. */
 export class ShimSession {
-  readonly child: ChildProcess;
-  private readonly sock: Socket;
+  /** The shim process (stdin/stdout/stderr are streams where stdio asked for 'pipe'). */
+  readonly child: ShimChild;
+  private readonly io: ShimTransport;
   private buf: Buffer = Buffer.alloc(0);
   private frames: Frame[] = [];
   private waiter: ((f: Frame | null) => void) | undefined;
   private ended = false;
-  private exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private exited: Promise<ShimExit>;
   private readonly timeoutMs: number;
 
-  private constructor(child: ChildProcess, sock: Socket, timeoutMs: number) {
-    this.child = child;
-    this.sock = sock;
+  private constructor(io: ShimTransport, timeoutMs: number) {
+    this.io = io;
+    this.child = io.child;
     this.timeoutMs = timeoutMs;
-    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    sock.on('data', (d: Buffer) => this.onData(d));
-    sock.on('end', () => this.onEnd());
-    sock.on('close', () => this.onEnd());
-    sock.on('error', () => this.onEnd());
+    this.exited = io.exited;
+    io.listen((d) => this.onData(d), () => this.onEnd());
   }
 
   /** Spawn the shim and send the plan. */
   static start(plan: InitPlan, opts: SpawnShimOptions): ShimSession {
     const stdio: StdioEntry[] = opts.stdio ? [...opts.stdio] : ['inherit', 'inherit', 'inherit'];
-    const syncFd = stdio.length;
-    stdio.push('pipe');
-    let child: ChildProcess;
+    let io: ShimTransport;
     try {
-      child = spawn(opts.shimPath, ['init', String(syncFd)], { stdio: stdio as StdioOptions, env: {}, argv0: 'runts-init' });
+      io = spawnShim(opts.shimPath, ['init', String(stdio.length)], stdio, 'runts-init');
     } catch (e) {
       throw new RuntsError('ESYS', `spawn init shim ${opts.shimPath}: ${(e as Error).message}`, { cause: e });
     }
-    const sock = child.stdio[syncFd] as Socket | null;
-    if (!sock || child.pid === undefined) {
-      child.kill('SIGKILL');
-      throw new RuntsError('ESYS', `spawn init shim ${opts.shimPath}: no pid (is it built? run make native)`);
-    }
-    const s = new ShimSession(child, sock, opts.timeoutMs ?? 60_000);
+    const s = new ShimSession(io, opts.timeoutMs ?? 60_000);
     try {
-      opts.beforePlan?.(child.pid);
+      opts.beforePlan?.(io.child.pid!);
       s.send(Msg.PLAN, encodePlan(plan));
     } catch (e) {
       s.kill();
@@ -132,15 +123,12 @@ export class ShimSession {
     const h = Buffer.alloc(FRAME_HEADER);
     h.writeUInt32LE(payload.length, 0);
     h.writeUInt16LE(type, 4);
-    this.sock.write(payload.length ? Buffer.concat([h, payload]) : h);
+    this.io.write(payload.length ? Buffer.concat([h, payload]) : h);
   }
 
   /** Resolve once every frame written so far has been handed to the kernel. */
   flush(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.sock.writableLength === 0) resolve();
-      else this.sock.write(Buffer.alloc(0), () => resolve());
-    });
+    return this.io.flush();
   }
 
   private onData(d: Buffer): void {
@@ -210,19 +198,19 @@ export class ShimSession {
   }
 
   /** Wait for the shim process itself to exit. */
-  wait(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  wait(): Promise<ShimExit> {
     return this.exited;
   }
 
   /** Close our end of the sync socket. */
   close(): void {
-    this.sock.destroy();
+    this.io.close();
   }
 
   /** SIGKILL the shim (cleanup paths). */
   kill(): void {
     try {
-      this.child.kill('SIGKILL');
+      this.io.kill();
     } catch {
       /* already gone */
     }
