@@ -61,6 +61,7 @@ static void stage0_prepare(struct ctx *c, int pair[2])
 			die_sys("barrier", "open", "/proc");
 	}
 	console_connect(c);
+	pidfd_connect(c);
 	secfilter_connect(c);
 	secfilter_prepare(c); /* host paths (the cache), before any namespace is joined */
 	setup_oom_score_adj(c);
@@ -105,6 +106,7 @@ static void stage0_release(struct ctx *c, int pair[2], pid_t child)
 		kill(child, SIGKILL); /* runts is gone: nobody would ever start or reap it */
 		exit(1);
 	}
+	pidfd_send(c, child);
 	uint32_t pid = (uint32_t)child;
 	if (util_write_all(c->inner_fd, &pid, sizeof(pid)) < 0)
 		die_sys("release", "write", NULL);

@@ -129,7 +129,10 @@ noreturn void monitor_run(struct ctx *c, pid_t child)
 					done = waitpid(child, &status, WNOHANG) == child;
 				else if (si.ssi_signo == SIGWINCH)
 					relay_winsize(&r);
-				else
+				else if (si.ssi_code != SI_KERNEL)
+					/* SI_KERNEL: sent by the tty to the whole foreground process
+					 * group (^C, hang-up), so runts got it too and forwards it:
+					 * forwarding it here as well would deliver it twice. */
 					kill(child, (int)si.ssi_signo);
 			}
 		}

@@ -176,6 +176,7 @@ static const struct field_desc plan_fields[] = {
 	SCALAR(RUNTS_TAG_CONSOLE_SOCKET, F_STR, plan, console_socket),
 	SCALAR(RUNTS_TAG_CONSOLE_HEIGHT, F_U32, plan, console_height),
 	SCALAR(RUNTS_TAG_CONSOLE_WIDTH, F_U32, plan, console_width),
+	SCALAR(RUNTS_TAG_PIDFD_SOCKET, F_STR, plan, pidfd_socket),
 	GROUP(RUNTS_TAG_SECCOMP, plan, seccomp, seccomp_group),
 	SCALAR(RUNTS_TAG_APPARMOR_PROFILE, F_STR, plan, apparmor_profile),
 	SCALAR(RUNTS_TAG_SELINUX_LABEL, F_STR, plan, selinux_label),

@@ -134,6 +134,7 @@ struct plan {
 	bool monitor, terminal;
 	char *console_socket;
 	uint32_t console_height, console_width;
+	char *pidfd_socket;
 	/* hooks and the remaining OCI fields (tags 380-429) */
 	bool hook_barrier;
 	struct plan_hook *hooks;

@@ -130,6 +130,10 @@ void console_setup(struct ctx *c);
 /* cgroup-bpf.c: the second entry point, `runts-init bpf-devices DIR` (argv from "bpf-devices") */
 int cgroup_bpf_main(int argc, char **argv);
 
+/* pidfd.c: --pidfd-socket (stage-0) */
+void pidfd_connect(struct ctx *c);
+void pidfd_send(struct ctx *c, pid_t child);
+
 /* monitor.c: stage-0 after the child is released */
 void monitor_block_signals(void);
 noreturn void monitor_run(struct ctx *c, pid_t child);

@@ -33,7 +33,7 @@ export function readSpec(bundle: string): Spec {
 export const CREATE_FLAGS: FlagDef[] = [
   { name: 'bundle', short: 'b', value: true, help: 'path to the bundle directory (default: current directory)' },
   { name: 'console-socket', value: true, help: 'unix socket that receives the pty master' },
-  { name: 'pidfd-socket', value: true, help: 'unix socket that receives a pidfd of the init (not available yet)' },
+  { name: 'pidfd-socket', value: true, help: 'unix socket that receives a pidfd of the init' },
   { name: 'pid-file', value: true, help: 'file to write the init pid to' },
   { name: 'no-pivot', help: 'use MS_MOVE + chroot instead of pivot_root' },
   { name: 'no-new-keyring', help: 'keep the caller\'s session keyring' },

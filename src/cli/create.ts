@@ -22,15 +22,20 @@ export async function main(ctx: CliContext, p: Parsed): Promise<number> {
 /** create/run options from flags. */
 export function createOptions(p: Parsed, bundle: string) {
   const preserveFds = intFlag('create', p.flags, 'preserve-fds') ?? 0;
+  // Socket activation, as runc: our caller's LISTEN_FDS, when they are meant for us.
+  const env = process.env;
+  const listenFds = env['LISTEN_PID'] === String(process.pid) && /^\d+$/.test(env['LISTEN_FDS'] ?? '') ? Number(env['LISTEN_FDS']) : 0;
   const stdio: Array<number> = [0, 1, 2];
-  for (let i = 0; i < preserveFds; i++) stdio.push(3 + i);
+  for (let i = 0; i < listenFds + preserveFds; i++) stdio.push(3 + i);
   return {
     bundle,
     stdio,
     preserveFds,
+    ...(listenFds ? { listenFds } : {}),
     noPivot: p.flags['no-pivot'] === true,
     noNewKeyring: p.flags['no-new-keyring'] === true,
     ...(p.flags['pid-file'] ? { pidFile: p.flags['pid-file'] as string } : {}),
     ...(p.flags['console-socket'] ? { consoleSocket: p.flags['console-socket'] as string } : {}),
+    ...(p.flags['pidfd-socket'] ? { pidfdSocket: p.flags['pidfd-socket'] as string } : {}),
   };
 }

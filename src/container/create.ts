@@ -35,8 +35,16 @@ export interface CreateOptions {
   noNewKeyring?: boolean;
   /** Pass fds 3 .. 3+N-1 of the stdio array (or of this process) to the container. */
   preserveFds?: number;
+  /**
+   * Socket activation: the first N fds from 3 (before the preserved ones) are listening
+   * sockets; the process gets them with LISTEN_FDS=N and LISTEN_PID=1, as runc passes
+   * its caller's LISTEN_FDS.
+   */
+  listenFds?: number;
   /** Unix socket path that receives the pty master (process.terminal). */
   consoleSocket?: string;
+  /** Unix socket path that receives a pidfd of the init (SCM_RIGHTS), as runc's --pidfd-socket. */
+  pidfdSocket?: string;
   /** stdio for fds 0,1,2 (+ preserved): parent fd numbers, streams, 'pipe', 'inherit', 'ignore'. */
   stdio?: StdioEntry[];
 }
@@ -120,12 +128,13 @@ export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: 
     cgroup?.create();
     const plan = buildInitPlan(spec, {
       id, bundle, rootfs, launch: mode, fifoPath: store.fifo(id), noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring,
-      preserveFds: opts.preserveFds, consoleSocket: opts.consoleSocket, sourceKind, seccompCacheDir: seccompCacheDir(rt.root),
+      preserveFds: opts.preserveFds, listenFds: opts.listenFds, consoleSocket: opts.consoleSocket, pidfdSocket: opts.pidfdSocket, sourceKind, seccompCacheDir: seccompCacheDir(rt.root),
       cgroup: cgroup ? { layout: cgroup.layout, paths: cgroup.paths } : undefined,
     });
     const stdio = opts.stdio ?? ['inherit', 'inherit', 'inherit'];
     const stdioAll = [...stdio];
-    if (opts.preserveFds) while (stdioAll.length < 3 + opts.preserveFds) stdioAll.push(stdioAll.length);
+    const passed = (opts.listenFds ?? 0) + (opts.preserveFds ?? 0);
+    while (stdioAll.length < 3 + passed) stdioAll.push(stdioAll.length);
     shim = ShimSession.start(plan, { shimPath: rt.shimPath, stdio: stdioAll, beforePlan: (pid) => cgroup?.apply(pid) });
     const pidFrame = await shim.expect(Msg.PID, 'the init pid');
     initPid = pidFrame.payload.readUInt32LE(0);

@@ -11,7 +11,7 @@
  * (so the process is inside the pid namespace), then applies the process like an init:
  * pty, rlimits, user, capabilities, no_new_privs, cwd, execve. Hooks never run for exec.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isFrozen } from '../cgroups/manager.js';
 import { invalid, RuntsError } from '../errors.js';
 import { buildExecPlan, completeProcess, execCgroupDirs, execProcess, parseSubCgroups, type ExecOverrides } from '../plan/exec.js';
@@ -22,6 +22,7 @@ import type { Process } from '../spec/types.js';
 import { checkSpec } from '../spec/validate.js';
 import type { Store, StoredState } from '../state/store.js';
 import { readProcStat } from '../sys/proc.js';
+import { crashPoint } from '../sys/crash.js';
 import { readRootfsFile } from '../runtime.js';
 import type { RuntimeConfig } from './context.js';
 import { writePidFile } from './create.js';
@@ -84,14 +85,18 @@ export async function execIn(
   const plan = buildExecPlan(proc, {
     id, initPid: st.pid, cgroupDirs: dirs, detach, preserveFds: opts.preserveFds,
     ...(opts.consoleSocket ? { consoleSocket: opts.consoleSocket } : {}),
+    ...(opts.pidfdSocket ? { pidfdSocket: opts.pidfdSocket } : {}),
   });
   const stdio = [...(opts.stdio ?? ['pipe', 'pipe', 'pipe'])];
   if (opts.preserveFds) while (stdio.length < 3 + opts.preserveFds) stdio.push(stdio.length);
   const shim = ShimSession.start(plan, { shimPath: rt.shimPath, stdio });
+  crashPoint('exec:after-spawn');
   let pid = 0;
   try {
     pid = (await shim.expect(Msg.PID, 'the exec pid')).payload.readUInt32LE(0);
+    crashPoint('exec:after-pid');
     await shim.expect(Msg.READY, 'the exec process to be ready');
+    crashPoint('exec:after-ready');
     if (opts.pidFile) writePidFile(opts.pidFile, pid);
   } catch (e) {
     if (pid && readProcStat(pid)) {
@@ -149,17 +154,15 @@ function checkProcess(st: StoredState, proc: Process, opts: ExecOptions, detach:
     problems.push({ path: 'consoleSocket', message: 'a console socket needs process.terminal (--tty)' });
   }
   if (problems.length) throw invalid(problems, 'invalid exec process');
+  // As runc: asking for a label of an LSM the host does not run is an error (a label
+  // inherited from the container's process is the container's business).
   const base = st.spec.process;
-  if (proc.apparmorProfile && proc.apparmorProfile !== base?.apparmorProfile) {
-    throw new RuntsError('EUNSUPPORTED', `apparmor profile ${proc.apparmorProfile}: ${lsmMissing('AppArmor', '/sys/module/apparmor/parameters/enabled')}`);
+  if (proc.apparmorProfile && proc.apparmorProfile !== base?.apparmorProfile && !apparmorEnabled()) {
+    throw new RuntsError('EUNSUPPORTED', `apparmor profile ${proc.apparmorProfile}: AppArmor is not enabled on this host`);
   }
-  if (proc.selinuxLabel && proc.selinuxLabel !== base?.selinuxLabel) {
-    throw new RuntsError('EUNSUPPORTED', `selinux label ${proc.selinuxLabel}: ${lsmMissing('SELinux', '/sys/fs/selinux/enforce')}`);
+  if (proc.selinuxLabel && proc.selinuxLabel !== base?.selinuxLabel && !existsSync('/sys/fs/selinux/enforce')) {
+    throw new RuntsError('EUNSUPPORTED', `selinux label ${proc.selinuxLabel}: SELinux is not enabled on this host`);
   }
-}
-
-function lsmMissing(name: string, probeFile: string): string {
-  return existsSync(probeFile) ? `applying ${name} labels is not supported by runts yet` : `${name} is not enabled on this host`;
 }
 
 function cgroupDirs(st: StoredState, args: string[] | undefined): string[] {
@@ -175,4 +178,12 @@ function cgroupDirs(st: StoredState, args: string[] | undefined): string[] {
     }
   }
   return dirs;
+}
+
+function apparmorEnabled(): boolean {
+  try {
+    return readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').startsWith('Y');
+  } catch {
+    return false;
+  }
 }

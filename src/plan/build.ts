@@ -50,7 +50,11 @@ export interface BuildContext {
   noPivot?: boolean;
   noNewKeyring?: boolean;
   preserveFds?: number;
+  /** Socket-activation fds, passed before the preserved ones (LISTEN_FDS). */
+  listenFds?: number;
   consoleSocket?: string;
+  /** Unix socket that receives a pidfd of the init (--pidfd-socket). */
+  pidfdSocket?: string;
   /** Directory where the shim caches compiled seccomp programs (absent: no cache). */
   seccompCacheDir?: string;
   /** Kind of a bind source on the host (to create a file or a directory as target). */
@@ -133,10 +137,15 @@ export function buildInitPlan(spec: Spec, ctx: BuildContext): InitPlan {
   for (const [k, v] of Object.entries(linux.sysctl ?? {})) p.sysctls.push({ path: k.replace(/\./g, '/'), value: v });
   p.loopbackUp = has('network');
   if (!ctx.noNewKeyring) p.keyring = `_ses.${ctx.id}`;
-  p.preserveFds = ctx.preserveFds ?? 0;
+  p.preserveFds = (ctx.listenFds ?? 0) + (ctx.preserveFds ?? 0);
   if (ctx.consoleSocket) p.consoleSocket = ctx.consoleSocket;
+  if (ctx.pidfdSocket) p.pidfdSocket = ctx.pidfdSocket;
 
   applyProcess(p, spec.process);
+  if (ctx.listenFds) {
+    p.env = p.env.filter((e) => !e.startsWith('LISTEN_FDS=') && !e.startsWith('LISTEN_PID='));
+    p.env.push(`LISTEN_FDS=${ctx.listenFds}`, 'LISTEN_PID=1');
+  }
   const seccomp = seccompPlan(linux.seccomp, { id: ctx.id, bundle: ctx.bundle, annotations: spec.annotations, cacheDir: ctx.seccompCacheDir });
   if (seccomp) p.seccomp = seccomp;
   applyHooks(p, spec.hooks);

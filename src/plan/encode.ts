@@ -137,6 +137,7 @@ export function encodePlan(p: InitPlan): Buffer {
   if (p.consoleSocket) f.push(str(Tag.CONSOLE_SOCKET, p.consoleSocket));
   if (p.consoleHeight) f.push(u32(Tag.CONSOLE_HEIGHT, p.consoleHeight));
   if (p.consoleWidth) f.push(u32(Tag.CONSOLE_WIDTH, p.consoleWidth));
+  if (p.pidfdSocket) f.push(str(Tag.PIDFD_SOCKET, p.pidfdSocket));
   f.push(...encodeExtra(p));
   f.push(...encodeSecurity(p));
   return tlv(f);
@@ -289,6 +290,7 @@ export function decodePlan(buf: Buffer): InitPlan {
       case Tag.CONSOLE_SOCKET: p.consoleSocket = s(v); break;
       case Tag.CONSOLE_HEIGHT: p.consoleHeight = n(v); break;
       case Tag.CONSOLE_WIDTH: p.consoleWidth = n(v); break;
+      case Tag.PIDFD_SOCKET: p.pidfdSocket = s(v); break;
       default:
         if (!decodeExtra(p, tag, v) && !decodeSecurity(p, tag, v)) throw new RangeError(`unknown plan tag ${tag}`);
     }

@@ -29,6 +29,8 @@ export interface ExecContext {
   consoleSocket?: string;
   /** Fds 3 .. 3+N-1 of the shim go to the process. */
   preserveFds?: number;
+  /** Unix socket that receives a pidfd of the process. */
+  pidfdSocket?: string;
 }
 
 /** What runc exec's flags change in the container's process. */
@@ -193,6 +195,7 @@ export function buildExecPlan(proc: Process, ctx: ExecContext): InitPlan {
   p.monitor = !ctx.detach;
   p.preserveFds = ctx.preserveFds ?? 0;
   if (ctx.consoleSocket) p.consoleSocket = ctx.consoleSocket;
+  if (ctx.pidfdSocket) p.pidfdSocket = ctx.pidfdSocket;
   applyProcess(p, proc);
   return p;
 }

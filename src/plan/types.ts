@@ -140,6 +140,8 @@ export interface InitPlan {
   consoleSocket: string;
   consoleHeight: number;
   consoleWidth: number;
+  /** Unix socket that receives a pidfd of the container process ('' for none). */
+  pidfdSocket: string;
   /** Stop after the mounts for prestart/createRuntime hooks (HOOKS / HOOKS_DONE). */
   hookBarrier: boolean;
   hooks: PlanHook[];
@@ -163,7 +165,7 @@ export function emptyPlan(): InitPlan {
     args: [], env: [], capBounding: 0n, capEffective: 0n, capInheritable: 0n, capPermitted: 0n,
     capAmbient: 0n, noNewPrivs: false, preserveFds: 0, setsid: false, initPid: 0, cgroupProcs: [],
     parentDeathSignal: 0, label: '', monitor: false, terminal: false, consoleSocket: '',
-    consoleHeight: 0, consoleWidth: 0, mapsByParent: false,
+    consoleHeight: 0, consoleWidth: 0, pidfdSocket: '', mapsByParent: false,
     hookBarrier: false, hooks: [], cpuInitial: [], cpuFinal: [], timeOffsets: '', netDevices: [],
   };
 }

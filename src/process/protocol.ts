@@ -210,6 +210,9 @@ export const Tag = {
   M_GID_MAP: 348, // str (MOUNT group): gid_map of it
   SC_CACHE_PATH: 349, // str (SECCOMP group): compiled-program cache file (key: TS's digest of the rules)
 
+  // 300-329: process I/O (src/container/exec.ts, native/pidfd.c, native/notify.c)
+  PIDFD_SOCKET: 300, // str: unix socket path; stage-0 sends a pidfd of the child there (SCM_RIGHTS), as runc's --pidfd-socket
+
   // MOUNT group
   M_KIND: 100, // u32 MountKind
   M_SOURCE: 101, // str (host path for BIND; fs source for FS)

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""A --console-socket receiver, as conmon and containerd-shim are (the tty tests).
+"""A --console-socket (or --pidfd-socket) receiver, as conmon and containerd-shim are.
 
 usage: console-receiver.py SOCKET [INPUT]
 
 Listens on the unix socket SOCKET (prints "listening" when it does), accepts one
 connection, receives one fd with SCM_RIGHTS and prints "name=<data sent with it>" and
-"isatty=<bool>". Then it types INPUT into the pty master and copies everything the
+"isatty=<bool>". A pidfd: prints "pid=<its process>", and with INPUT "kill" sends it
+SIGKILL through the pidfd a second later. A pty master: types INPUT into it and copies everything the
 container writes to stdout until the pty closes (EIO).
 """
 import os
@@ -30,6 +31,16 @@ if len(fds) != 1:
 master = fds[0]
 print(f'name={data.decode()}', flush=True)
 print(f'isatty={os.isatty(master)}', flush=True)
+with open(f'/proc/self/fdinfo/{master}') as info:
+    pid = [line.split()[1] for line in info if line.startswith('Pid:')]
+if pid:
+    print(f'pid={pid[0]}', flush=True)
+    if text == 'kill':
+        import signal
+        time.sleep(1)  # the runtime finishes its start first
+        signal.pidfd_send_signal(master, signal.SIGKILL)
+        print('killed', flush=True)
+    sys.exit(0)
 if text:
     os.write(master, text.encode())
 deadline = time.time() + 20
