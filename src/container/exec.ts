@@ -14,6 +14,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isFrozen } from '../cgroups/manager.js';
 import { invalid, RuntsError } from '../errors.js';
+import { seccompCacheDir, seccompPlan } from '../plan/seccomp.js';
 import { buildExecPlan, completeProcess, execCgroupDirs, execProcess, parseSubCgroups, type ExecOverrides } from '../plan/exec.js';
 import { Msg } from '../process/protocol.js';
 import { ShimSession, type StdioEntry } from '../process/shim.js';
@@ -82,7 +83,11 @@ export async function execIn(
   checkProcess(st, proc, opts, detach);
   const dirs = cgroupDirs(st, opts.cgroup);
 
+  const seccomp = seccompPlan(st.spec.linux?.seccomp, {
+    id, bundle: st.bundle, annotations: st.spec.annotations, cacheDir: seccompCacheDir(rt.root),
+  });
   const plan = buildExecPlan(proc, {
+    ...(seccomp ? { seccomp } : {}),
     id, initPid: st.pid, cgroupDirs: dirs, detach, preserveFds: opts.preserveFds,
     ...(opts.consoleSocket ? { consoleSocket: opts.consoleSocket } : {}),
     ...(opts.pidfdSocket ? { pidfdSocket: opts.pidfdSocket } : {}),

@@ -13,6 +13,7 @@ import { RuntsError } from '../errors.js';
 import { Barrier, Mode } from '../process/protocol.js';
 import type { Capabilities, Process } from '../spec/types.js';
 import { applyProcess } from './build.js';
+import type { PlanSeccomp } from './seccomp.js';
 import { emptyPlan, type InitPlan } from './types.js';
 
 /** Host facts and choices of one exec. */
@@ -31,6 +32,8 @@ export interface ExecContext {
   preserveFds?: number;
   /** Unix socket that receives a pidfd of the process. */
   pidfdSocket?: string;
+  /** The container's seccomp filter (seccompPlan of its linux.seccomp): exec'd processes get it too. */
+  seccomp?: PlanSeccomp;
 }
 
 /** What runc exec's flags change in the container's process. */
@@ -197,5 +200,6 @@ export function buildExecPlan(proc: Process, ctx: ExecContext): InitPlan {
   if (ctx.consoleSocket) p.consoleSocket = ctx.consoleSocket;
   if (ctx.pidfdSocket) p.pidfdSocket = ctx.pidfdSocket;
   applyProcess(p, proc);
+  if (ctx.seccomp) p.seccomp = ctx.seccomp;
   return p;
 }

@@ -222,6 +222,20 @@ describe('exec', { skip: SKIP_NOT_ROOT }, () => {
     ws.runts(['delete', '-f', uid]);
   });
 
+  it('gets the container\'s seccomp filter', () => {
+    const sid = ws.id();
+    ws.writeSpec(ws.spec(['sleep', '1000'], (s) => {
+      s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] };
+    }));
+    assert.equal(ws.runts(['run', '-d', sid]).status, 0);
+    const r = exec([sid, 'sh', '-c', 'mkdir /dev/shm/denied 2>&1; echo rc=$?; grep Seccomp: /proc/self/status']);
+    assert.match(r.out, /Operation not permitted/);
+    assert.match(r.out, /rc=1/);
+    assert.match(r.out, /Seccomp:\s+2/);
+    assert.match(exec([id, 'sh', '-c', 'mkdir /dev/shm/allowed && echo made']).out, /made/, 'without a filter, mkdir works');
+    ws.runts(['delete', '-f', sid]);
+  });
+
   it('library: container.exec gives pid, streams, wait() and signal()', async () => {
     const rt = new Runtime({ root: ws.root, shimPath: SHIM });
     const c = rt.load(id);
