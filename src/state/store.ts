@@ -35,7 +35,8 @@ const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/;
 /** Check a container id: what runc allows, so ids map to a single safe directory name. */
 export function checkId(id: unknown): string {
   if (typeof id !== 'string' || id === '') throw new RuntsError('EINVALID', 'container id: must not be empty');
-  if (id.length > 1024) throw new RuntsError('EINVALID', `container id: too long (${id.length} characters, at most 1024)`);
+  // The id names a directory (and a cgroup): longer than NAME_MAX cannot be created.
+  if (id.length > 255) throw new RuntsError('EINVALID', `container id: too long (${id.length} characters, at most 255)`);
   if (id === '.' || id === '..' || !ID_RE.test(id)) {
     throw new RuntsError('EINVALID', `container id ${JSON.stringify(id)}: invalid format (letters, digits, and _ . + - only, not starting with a symbol)`);
   }
