@@ -81,7 +81,9 @@ void sched_apply(struct ctx *c)
 			.sched_runtime = p->sched_runtime, .sched_deadline = p->sched_deadline, .sched_period = p->sched_period,
 		};
 		if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
-			die("scheduler", "sched_setattr", NULL, errno, "process.scheduler policy %u", p->sched_policy);
+			die("scheduler", "sched_setattr", NULL, errno, "process.scheduler policy %u%s", p->sched_policy,
+			    errno == EPERM && (p->sched_policy == SCHED_FIFO || p->sched_policy == SCHED_RR)
+				    ? " (with RT group scheduling, set linux.resources.cpu.realtimeRuntime)" : "");
 	}
 	if (p->has_ioprio && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, (int)p->ioprio) < 0)
 		die("ioprio", "ioprio_set", NULL, errno, "process.ioPriority %#x", p->ioprio);

@@ -22,8 +22,6 @@ export interface HostFeatures {
   apparmor?: boolean;
   /** SELinux is enabled on this host (and runts applies labels). */
   selinux?: boolean;
-  /** /sys/fs/resctrl is mounted (linux.intelRdt can work). */
-  resctrl?: boolean;
   /** Idmapped mounts are implemented by this build (mount options idmap/ridmap). */
   idmap?: boolean;
 }
@@ -81,7 +79,7 @@ export function features(host: HostFeatures = {}): Features {
       },
       apparmor: { enabled: host.apparmor ?? false },
       selinux: { enabled: host.selinux ?? false },
-      intelRdt: { enabled: host.resctrl ?? false },
+      intelRdt: { enabled: false }, // resctrl groups are not implemented (create refuses linux.intelRdt)
       mountExtensions: { idmap: { enabled: idmap } },
       netDevices: { enabled: true },
     },

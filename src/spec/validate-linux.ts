@@ -110,7 +110,8 @@ export function checkLinux(r: Report, v: unknown, ns: NamespaceMap | undefined):
   const pers = obj(r, get('personality'), at('personality'));
   if (pers) {
     str(r, field(pers, 'domain'), key(at('personality'), 'domain'), { required: true, oneOf: ['LINUX', 'LINUX32'] });
-    strList(r, field(pers, 'flags'), key(at('personality'), 'flags'));
+    const flags = strList(r, field(pers, 'flags'), key(at('personality'), 'flags'));
+    if (flags?.length) r.problem(key(at('personality'), 'flags'), 'no personality flags are supported (the runtime-spec defines none)');
   }
 
   const rdt = obj(r, get('intelRdt'), at('intelRdt'));
@@ -129,11 +130,18 @@ export function checkLinux(r: Report, v: unknown, ns: NamespaceMap | undefined):
   const mpol = obj(r, get('memoryPolicy'), at('memoryPolicy'));
   if (mpol) {
     const p = at('memoryPolicy');
-    str(r, field(mpol, 'mode'), key(p, 'mode'), {
+    const mode = str(r, field(mpol, 'mode'), key(p, 'mode'), {
       required: true,
       oneOf: ['MPOL_DEFAULT', 'MPOL_BIND', 'MPOL_INTERLEAVE', 'MPOL_WEIGHTED_INTERLEAVE', 'MPOL_PREFERRED', 'MPOL_PREFERRED_MANY', 'MPOL_LOCAL'],
     });
-    str(r, field(mpol, 'nodes'), key(p, 'nodes'));
+    const nodes = str(r, field(mpol, 'nodes'), key(p, 'nodes'));
+    if (nodes !== undefined && nodes !== '' && !/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(nodes)) {
+      r.problem(key(p, 'nodes'), `invalid node list ${JSON.stringify(nodes)}: expected a list such as 0-3,7`);
+    } else if (nodes && (mode === 'MPOL_DEFAULT' || mode === 'MPOL_LOCAL')) {
+      r.problem(key(p, 'nodes'), `${mode} takes no nodes`);
+    } else if (!nodes && mode !== undefined && !['MPOL_DEFAULT', 'MPOL_LOCAL', 'MPOL_PREFERRED'].includes(mode)) {
+      r.problem(key(p, 'nodes'), `${mode} needs nodes`);
+    }
     strList(r, field(mpol, 'flags'), key(p, 'flags'), { oneOf: ['MPOL_F_NUMA_BALANCING', 'MPOL_F_RELATIVE_NODES', 'MPOL_F_STATIC_NODES'] });
   }
 

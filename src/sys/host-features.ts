@@ -4,7 +4,9 @@
  * shim is asked, `runts-init version`, ~2 ms), and which LSMs and resctrl this host has.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { RuntsError } from '../errors.js';
 import type { HostFeatures } from '../spec/features.js';
+import type { Spec } from '../spec/types.js';
 
 /** `key: value` lines of the shim's native versions, e.g. "libseccomp: 2.5.4". */
 export function nativeVersions(shimPath: string): string {
@@ -29,11 +31,23 @@ function readTrim(path: string): string {
 /** Detect what the features document depends on. */
 export function hostFeatures(shimPath: string): HostFeatures {
   const lib = /^libseccomp: (\S+)$/m.exec(nativeVersions(shimPath))?.[1];
-  const mounts = readTrim('/proc/self/mounts');
   return {
     ...(lib ? { libseccomp: lib } : {}),
     apparmor: readTrim('/sys/module/apparmor/parameters/enabled') === 'Y',
     selinux: existsSync('/sys/fs/selinux/enforce'),
-    resctrl: / \/sys\/fs\/resctrl resctrl /.test(mounts),
   };
+}
+
+/**
+ * Config fields this host or build cannot honour, checked before anything is created:
+ * an EUNSUPPORTED error naming the field, or undefined.
+ */
+export function hostUnsupported(spec: Spec): RuntsError | undefined {
+  if (spec.linux?.intelRdt !== undefined) {
+    const mounted = / \/sys\/fs\/resctrl resctrl /.test(readTrim('/proc/self/mounts'));
+    return new RuntsError('EUNSUPPORTED', mounted
+      ? 'linux.intelRdt: resctrl groups are not implemented by runts yet'
+      : 'linux.intelRdt: resctrl is not mounted at /sys/fs/resctrl (no Intel RDT on this host)');
+  }
+  return undefined;
 }

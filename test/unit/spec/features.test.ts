@@ -95,11 +95,10 @@ test('the version range is the validator\'s', () => {
   assert.equal(problemsOf((s) => (s.ociVersion = '9.0.0')).length, 1);
 });
 
-test('host facts: libseccomp version annotation, LSMs and resctrl only when detected', () => {
+test('host facts: libseccomp version annotation, LSMs only when detected, no Intel RDT', () => {
   assert.equal(f.annotations['io.github.seccomp.libseccomp.version'], '2.5.4');
   assert.equal(f.linux.apparmor.enabled, false);
   assert.equal(f.linux.selinux.enabled, false);
   assert.equal(f.linux.intelRdt.enabled, false);
   assert.equal(features({}).annotations['io.github.seccomp.libseccomp.version'], undefined);
-  assert.equal(features({ resctrl: true }).linux.intelRdt.enabled, true);
 });
