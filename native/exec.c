@@ -17,6 +17,14 @@ void exec_umask_cwd(struct ctx *c)
 	umask(c->plan->has_umask ? (mode_t)c->plan->umask : 0022);
 	if (chdir(c->plan->cwd) < 0)
 		die_sys("cwd", "chdir", c->plan->cwd);
+	/* CVE-2024-21626: a cwd such as /proc/self/fd/N can reach a directory fd we still hold
+	 * (the host /proc, for the barrier) and put the process outside its root. The kernel
+	 * then reports the cwd as unreachable: getcwd fails with ENOENT (glibc) or returns
+	 * "(unreachable)...". Either way, refuse. */
+	char buf[4096];
+	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
+		die("cwd", "getcwd", c->plan->cwd, errno == ERANGE ? ERANGE : 0, "%s is outside the container",
+		    c->plan->cwd);
 }
 
 static const char *exec_env_path(const struct plan *p)

@@ -17,3 +17,14 @@ if [ ! -x node_modules/.bin/bun ] || [ ! -x node_modules/.bin/tsc ] || [ package
   npm install --no-audit --no-fund
   touch node_modules/.installed
 fi
+# CRIU for checkpoint/restore. Debian 12's criu 3.17 fails `criu check` on kernels >= 6.13;
+# ../shared/tools/install-criu4.sh installs Debian trixie's 4.x side by side in /opt/criu4
+# (the checkpoint tests look there, then on PATH). Without a working CRIU they skip.
+if [ "$(id -u)" = 0 ] && ! /opt/criu4/bin/criu check >/dev/null 2>&1 && ! criu check >/dev/null 2>&1; then
+  if [ -f ../shared/tools/install-criu4.sh ]; then
+    echo "deps: installing CRIU 4 in /opt/criu4 (../shared/tools/install-criu4.sh)"
+    sh ../shared/tools/install-criu4.sh >/dev/null 2>&1 || echo "deps: CRIU 4 does not pass \`criu check\` here; checkpoint tests will skip" >&2
+  else
+    echo "deps: no working CRIU and no ../shared/tools/install-criu4.sh; checkpoint tests will skip" >&2
+  fi
+fi

@@ -1,0 +1,62 @@
+/**
+ * CRIU failures in one readable line. CRIU's answer says little ("dump failed, errno 0");
+ * its log says why, among hundreds of lines, after errors that are not the cause (an
+ * rlimit it could not raise) and before the ones that follow from it ("Dumping FAILED").
+ * We take the first error that is neither, strip its log prefix, add the runts flag that
+ * fixes it when there is one, and point at the log.
+ */
+import { readFileSync } from 'node:fs';
+import { RuntsError } from '../errors.js';
+import type { CriuResp } from './rpc.js';
+
+/** Error lines that are never the cause of a failure. */
+const NOISE = [
+  /Can't setup RLIMIT_NOFILE for self/, // no CAP_SYS_RESOURCE: CRIU goes on with the current limit
+  /(Dumping|Restoring|Pre-dumping) FAILED/,
+  /^Dump files \(pid: \d+\) failed/,
+  /^Dumping .* failed/,
+  /failed with -1$/,
+  /Can't cure|Unable to detach|unexpected state|Task signaled with/, // rollback after the cause
+];
+
+/** Hints: a cause CRIU names -> the runts flag that allows it. */
+const HINTS: Array<[RegExp, string]> = [
+  [/unix.*(external|peer)|ext-unix-sk/i, 'use --ext-unix-sk'],
+  [/tcp-established|established TCP|Connected TCP/i, 'use --tcp-established'],
+  [/file lock|--file-locks/i, 'use --file-locks'],
+  [/shell.?job|session leader|--shell-job|tty.*outside/i, 'use --shell-job'],
+];
+
+/** The cause of a failure from a CRIU log's text, or undefined. */
+export function causeFromLog(text: string): string | undefined {
+  const errors = text
+    .split('\n')
+    .map((l) => /\bError \([^)]*\):\s*(.*)$/.exec(l)?.[1]?.trim())
+    .filter((m): m is string => !!m);
+  const real = errors.filter((e) => !NOISE.some((re) => re.test(e)));
+  return real[0] ?? errors[0];
+}
+
+/** A hint for a cause ("use --ext-unix-sk"), or undefined. */
+export function hintFor(cause: string): string | undefined {
+  if (/consider using|use --/i.test(cause)) return undefined; // CRIU said it already
+  return HINTS.find(([re]) => re.test(cause))?.[1];
+}
+
+/**
+ * The error for a failed CRIU request: `<what>: criu failed: <cause> (<hint>); see <log>`,
+ * one line. `resp` is CRIU's answer when there was one.
+ */
+export function criuFailure(what: string, logPath: string, resp?: CriuResp, cause?: unknown): RuntsError {
+  let text = '';
+  try {
+    text = readFileSync(logPath, 'utf8');
+  } catch {
+    /* no log: the answer is all we have */
+  }
+  let why = causeFromLog(text) ?? resp?.crErrmsg ?? (cause instanceof Error ? cause.message : undefined);
+  if (!why) why = resp?.crErrno ? `errno ${resp.crErrno}` : 'no reason given';
+  const hint = hintFor(why);
+  const msg = `${what}: criu failed: ${why.replace(/\s+/g, ' ')}${hint ? ` (${hint})` : ''}; see ${logPath}`;
+  return new RuntsError('ESYS', msg, { path: logPath, ...(cause ? { cause } : {}) });
+}

@@ -1,0 +1,161 @@
+/**
+ * How runts drives CRIU (design decision, read this first).
+ *
+ * runts talks to CRIU's RPC service, `criu swrk`, not to its command line. RPC gives
+ * typed results (success, cr_errno, cr_errmsg, the restored pid) instead of an exit
+ * status and a log, and notifications at the moments a runtime must act: the restored
+ * init's pid at `setup-namespaces`/`post-restore` (state.json, pid file), `orphan-pts-master`
+ * (the console), `status-ready` (lazy pages), each acknowledged before CRIU continues.
+ * With the CLI those moments are `--action-script` programs in another process, and the
+ * orphan pts master cannot be had at all.
+ *
+ * The transport is a SOCK_SEQPACKET socketpair, which Node and Bun cannot create, and
+ * the restored init must end up a child of something that can reap it or leave it to
+ * the caller's subreaper, as a created container's init is. So a relay entry point of
+ * the shim, `runts-init criu-swrk` (native/criu-swrk.c), sits between: runts speaks
+ * length-prefixed frames to it on a stream socket (fd 3), it speaks packets to
+ * `criu swrk 3`, and with `rst_sibling` the restored init is the relay's child. The
+ * protobuf messages are encoded by hand (rpc.ts).
+ *
+ *   runts ──frames──> runts-init criu-swrk ──packets──> criu swrk
+ *     | REQ (DUMP/RESTORE) ────────────────────────────────>|
+ *     |<──────────────────── NOTIFY {script, pid} ─────────| (each answered: notify_success)
+ *     |<──────────────────── RESP {success, restore.pid} ──|
+ *     | close ──> relay closes ──> criu exits; relay exits (detach) or waits (--monitor)
+ */
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { RuntsError } from '../errors.js';
+import { criuEnv } from './binary.js';
+import { ReqType, decodeResp, encodeReq, type CriuReq, type CriuResp } from './rpc.js';
+
+/** Relay frame flag: the payload is a relay failure (see native/criu-swrk.c). */
+const ERR_BIT = 0x80000000;
+
+/** Options of a relay session. */
+export interface SwrkOptions {
+  shimPath: string;
+  criuPath: string;
+  /** fds 0-2 of criu (the restored process's stdio) and extra fds at their positions (index = fd). */
+  stdio: Array<number | 'ignore' | 'inherit' | null>;
+  rootBind?: { src: string; dst: string };
+  consoleSocket?: string;
+  monitor?: boolean;
+}
+
+/** Called for each notification; its promise settles before CRIU is told to go on. */
+export type NotifyHandler = (script: string, pid: number) => void | Promise<void>;
+
+/** One `criu swrk` behind the relay, for one request. */
+export class SwrkSession {
+  /** The relay process. */
+  readonly child: ChildProcess;
+  private readonly sock: Socket;
+  private buf = Buffer.alloc(0);
+  private waiters: Array<(r: { frame?: Buffer; error?: Error }) => void> = [];
+  private queue: Array<{ frame?: Buffer; error?: Error }> = [];
+  private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(opts: SwrkOptions) {
+    const args = ['criu-swrk'];
+    if (opts.rootBind) args.push('--root-bind', opts.rootBind.src, opts.rootBind.dst);
+    if (opts.consoleSocket) args.push('--console-socket', opts.consoleSocket);
+    if (opts.monitor) args.push('--monitor');
+    args.push(opts.criuPath);
+    const stdio: StdioOptions = [opts.stdio[0] ?? 'ignore', opts.stdio[1] ?? 'ignore', opts.stdio[2] ?? 'ignore', 'pipe'];
+    for (let i = 4; i < opts.stdio.length; i++) stdio.push(opts.stdio[i] ?? 'ignore');
+    this.child = spawn(opts.shimPath, args, { stdio, env: criuEnv() });
+    this.sock = this.child.stdio[3] as Socket;
+    this.exited = new Promise((res) => this.child.once('exit', (code, signal) => res({ code, signal })));
+    this.child.once('error', (e) => this.push({ error: e }));
+    this.sock.on('data', (d: Buffer) => this.onData(d));
+    this.sock.on('error', () => {
+      /* EOF handling below reports it */
+    });
+    this.sock.on('close', () => this.push({ error: new RuntsError('ESYS', 'criu exited before it answered') }));
+  }
+
+  /** The relay's pid (move it into cgroups before the first request). */
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  /**
+   * Send one request and serve notifications until CRIU's final answer. A failed
+   * answer is returned as is (success false), for the caller to explain.
+   */
+  async call(req: CriuReq, onNotify?: NotifyHandler): Promise<CriuResp> {
+    this.send(req);
+    for (;;) {
+      const resp = decodeResp(await this.next());
+      if (resp.type !== ReqType.NOTIFY || !resp.success) return resp;
+      await onNotify?.(resp.notify?.script ?? '', resp.notify?.pid ?? 0);
+      this.send({ type: ReqType.NOTIFY, notifySuccess: true });
+    }
+  }
+
+  /** Close the channel: CRIU exits; the relay exits too (or waits for the init in monitor mode). */
+  close(): void {
+    this.sock.end();
+    this.sock.unref();
+    this.child.unref();
+  }
+
+  /** Wait for the relay to exit. */
+  wait(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    return this.exited;
+  }
+
+  /** Kill the relay (and so criu, through its parent-death signal). */
+  kill(): void {
+    try {
+      this.child.kill('SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+
+  private send(req: CriuReq): void {
+    const body = encodeReq(req);
+    const hdr = Buffer.alloc(4);
+    hdr.writeUInt32LE(body.length, 0);
+    this.sock.write(Buffer.concat([hdr, body]));
+  }
+
+  private next(): Promise<Buffer> {
+    const r = this.queue.shift();
+    const settle = (x: { frame?: Buffer; error?: Error }): Buffer => {
+      if (x.error) throw x.error;
+      return x.frame as Buffer;
+    };
+    if (r) return Promise.resolve().then(() => settle(r));
+    return new Promise((res, rej) => {
+      this.waiters.push((x) => {
+        try {
+          res(settle(x));
+        } catch (e) {
+          rej(e);
+        }
+      });
+    });
+  }
+
+  private push(x: { frame?: Buffer; error?: Error }): void {
+    const w = this.waiters.shift();
+    if (w) w(x);
+    else this.queue.push(x);
+  }
+
+  private onData(d: Buffer): void {
+    this.buf = Buffer.concat([this.buf, d]);
+    while (this.buf.length >= 4) {
+      const raw = this.buf.readUInt32LE(0);
+      const len = raw & ~ERR_BIT & 0x7fffffff;
+      if (this.buf.length < 4 + len) return;
+      const body = this.buf.subarray(4, 4 + len);
+      this.buf = this.buf.subarray(4 + len);
+      if (raw & ERR_BIT) this.push({ error: new RuntsError('ESYS', `criu relay: ${body.toString('utf8')}`) });
+      else this.push({ frame: Buffer.from(body) });
+    }
+  }
+}

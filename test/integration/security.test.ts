@@ -1,0 +1,175 @@
+/**
+ * Known container escapes, each tried from inside a real container: the init shim's
+ * binary (CVE-2019-5736), leaked fds and a cwd outside the root (CVE-2024-21626),
+ * symlinks that redirect mounts, masks, devices and read-only paths out of the rootfs
+ * (CVE-2021-30465, CVE-2025-31133), and /proc and /sys masking.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { allCapabilities, capNumber } from '../../src/spec/capabilities.js';
+import type { Spec } from '../../src/spec/types.js';
+import { mountsUnder, SHIM, SKIP_NOT_ROOT, workspace, type Workspace } from './helpers.js';
+
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+describe('known escapes, tried from inside', { skip: SKIP_NOT_ROOT }, () => {
+  let ws: Workspace;
+  before(() => {
+    ws = workspace('security');
+  });
+  after(() => ws.cleanup());
+
+  function run(script: string, edit?: (s: Spec) => void) {
+    ws.writeSpec(ws.spec(['sh', '-c', script], edit));
+    const r = ws.runts(['run', ws.id()]);
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  }
+
+  it('CVE-2019-5736: the init shim seen from another container cannot be written or replaced', () => {
+    const before = sha256(SHIM);
+    const victim = ws.id('victim');
+    ws.writeSpec(ws.spec(['true']));
+    assert.equal(ws.runts(['create', victim]).status, 0);
+    const pid = JSON.parse(ws.runts(['state', victim]).stdout).pid as number;
+    // The attacker shares the victim's pid namespace (where the parked shim is pid 1)
+    // and holds every capability, CAP_SYS_PTRACE included, so it may open /proc/1/exe.
+    const r = run(
+      'for p in /proc/[0-9]*; do e=$(readlink $p/exe); echo "exe $e"; ' +
+        'case "$e" in *runts*) { echo pwned >> $p/exe; } 2>/dev/null && echo WROTE-APPEND; ' +
+        '{ echo pwned 1<> $p/exe; } 2>/dev/null && echo WROTE-RDWR; ' +
+        'cp /bin/busybox $p/exe 2>/dev/null && echo REPLACED;; esac; done',
+      (s) => {
+        // every capability the host itself has (this machine lacks CAP_SYS_RESOURCE)
+        const bnd = BigInt(`0x${/CapBnd:\s+([0-9a-f]+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]}`);
+        const all = allCapabilities().filter((c) => bnd & (1n << BigInt(capNumber(c)!)));
+        s.process!.capabilities = { bounding: all, effective: all, permitted: all, inheritable: all };
+        s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'pid' ? { type: 'pid', path: `/proc/${pid}/ns/pid` } : n));
+      },
+    );
+    assert.match(r.out, /exe \/memfd:runts-init/, `the attacker must see the shim:\n${r.out}${r.err}`);
+    assert.doesNotMatch(r.out, /WROTE|REPLACED/);
+    assert.equal(sha256(SHIM), before);
+    ws.runts(['delete', '--force', victim]);
+  });
+
+  it('CVE-2024-21626: a cwd through /proc/self/fd/N never lands outside the root', () => {
+    for (let fd = 3; fd <= 7; fd++) {
+      for (const verb of ['run', 'create'] as const) {
+        const id = ws.id();
+        ws.writeSpec(ws.spec(['sh', '-c', 'echo "cwd=$(pwd)"; ls ..'], (s) => (s.process!.cwd = `/proc/self/fd/${fd}`)));
+        const r = ws.runts([verb, id]);
+        if (r.status === 0 && verb === 'create') {
+          const started = ws.runts(['start', id]);
+          assert.equal(started.status, 0);
+        }
+        ws.runts(['delete', '--force', id]);
+        assert.doesNotMatch(r.stdout, /container_info|boot|home/, `fd ${fd} (${verb}) reached the host:\n${r.stdout}`);
+        if (r.status !== 0) assert.match(r.stderr, /cwd \/proc\/self\/fd\/\d+/);
+        else assert.match(r.stdout, /^cwd=\//);
+      }
+    }
+  });
+
+  it('CVE-2024-21626: the container process holds no host fd, only stdio', () => {
+    const r = run('for f in /proc/self/fd/*; do echo "$f $(readlink $f)"; done; echo "cwd=$(readlink /proc/self/cwd)"');
+    const fds = r.out.trim().split('\n').filter((l) => l.startsWith('/proc/self/fd/'));
+    // 0-2, plus the shell's own open of /proc/self/fd (which readlink shows as gone or as the dir)
+    for (const l of fds) {
+      const n = Number(l.split(' ')[0]!.split('/').pop());
+      if (n <= 2) continue;
+      assert.match(l, / (\/proc\/\d+\/fd|)$/, `unexpected fd: ${l}`);
+    }
+    assert.match(r.out, /cwd=\/\n/);
+  });
+
+  it('CVE-2021-30465: a mount destination through a symlink to the host lands inside the rootfs', () => {
+    const host = join(ws.dir, 'host-side');
+    mkdirSync(host);
+    const root = ws.privateRootfs();
+    symlinkSync(host, join(root, 'evil-abs'));
+    symlinkSync(`../../../../../../../../..${host}`, join(root, 'evil-rel'));
+    const r = run('grep -E " /(evil-abs|evil-rel|tmp/host-side|.*host-side)/m " /proc/self/mounts | wc -l; ls -d /evil-abs/m /evil-rel/m', (s) => {
+      s.root = { path: root, readonly: false };
+      s.mounts!.push({ destination: '/evil-abs/m', type: 'tmpfs', source: 'tmpfs', options: ['size=1m'] });
+      s.mounts!.push({ destination: '/evil-rel/m', type: 'tmpfs', source: 'tmpfs', options: ['size=1m'] });
+    });
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(readdirSync(host), [], 'nothing was created on the host side');
+    assert.deepEqual(mountsUnder(host), []);
+    assert.ok(existsSync(join(root, host, 'm')), 'the mount point was made inside the rootfs');
+  });
+
+  it('CVE-2025-31133: a /dev/null symlink in the rootfs is never bound over a masked path', () => {
+    const root = ws.privateRootfs();
+    rmSync(join(root, 'dev'), { recursive: true, force: true });
+    mkdirSync(join(root, 'dev'));
+    symlinkSync('/proc/sys/kernel/core_pattern', join(root, 'dev', 'null'));
+    const before = readFileSync('/proc/sys/kernel/core_pattern', 'utf8');
+    const r = run('echo "|/bin/pwned" > /proc/kcore && echo WROTE', (s) => {
+      s.root = { path: root, readonly: false };
+      s.mounts = s.mounts!.filter((m) => m.destination !== '/dev' && !m.destination.startsWith('/dev/'));
+    });
+    assert.doesNotMatch(r.out, /WROTE/);
+    assert.equal(readFileSync('/proc/sys/kernel/core_pattern', 'utf8'), before);
+    if (r.code !== 0) assert.match(r.err, /\/dev\/null/);
+  });
+
+  it('masked and read-only paths that are symlinks to the host resolve inside the rootfs', () => {
+    const host = join(ws.dir, 'host-masks');
+    mkdirSync(host);
+    const root = ws.privateRootfs();
+    symlinkSync(host, join(root, 'masked-link'));
+    symlinkSync(host, join(root, 'ro-link'));
+    const r = run('true', (s) => {
+      s.root = { path: root, readonly: false };
+      s.linux!.maskedPaths = ['/masked-link'];
+      s.linux!.readonlyPaths = ['/ro-link'];
+    });
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(mountsUnder(host), []);
+  });
+
+  it('a device path through a symlinked /dev is created inside the rootfs', () => {
+    const host = join(ws.dir, 'host-dev');
+    mkdirSync(host);
+    const root = ws.privateRootfs();
+    rmSync(join(root, 'dev'), { recursive: true, force: true });
+    symlinkSync(host, join(root, 'dev'));
+    const r = run('ls /dev/', (s) => {
+      s.root = { path: root, readonly: false };
+      s.mounts = s.mounts!.filter((m) => m.destination !== '/dev' && !m.destination.startsWith('/dev/'));
+      s.linux!.devices = [{ path: '/dev/evil', type: 'c', major: 1, minor: 7, fileMode: 0o666 }];
+    });
+    assert.deepEqual(readdirSync(host), [], `devices reached the host dir: ${r.out}${r.err}`);
+  });
+
+  it('/proc and /sys: masked files read empty, read-only paths refuse writes, no remount or umount', (t) => {
+    // This kernel may lack some of them (no kcore, no sysrq here): test the ones the host has.
+    const masked = ['/proc/kcore', '/proc/keys', '/proc/timer_list', '/proc/latency_stats', '/proc/sched_debug'].filter((f) => existsSync(f));
+    const readonly = ['/proc/sysrq-trigger', '/proc/sys/kernel/ns_last_pid', '/proc/irq/default_smp_affinity'].filter((f) => existsSync(f));
+    const missing = ['/proc/kcore', '/proc/sysrq-trigger'].filter((f) => !existsSync(f));
+    if (missing.length) t.diagnostic(`not on this kernel, not tested: ${missing.join(', ')}`);
+    const script = [
+      ...masked.map((f) => `echo "${f} $(wc -c < ${f})"`),
+      ...readonly.map((f) => `echo 1 > ${f}; echo "${f} write=$?"`),
+      'echo 1 > /sys/kernel/profiling; echo "sysfs write=$?"',
+      'ls /proc/acpi | wc -l',
+      `umount ${masked[0] ?? '/proc/keys'}; echo "umount=$?"`,
+      'mount -o remount,rw /proc/sys; echo "remount=$?"',
+    ].join('; ');
+    const r = run(script);
+    const want = [
+      ...masked.map((f) => `${f} 0`),
+      ...readonly.map((f) => `${f} write=1`),
+      'sysfs write=1',
+      '0',
+      'umount=1',
+      'remount=1',
+    ];
+    assert.equal(r.out, want.join('\n') + '\n', r.err);
+    assert.match(r.err, /Read-only file system/);
+  });
+});
