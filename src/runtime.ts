@@ -14,6 +14,7 @@ import type { ShimSession, StdioEntry } from './process/shim.js';
 import { resolveUser } from './spec/passwd.js';
 import type { Process, Spec, State } from './spec/types.js';
 import { Store } from './state/store.js';
+import { restore as criuRestore, type RestoreOptions } from './criu/restore.js';
 import { secureJoin } from './sys/secure-join.js';
 
 /** Options of a Runtime. */
@@ -153,6 +154,21 @@ export class Runtime {
   async runForeground(id: string, spec: Spec, opts: CreateOptions, detach: boolean): Promise<ContainerProcess | number> {
     const l = await launch(this.config, this.store, id, spec, detach ? 'detach' : 'run', opts);
     return detach ? l.state.pid : new ContainerProcess(l.shim, l.state.pid);
+  }
+
+  /**
+   * Restore a container from a checkpoint (CRIU, src/criu/): state, cgroups, mounts and
+   * namespaces as if it had been created; its init is not a child of this process.
+   */
+  async restore(id: string, opts: RestoreOptions = {}): Promise<Container> {
+    await criuRestore(this.config, this.store, id, opts);
+    return new Container(this.config, this.store, id);
+  }
+
+  /** Restore and, unless detached, wait: the exit status of the restored init (CLI `restore`). @internal */
+  async restoreForeground(id: string, opts: RestoreOptions, detach: boolean): Promise<{ pid: number; wait: () => Promise<number> }> {
+    const r = await criuRestore(this.config, this.store, id, opts, !detach);
+    return { pid: r.state.pid, wait: async () => (detach ? 0 : ((await r.session.wait()).code ?? 1)) };
   }
 
   /** The container with this id (ENOTFOUND when it does not exist). */

@@ -13,6 +13,8 @@ export interface CliContext {
   shimPath: string;
   systemdCgroup: boolean;
   rootless: string;
+  /** Global --criu: path of criu for checkpoint/restore (default: `criu` on PATH). */
+  criuPath?: string;
 }
 
 /** A command module. */
@@ -37,6 +39,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   update: () => import('./update.js'),
   events: () => import('./events.js'),
   spec: () => import('./spec.js'),
+  checkpoint: () => import('./checkpoint.js'),
+  restore: () => import('./restore.js'),
   features: () => import('./features.js'),
 };
 
@@ -59,7 +63,7 @@ const GLOBAL: CommandDef = {
     { name: 'debug', help: 'log debug output' },
     { name: 'systemd-cgroup', help: 'use the systemd cgroup driver (not available yet)' },
     { name: 'rootless', value: true, help: 'true, false or auto (accepted)' },
-    { name: 'criu', value: true, help: 'path of criu (accepted, ignored as in runc 1.2)' },
+    { name: 'criu', value: true, help: 'path of criu for checkpoint and restore (default: criu on PATH)' },
     { name: 'version', short: 'v', help: 'print the version' },
     { name: 'help', short: 'h', help: 'show help' },
   ],
@@ -104,6 +108,7 @@ export async function cli(argv: string[], shimPath: string): Promise<number> {
     shimPath,
     systemdCgroup: gp.flags['systemd-cgroup'] === true,
     rootless: (gp.flags['rootless'] as string | undefined) ?? 'auto',
+    ...(gp.flags['criu'] ? { criuPath: gp.flags['criu'] as string } : {}),
   };
   logDebug(`runts ${argv.join(' ')}`);
   try {

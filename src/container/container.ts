@@ -17,6 +17,7 @@ import { execIn, type ExecOptions, type ExecProcessOptions } from './exec.js';
 import { ContainerProcess } from '../runtime.js';
 import type { Process } from '../spec/types.js';
 import { assertCan, deriveStatus, hostProbe, waitExec } from './status.js';
+import { checkpoint as criuCheckpoint, type CheckpointOptions } from '../criu/checkpoint.js';
 
 const probe = hostProbe((st) => (st.cgroup ? isFrozen(st.cgroup) : false));
 
@@ -147,6 +148,14 @@ export class Container {
   /** Resource usage from the cgroup, in runc's `events --stats` data shape. */
   stats(): Stats {
     return this.requireCgroup(this.stored(), 'read stats of').stats();
+  }
+
+  /**
+   * Checkpoint the container with CRIU (src/criu/). Without `leaveRunning` (or `preDump`)
+   * its processes stop and the container is removed, as with runc.
+   */
+  checkpoint(opts: CheckpointOptions = {}): Promise<void> {
+    return criuCheckpoint(this.rt, this.store, this.id, opts, (st) => deriveStatus(st, probe));
   }
 
   /** OOM kills in the container, as they happen, until `signal` aborts. */
