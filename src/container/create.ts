@@ -19,6 +19,7 @@ import { selfStartTime } from '../state/lock.js';
 import { checkId, type Store, type StoredState } from '../state/store.js';
 import { readProcStat } from '../sys/proc.js';
 import { hostUnsupported } from '../sys/host-features.js';
+import { hostLsm, lsmUnsupported } from '../sys/lsm.js';
 import { asHookError, hasHooks, hookBarrier, hookState, runHooks, startHooksDone } from './hooks.js';
 import { seccompCacheDir } from '../plan/seccomp.js';
 import { waitExec } from './status.js';
@@ -108,7 +109,7 @@ export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: 
   if (ignored.length) warnings.push({ path: 'process.capabilities.ambient', message: `ignoring ${ignored.join(', ')}: an ambient capability must also be inheritable and permitted` });
   for (const w of warnings) rt.onWarning?.(`${w.path}: ${w.message}`);
   if (!spec.process) throw invalid([{ path: 'process', message: 'required to create a container' }]);
-  const unsupported = hostUnsupported(spec);
+  const unsupported = hostUnsupported(spec) ?? lsmUnsupported(spec, hostLsm());
   if (unsupported) throw unsupported;
   const rootfs = resolveRootfs(spec, bundle);
   if (opts.pidFile && !isAbsolute(opts.pidFile)) opts = { ...opts, pidFile: resolve(opts.pidFile) };
