@@ -1,7 +1,7 @@
 /**
  * The runtime: a state root plus options. It creates, runs, loads and lists containers.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -173,7 +173,13 @@ export class Runtime {
 
   /** The container with this id (ENOTFOUND when it does not exist). */
   load(id: string): Container {
-    this.store.read(id);
+    try {
+      this.store.read(id);
+    } catch (e) {
+      // A bare reservation (its creator was killed between mkdir and the first state
+      // write) still loads, so that delete --force can remove it; it reads as missing.
+      if (!(e instanceof RuntsError && e.code === 'ENOTFOUND' && existsSync(this.store.dir(id)))) throw e;
+    }
     return new Container(this.config, this.store, id);
   }
 

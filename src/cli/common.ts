@@ -1,25 +1,33 @@
 /** Helpers shared by the command modules. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { invalid, sysError } from '../errors.js';
+import { invalid, RuntsError, sysError } from '../errors.js';
 import { Runtime } from '../runtime.js';
 import type { Spec } from '../spec/types.js';
 import type { FlagDef } from './args.js';
 import type { CliContext } from './main.js';
 import { logWarn } from './log.js';
+import { isRootless } from '../sys/rootless.js';
 
 /** The library runtime for the global flags. */
 export function runtime(ctx: CliContext): Runtime {
-  return new Runtime({ root: ctx.root, shimPath: ctx.shimPath, onWarning: logWarn });
+  return new Runtime({ root: ctx.root, shimPath: ctx.shimPath, onWarning: logWarn, rootless: isRootless(ctx.rootless) });
 }
+
+/** Largest config.json the CLI reads (16 MiB). */
+export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
 /** Read <bundle>/config.json; JSON errors name the file. */
 export function readSpec(bundle: string): Spec {
   const file = join(resolve(bundle), 'config.json');
   let text: string;
   try {
+    // A config is a few KiB; refuse a huge one before reading it (it is stored in state.json).
+    const size = statSync(file).size;
+    if (size > MAX_CONFIG_BYTES) throw invalid([{ path: '', message: `${file}: too large (${size} bytes, at most ${MAX_CONFIG_BYTES})` }], 'invalid config.json');
     text = readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof RuntsError) throw e;
     throw sysError('read config', e, file);
   }
   try {

@@ -10,6 +10,7 @@ import type { LinuxResources, State, Status } from '../spec/types.js';
 import { lock } from '../state/lock.js';
 import type { Store, StoredState } from '../state/store.js';
 import { readProcStat } from '../sys/proc.js';
+import { crashPoint } from '../sys/crash.js';
 import type { RuntimeConfig } from './context.js';
 import { afterStartSync, hookState, runPoststop } from './hooks.js';
 import { releaseFifo } from './start.js';
@@ -67,9 +68,11 @@ export class Container {
   start(): void {
     const l = lock(this.store.dir(this.id));
     try {
+      crashPoint('start:after-lock');
       const st = this.stored();
       assertCan('start', deriveStatus(st, probe), this.id);
       releaseFifo(this.store.fifo(this.id), st);
+      crashPoint('start:after-release');
       waitExec(st.pid, st.pidStart);
       if (st.spec.hooks) afterStartSync(st);
     } finally {
@@ -172,15 +175,27 @@ export class Container {
   delete(opts: DeleteOptions = {}): void {
     const l = lock(this.store.dir(this.id));
     try {
-      const st = this.stored();
+      crashPoint('delete:after-lock');
+      let st: StoredState;
+      try {
+        st = this.stored();
+      } catch (e) {
+        // A reservation without state.json: its creator died between mkdir and the
+        // first write, so nothing else (cgroup, process) exists yet. Force removes it.
+        if (!(opts.force && e instanceof RuntsError && e.code === 'ENOTFOUND')) throw e;
+        this.store.remove(this.id);
+        return;
+      }
       const status = deriveStatus(st, probe);
       if (status !== 'stopped') {
         if (!opts.force) assertCan('delete', status, this.id);
         if (status !== 'creating' || st.pid) killAndWait(st);
       }
+      crashPoint('delete:after-kill');
       const cg = this.cgroup(st);
       if (cg) cg.destroy();
       else if (st.pid && readProcStat(st.pid)?.startTime === st.pidStart) killAndWait(st);
+      crashPoint('delete:after-cgroup');
       if (st.spec.hooks?.poststop?.length) {
         runPoststop(st.spec, hookState(st.id, st.bundle, st.spec, 'stopped', 0), (m) => this.rt.onWarning?.(m));
       }

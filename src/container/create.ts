@@ -18,6 +18,7 @@ import { checkSpec } from '../spec/validate.js';
 import { selfStartTime } from '../state/lock.js';
 import { checkId, type Store, type StoredState } from '../state/store.js';
 import { readProcStat } from '../sys/proc.js';
+import { crashPoint } from '../sys/crash.js';
 import { hostUnsupported } from '../sys/host-features.js';
 import { hostLsm, lsmUnsupported } from '../sys/lsm.js';
 import { asHookError, hasHooks, hookBarrier, hookState, runHooks, startHooksDone } from './hooks.js';
@@ -70,6 +71,9 @@ export function resolveRootfs(spec: Spec, bundle: string): string {
     throw invalid([{ path: 'root.path', message: `${abs}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (e as Error).message}` }]);
   }
   if (!statSync(real).isDirectory()) throw invalid([{ path: 'root.path', message: `${abs}: not a directory` }]);
+  // As runc: a rootfs reached through a symlink is refused (whoever controls the link
+  // could swap it between this check and the shim's pivot_root).
+  if (real !== resolve(abs)) throw invalid([{ path: 'root.path', message: `${abs}: is or passes through a symlink (it resolves to ${real})` }]);
   return real;
 }
 
@@ -115,6 +119,7 @@ export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: 
   if (opts.pidFile && !isAbsolute(opts.pidFile)) opts = { ...opts, pidFile: resolve(opts.pidFile) };
 
   store.reserve(id);
+  crashPoint('create:after-reserve');
   let cgroup: CgroupManager | null = null;
   let shim: ShimSession | undefined;
   let initPid = 0;
@@ -129,7 +134,9 @@ export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: 
       state.cgroup = cgroup.state();
     }
     store.write(state);
+    crashPoint('create:after-state');
     cgroup?.create();
+    crashPoint('create:after-cgroup');
     const plan = buildInitPlan(spec, {
       id, bundle, rootfs, launch: mode, fifoPath: store.fifo(id), noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring,
       preserveFds: opts.preserveFds, listenFds: opts.listenFds, consoleSocket: opts.consoleSocket, pidfdSocket: opts.pidfdSocket, sourceKind, seccompCacheDir: seccompCacheDir(rt.root),
@@ -140,11 +147,14 @@ export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: 
     const passed = (opts.listenFds ?? 0) + (opts.preserveFds ?? 0);
     while (stdioAll.length < 3 + passed) stdioAll.push(stdioAll.length);
     shim = ShimSession.start(plan, { shimPath: rt.shimPath, stdio: stdioAll, beforePlan: (pid) => cgroup?.apply(pid) });
+    crashPoint('create:after-spawn');
     const pidFrame = await shim.expect(Msg.PID, 'the init pid');
     initPid = pidFrame.payload.readUInt32LE(0);
+    crashPoint('create:after-pid');
     try {
       if (plan.hookBarrier) await hookBarrier(shim, id, bundle, spec, initPid);
       await shim.expect(Msg.READY, 'the init to be ready');
+      crashPoint('create:after-ready');
     } catch (e) {
       throw asHookError(e);
     }
@@ -154,6 +164,7 @@ export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: 
     state.pidStart = ps.startTime;
     delete state.creator;
     store.write(state);
+    crashPoint('create:after-final-state');
     if (opts.pidFile) writePidFile(opts.pidFile, initPid);
     if (mode === 'create') shim.close();
     else {

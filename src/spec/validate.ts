@@ -46,12 +46,32 @@ export interface CheckResult {
 export function checkSpec(spec: unknown, opts: ValidateOptions = {}): CheckResult {
   const r = new Report();
   try {
-    walk(r, spec, opts);
+    // Depth first: the spec is stored (JSON.stringify recurses) and walked, and no valid
+    // config comes near this depth.
+    const deep = nestedTooDeep(spec);
+    if (deep !== undefined) r.problem(deep, `nested more than ${MAX_DEPTH} levels deep`);
+    else walk(r, spec, opts);
   } catch (err) {
     // Only an exotic JS value (a Proxy, a throwing getter) can get here, never parsed JSON.
     r.problem('', `config could not be validated: ${String((err as Error)?.message ?? err)}`);
   }
   return { problems: r.problems, warnings: r.warnings };
+}
+
+/** Deepest nesting of objects and arrays a config may have (a real one has fewer than 10). */
+export const MAX_DEPTH = 64;
+
+/** The JSON path of the first value nested deeper than MAX_DEPTH, if any (iterative: no recursion). */
+function nestedTooDeep(root: unknown): string | undefined {
+  const stack: Array<[unknown, number, string]> = [[root, 0, '']];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [v, depth, path] = item;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= MAX_DEPTH) return path;
+    if (Array.isArray(v)) v.forEach((x, i) => stack.push([x, depth + 1, `${path}[${i}]`]));
+    else for (const [k, x] of Object.entries(v)) stack.push([x, depth + 1, key(path, k)]);
+  }
+  return undefined;
 }
 
 /** The problems of a parsed config.json (empty when valid). Never throws. */

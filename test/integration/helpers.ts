@@ -4,7 +4,7 @@
  * cleans up in `after`, even when it fails.
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,10 +13,24 @@ import type { Spec } from '../../src/spec/types.js';
 
 /** Repository root. */
 export const REPO = resolve(fileURLToPath(import.meta.url), '..', '..', '..', '..');
-/** The CLI. */
-export const RUNTS = join(REPO, 'bin', 'runts');
-/** The shim. */
-export const SHIM = join(REPO, 'native', 'build', 'runts-init');
+/**
+ * The shim. RUNTS_TEST_SHIM (test code only) swaps in another build of it, such as the
+ * ASan/UBSan one of `make native-asan`, for the library and the CLI alike.
+ */
+export const SHIM = process.env['RUNTS_TEST_SHIM'] ? resolve(process.env['RUNTS_TEST_SHIM']) : join(REPO, 'native', 'build', 'runts-init');
+/** The CLI (with RUNTS_TEST_SHIM: a copy of it in a layout whose native/build/runts-init is that shim). */
+export const RUNTS = process.env['RUNTS_TEST_SHIM'] ? cliWithShim(SHIM) : join(REPO, 'bin', 'runts');
+
+function cliWithShim(shim: string): string {
+  // The CLI finds its shim at <bundle dir>/../native/build/runts-init.
+  const dir = mkdtempSync(join(tmpdir(), 'runts-cli-'));
+  mkdirSync(join(dir, 'bin'));
+  mkdirSync(join(dir, 'native', 'build'), { recursive: true });
+  cpSync(join(REPO, 'bin', 'runts'), join(dir, 'bin', 'runts'));
+  symlinkSync(shim, join(dir, 'native', 'build', 'runts-init'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, 'bin', 'runts');
+}
 
 /** True when tests can create containers (root). Tests that need it say why they skip. */
 export const IS_ROOT = process.getuid?.() === 0;
@@ -148,4 +162,41 @@ export function runAsync(cmd: string, args: string[], opts: { cwd?: string } = {
     c.stderr.on('data', (d) => (stderr += d));
     c.on('close', (code) => res({ code, stdout, stderr }));
   });
+}
+
+/** Cgroup directories named `name` in any hierarchy, up to three levels down (leak checks). */
+export function cgroupsNamed(name: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      if (e.name === name) found.push(join(dir, e.name));
+      if (depth < 3) walk(join(dir, e.name), depth + 1);
+    }
+  };
+  walk('/sys/fs/cgroup', 0);
+  return found;
+}
+
+/** Pids of processes whose root or cwd is under one of the prefixes, or whose argv names one (leak checks). */
+export function initsUnder(...prefixes: string[]): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!pid || pid === process.pid) continue;
+    try {
+      const links = [readlinkSync(`/proc/${pid}/root`), readlinkSync(`/proc/${pid}/cwd`)];
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (prefixes.some((p) => links.some((l) => l.startsWith(p)) || cmd.includes(p))) out.push(pid);
+    } catch {
+      /* gone, or a kernel thread */
+    }
+  }
+  return out;
 }
