@@ -41,8 +41,12 @@ static void read_plan(struct ctx *c, struct plan *plan)
 static void stage0_prepare(struct ctx *c, int pair[2])
 {
 	struct plan *p = c->plan;
-	/* Not dumpable: a container process cannot ptrace us or open our /proc/PID/fd. */
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+	/* Not dumpable: a container process cannot ptrace us or open our /proc/PID/fd.
+	 * Rootless, stage-0 stays dumpable so that the child (which inherits the flag) keeps
+	 * /proc/<child>/uid_map and gid_map owned by the user: we, or newuidmap, write them. The child
+	 * turns it off once released; stage-0 runs as the user in the host namespaces, where
+	 * a container process has no rights over it anyway. */
+	if (geteuid() == 0 && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		die_sys("dumpable", "prctl", NULL);
 	if (p->barrier == RUNTS_BARRIER_FIFO) {
 		/* Node and Bun cannot mkfifo, so the fifo is made here (unless it exists). 0622,
@@ -94,6 +98,8 @@ static void child_start(struct ctx *c, int pair[2])
 	if (n != sizeof(pid))
 		exit(1);
 	c->host_pid = pid;
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) /* see stage0_prepare (rootless) */
+		die_sys("dumpable", "prctl", NULL);
 }
 
 static void stage0_release(struct ctx *c, int pair[2], pid_t child)

@@ -91,6 +91,19 @@ void ns_write_maps(struct ctx *c, pid_t child)
 	struct plan *p = c->plan;
 	if (!(p->clone_flags & CLONE_NEWUSER))
 		return;
+	if (p->maps_by_parent) {
+		/* Rootless with several ranges: runts runs newuidmap/newgidmap (setuid) for us. */
+		uint16_t type;
+		uint8_t *payload;
+		size_t len;
+		if (sync_send_u32(c->sync_fd, RUNTS_MSG_MAPS_NEEDED, (uint32_t)child) < 0)
+			die_sys("uid_map", "write", NULL);
+		if (sync_recv(c->sync_fd, &type, &payload, &len, 0) < 0)
+			die("uid_map", "read", NULL, errno ? errno : EPIPE, "waiting for MAPS_DONE");
+		if (type != RUNTS_MSG_MAPS_DONE)
+			die("uid_map", NULL, NULL, EPROTO, "expected MAPS_DONE, got frame %u", type);
+		return;
+	}
 	if (p->setgroups_deny)
 		ns_write_proc(child, "setgroups", "setgroups", "deny");
 	if (p->uid_map)

@@ -4,9 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for p in gcc make libseccomp-dev busybox-static tini iproute2 qemu-system-x86 cpio xz-utils; do
+for p in gcc make libseccomp-dev busybox-static tini iproute2 qemu-system-x86 cpio xz-utils uidmap; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
+# Docker's default seccomp profile (seccomp.test.ts): Debian ships it in podman's containers-common.
+[ -f /usr/share/containers/seccomp.json ] || need+=(golang-github-containers-common)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "deps: need root to install ${need[*]}" >&2; exit 1; fi
   echo "deps: apt-get install ${need[*]}"

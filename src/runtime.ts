@@ -15,6 +15,7 @@ import { resolveUser } from './spec/passwd.js';
 import type { Process, Spec, State } from './spec/types.js';
 import { Store } from './state/store.js';
 import { restore as criuRestore, type RestoreOptions } from './criu/restore.js';
+import { defaultStateRoot, isRootless } from './sys/rootless.js';
 import { secureJoin } from './sys/secure-join.js';
 
 /** Options of a Runtime. */
@@ -23,8 +24,10 @@ export interface RuntimeOptions {
   root?: string;
   /** Path of the init shim (default: native/build/runts-init of this package). */
   shimPath?: string;
-  /** false: run containers without cgroups (default true). */
+  /** false: run containers without cgroups (default: true for root, false when rootless). */
   cgroups?: boolean;
+  /** Rootless mode (default: when not root): state under $XDG_RUNTIME_DIR/runts, maps through newuidmap. */
+  rootless?: boolean;
   /** Called with each warning about the config (default: ignore). */
   onWarning?: (message: string) => void;
 }
@@ -119,10 +122,12 @@ export class Runtime {
   private readonly store: Store;
 
   constructor(opts: RuntimeOptions = {}) {
+    const rootless = opts.rootless ?? isRootless();
     this.config = {
-      root: resolve(opts.root ?? '/run/runts'),
+      root: resolve(opts.root ?? defaultStateRoot(rootless)),
       shimPath: opts.shimPath ?? defaultShimPath(),
-      cgroups: opts.cgroups ?? true,
+      cgroups: opts.cgroups ?? !rootless,
+      rootless,
       ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
     };
     this.store = new Store(this.config.root);

@@ -7,10 +7,11 @@ import type { Spec } from '../spec/types.js';
 import type { FlagDef } from './args.js';
 import type { CliContext } from './main.js';
 import { logWarn } from './log.js';
+import { isRootless } from '../sys/rootless.js';
 
 /** The library runtime for the global flags. */
 export function runtime(ctx: CliContext): Runtime {
-  return new Runtime({ root: ctx.root, shimPath: ctx.shimPath, onWarning: logWarn });
+  return new Runtime({ root: ctx.root, shimPath: ctx.shimPath, onWarning: logWarn, rootless: isRootless(ctx.rootless) });
 }
 
 /** Largest config.json the CLI reads (16 MiB). */

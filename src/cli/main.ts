@@ -5,6 +5,7 @@
 import { RuntsError } from '../errors.js';
 import { helpText, parseArgs, usage, type CommandDef, type Parsed } from './args.js';
 import { configureLog, logDebug, logError } from './log.js';
+import { defaultStateRoot, isRootless } from '../sys/rootless.js';
 
 /** What every command gets. */
 export interface CliContext {
@@ -104,7 +105,7 @@ export async function cli(argv: string[], shimPath: string): Promise<number> {
     return 0;
   }
   const ctx: CliContext = {
-    root: (gp.flags['root'] as string | undefined) ?? '/run/runts',
+    root: (gp.flags['root'] as string | undefined) ?? defaultStateRoot(isRootless(gp.flags['rootless'] as string | undefined)),
     shimPath,
     systemdCgroup: gp.flags['systemd-cgroup'] === true,
     rootless: (gp.flags['rootless'] as string | undefined) ?? 'auto',

@@ -6,6 +6,8 @@ export interface RuntimeConfig {
   shimPath: string;
   /** false: do not use cgroups at all (tests of pure lifecycle, rootless without delegation). */
   cgroups?: boolean;
+  /** Rootless (src/sys/rootless.ts): the caller is not root; id maps through newuidmap/newgidmap. */
+  rootless?: boolean;
   /** Called with each warning (unknown capability names, ignored ambient capabilities ...). */
   onWarning?: (message: string) => void;
 }

@@ -10,7 +10,7 @@ import { realpathSync, rmSync, statSync, writeFileSync, renameSync } from 'node:
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { deviceRulesFor, newCgroupManager, type CgroupManager } from '../cgroups/manager.js';
 import { RuntsError, invalid, sysError } from '../errors.js';
-import { ambientIgnored, buildInitPlan, type LaunchMode } from '../plan/build.js';
+import { ambientIgnored, buildInitPlan, CLONE_NEW, type LaunchMode } from '../plan/build.js';
 import { Msg } from '../process/protocol.js';
 import { ShimSession, type StdioEntry } from '../process/shim.js';
 import type { Spec } from '../spec/types.js';
@@ -21,6 +21,7 @@ import { readProcStat } from '../sys/proc.js';
 import { crashPoint } from '../sys/crash.js';
 import { hostUnsupported } from '../sys/host-features.js';
 import { hostLsm, lsmUnsupported } from '../sys/lsm.js';
+import { rootlessMaps, writeIdMaps } from '../sys/rootless.js';
 import { asHookError, hasHooks, hookBarrier, hookState, runHooks, startHooksDone } from './hooks.js';
 import { seccompCacheDir } from '../plan/seccomp.js';
 import { waitExec } from './status.js';
@@ -115,6 +116,9 @@ export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: 
   if (!spec.process) throw invalid([{ path: 'process', message: 'required to create a container' }]);
   const unsupported = hostUnsupported(spec) ?? lsmUnsupported(spec, hostLsm());
   if (unsupported) throw unsupported;
+  if (rt.rootless && !(spec.linux?.namespaces ?? []).some((n) => n.type === 'user')) {
+    throw invalid([{ path: 'linux.namespaces', message: 'a rootless container needs a user namespace (see runts spec --rootless)' }]);
+  }
   const rootfs = resolveRootfs(spec, bundle);
   if (opts.pidFile && !isAbsolute(opts.pidFile)) opts = { ...opts, pidFile: resolve(opts.pidFile) };
 
@@ -142,12 +146,20 @@ export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: 
       preserveFds: opts.preserveFds, listenFds: opts.listenFds, consoleSocket: opts.consoleSocket, pidfdSocket: opts.pidfdSocket, sourceKind, seccompCacheDir: seccompCacheDir(rt.root),
       cgroup: cgroup ? { layout: cgroup.layout, paths: cgroup.paths } : undefined,
     });
+    if (rt.rootless && (plan.cloneFlags & BigInt(CLONE_NEW.user))) {
+      Object.assign(plan, rootlessMaps(spec.linux, process.geteuid?.() ?? 0, process.getegid?.() ?? 0));
+    }
     const stdio = opts.stdio ?? ['inherit', 'inherit', 'inherit'];
     const stdioAll = [...stdio];
     const passed = (opts.listenFds ?? 0) + (opts.preserveFds ?? 0);
     while (stdioAll.length < 3 + passed) stdioAll.push(stdioAll.length);
     shim = ShimSession.start(plan, { shimPath: rt.shimPath, stdio: stdioAll, beforePlan: (pid) => cgroup?.apply(pid) });
     crashPoint('create:after-spawn');
+    if (plan.mapsByParent) {
+      const req = await shim.expect(Msg.MAPS_NEEDED, 'the id maps request');
+      writeIdMaps(req.payload.readUInt32LE(0), spec.linux);
+      shim.send(Msg.MAPS_DONE);
+    }
     const pidFrame = await shim.expect(Msg.PID, 'the init pid');
     initPid = pidFrame.payload.readUInt32LE(0);
     crashPoint('create:after-pid');

@@ -106,6 +106,8 @@ export function openDir(path: string, create: boolean, what: string): number {
 
 /** Checkpoint container `id`. Called by Container.checkpoint. */
 export async function checkpoint(rt: RuntimeConfig, store: Store, id: string, opts: CheckpointOptions, status: (st: StoredState) => string): Promise<void> {
+  const criu = requireCriu({ path: opts.criuPath, cacheDir: rt.root });
+  store.read(id);
   const l = lock(store.dir(id));
   const fds: number[] = [];
   try {
@@ -114,7 +116,6 @@ export async function checkpoint(rt: RuntimeConfig, store: Store, id: string, op
     if (s !== 'running' && s !== 'paused') throw new RuntsError('ESTATE', `container ${id}: container not running`);
     const mode = cgMode(opts.manageCgroupsMode);
     const emptyNs = emptyNsFlags(opts.emptyNs);
-    const criu = requireCriu({ path: opts.criuPath, cacheDir: rt.root });
     const imagePath = resolve(opts.imagePath ?? 'checkpoint');
     const workPath = opts.workPath ? resolve(opts.workPath) : undefined;
     fds.push(openDir(imagePath, true, 'image path'));

@@ -21,6 +21,7 @@ const NOISE = [
 
 /** Hints: a cause CRIU names -> the runts flag that allows it. */
 const HINTS: Array<[RegExp, string]> = [
+  [/Unix socket \d+ not found/, 'a unix socket whose peer is outside the container, e.g. stdio; give it pipes or files'],
   [/unix.*(external|peer)|ext-unix-sk/i, 'use --ext-unix-sk'],
   [/tcp-established|established TCP|Connected TCP/i, 'use --tcp-established'],
   [/file lock|--file-locks/i, 'use --file-locks'],

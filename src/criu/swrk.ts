@@ -65,7 +65,12 @@ export class SwrkSession {
     const stdio: StdioOptions = [opts.stdio[0] ?? 'ignore', opts.stdio[1] ?? 'ignore', opts.stdio[2] ?? 'ignore', 'pipe'];
     for (let i = 4; i < opts.stdio.length; i++) stdio.push(opts.stdio[i] ?? 'ignore');
     this.child = spawn(opts.shimPath, args, { stdio, env: criuEnv() });
-    this.sock = this.child.stdio[3] as Socket;
+    const sock = this.child.stdio[3] as Socket | null;
+    if (!sock) {
+      const fdInfo = opts.stdio.map((x, i) => `${i}=${String(x)}`).join(' ');
+      throw new RuntsError('ESYS', `start ${opts.shimPath} criu-swrk: no control socket (spawn failed; stdio ${fdInfo})`);
+    }
+    this.sock = sock;
     this.exited = new Promise((res) => this.child.once('exit', (code, signal) => res({ code, signal })));
     this.child.once('error', (e) => this.push({ error: e }));
     this.sock.on('data', (d: Buffer) => this.onData(d));
@@ -97,8 +102,6 @@ export class SwrkSession {
   /** Close the channel: CRIU exits; the relay exits too (or waits for the init in monitor mode). */
   close(): void {
     this.sock.end();
-    this.sock.unref();
-    this.child.unref();
   }
 
   /** Wait for the relay to exit. */

@@ -1,0 +1,71 @@
+/**
+ * Rootless containers: a non-root user runs a container in a user namespace.
+ *
+ * The id maps: an unprivileged process may write only a single mapping of its own
+ * euid/egid, and a gid_map only after "deny" went to setgroups; the shim does that itself.
+ * Anything else (several ranges, other ids) needs the setuid helpers newuidmap and
+ * newgidmap (Debian's uidmap package), which check /etc/subuid and /etc/subgid: then
+ * stage-0 sends MAPS_NEEDED with the child's pid, runts runs the helpers, and answers
+ * MAPS_DONE (src/process/protocol.ts).
+ *
+ * State lives under $XDG_RUNTIME_DIR/runts (runc: $XDG_RUNTIME_DIR/runc), and cgroups are
+ * skipped: nothing tells an unprivileged runtime which part of the tree, if any, was
+ * delegated to it (callers that know pass `cgroups: true`).
+ */
+import { join } from 'node:path';
+import { RuntsError } from '../errors.js';
+import type { IDMapping, Linux } from '../spec/types.js';
+
+/** `--rootless true|false|auto`: auto means "not root". */
+export function isRootless(flag: string | boolean | undefined = 'auto', euid = process.geteuid?.() ?? 0): boolean {
+  if (flag === true || flag === 'true') return true;
+  if (flag === false || flag === 'false') return false;
+  return euid !== 0;
+}
+
+/** The state root when none is given: /run/runts for root, $XDG_RUNTIME_DIR/runts otherwise. */
+export function defaultStateRoot(rootless: boolean, env: NodeJS.ProcessEnv = process.env, uid = process.geteuid?.() ?? 0): string {
+  if (!rootless) return '/run/runts';
+  return env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'runts') : `/tmp/runts-${uid}`;
+}
+
+/** How the maps of a rootless container get written. */
+export interface RootlessMaps {
+  /** runts runs newuidmap/newgidmap on MAPS_NEEDED. */
+  mapsByParent: boolean;
+  /** The shim writes "deny" to setgroups before its gid_map (required when unprivileged). */
+  setgroupsDeny: boolean;
+}
+
+const self = (maps: IDMapping[] | undefined, id: number) => maps?.length === 1 && maps[0]!.hostID === id && maps[0]!.size === 1;
+
+/** PURE: which way the maps of `linux` go for a process with these ids. */
+export function rootlessMaps(linux: Linux | undefined, uid: number, gid: number): RootlessMaps {
+  const simple = self(linux?.uidMappings, uid) && self(linux?.gidMappings, gid);
+  return { mapsByParent: !simple, setgroupsDeny: simple };
+}
+
+/** newuidmap/newgidmap arguments: pid, then "inside outside count" triples. */
+export function mapHelperArgs(pid: number, maps: IDMapping[] | undefined): string[] {
+  return [String(pid), ...(maps ?? []).flatMap((m) => [String(m.containerID), String(m.hostID), String(m.size)])];
+}
+
+/** Write the maps of process `pid` through the setuid helpers. */
+export function writeIdMaps(pid: number, linux: Linux | undefined): void {
+  for (const [helper, maps, field] of [
+    ['newuidmap', linux?.uidMappings, 'linux.uidMappings'],
+    ['newgidmap', linux?.gidMappings, 'linux.gidMappings'],
+  ] as const) {
+    if (!maps?.length) continue;
+    // Loaded here only: node:child_process costs every CLI start on Bun, and main.ts imports this module.
+    const { spawnSync } = process.getBuiltinModule('node:child_process') as typeof import('node:child_process');
+    const r = spawnSync(helper, mapHelperArgs(pid, maps), { encoding: 'utf8', timeout: 10_000 });
+    if (r.error) {
+      const missing = (r.error as NodeJS.ErrnoException).code === 'ENOENT';
+      throw new RuntsError(missing ? 'EUNSUPPORTED' : 'ESYS', `${field}: ${helper} ${missing ? 'is not installed (Debian package uidmap)' : `failed: ${r.error.message}`}`, { cause: r.error });
+    }
+    if (r.status !== 0) {
+      throw new RuntsError('ESYS', `${field}: ${helper} failed: ${r.stderr.trim() || `exit status ${r.status}`} (check /etc/sub${helper === 'newuidmap' ? 'uid' : 'gid'})`);
+    }
+  }
+}
