@@ -37,5 +37,7 @@ export function createOptions(p: Parsed, bundle: string) {
     ...(p.flags['pid-file'] ? { pidFile: p.flags['pid-file'] as string } : {}),
     ...(p.flags['console-socket'] ? { consoleSocket: p.flags['console-socket'] as string } : {}),
     ...(p.flags['pidfd-socket'] ? { pidfdSocket: p.flags['pidfd-socket'] as string } : {}),
+    // sd_notify, as runc: our caller's NOTIFY_SOCKET is relayed to the container.
+    ...(env['NOTIFY_SOCKET'] ? { notifySocket: env['NOTIFY_SOCKET'] } : {}),
   };
 }

@@ -14,6 +14,7 @@ import { crashPoint } from '../sys/crash.js';
 import type { RuntimeConfig } from './context.js';
 import { afterStartSync, hookState, runPoststop } from './hooks.js';
 import { releaseFifo } from './start.js';
+import { NotifyProxy, notifyTarget } from './notify.js';
 import { execIn, type ExecOptions, type ExecProcessOptions } from './exec.js';
 import { ContainerProcess } from '../runtime.js';
 import type { Process } from '../spec/types.js';
@@ -64,20 +65,30 @@ export class Container {
     return toState(this.stored());
   }
 
-  /** Release a created container: its process runs. */
+  /**
+   * Release a created container: its process runs. With a notify socket (create's
+   * notifySocket), return only once the process has sent READY=1 or died, as runc.
+   */
   start(): void {
     const l = lock(this.store.dir(this.id));
+    let proxy: NotifyProxy | undefined;
     try {
       crashPoint('start:after-lock');
       const st = this.stored();
       assertCan('start', deriveStatus(st, probe), this.id);
+      const target = notifyTarget(this.store.dir(this.id));
+      if (target) proxy = NotifyProxy.start(this.rt.shimPath, this.store.dir(this.id), target, st.pid, st.pid);
       releaseFifo(this.store.fifo(this.id), st);
       crashPoint('start:after-release');
       waitExec(st.pid, st.pidStart);
       if (st.spec.hooks) afterStartSync(st);
+    } catch (e) {
+      proxy?.kill();
+      throw e;
     } finally {
       l.release();
     }
+    proxy?.waitDone();
   }
 
   /**

@@ -25,6 +25,7 @@ import { rootlessMaps, writeIdMaps } from '../sys/rootless.js';
 import { asHookError, hasHooks, hookBarrier, hookState, runHooks, startHooksDone } from './hooks.js';
 import { seccompCacheDir } from '../plan/seccomp.js';
 import { waitExec } from './status.js';
+import { NotifyProxy, checkNotifySocket, prepareNotify, withNotify } from './notify.js';
 import type { RuntimeConfig } from './context.js';
 
 /** Options of create/run. */
@@ -49,6 +50,11 @@ export interface CreateOptions {
   consoleSocket?: string;
   /** Unix socket path that receives a pidfd of the init (SCM_RIGHTS), as runc's --pidfd-socket. */
   pidfdSocket?: string;
+  /**
+   * The caller's sd_notify socket (the CLI passes its NOTIFY_SOCKET): the container gets
+   * NOTIFY_SOCKET=/run/notify/notify.sock and its READY=1 is relayed there (notify.ts).
+   */
+  notifySocket?: string;
   /** stdio for fds 0,1,2 (+ preserved): parent fd numbers, streams, 'pipe', 'inherit', 'ignore'. */
   stdio?: StdioEntry[];
 }
@@ -120,6 +126,7 @@ export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: 
     throw invalid([{ path: 'linux.namespaces', message: 'a rootless container needs a user namespace (see runts spec --rootless)' }]);
   }
   const rootfs = resolveRootfs(spec, bundle);
+  if (opts.notifySocket !== undefined) checkNotifySocket(opts.notifySocket);
   if (opts.pidFile && !isAbsolute(opts.pidFile)) opts = { ...opts, pidFile: resolve(opts.pidFile) };
 
   store.reserve(id);
@@ -127,6 +134,7 @@ export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: 
   let cgroup: CgroupManager | null = null;
   let shim: ShimSession | undefined;
   let initPid = 0;
+  let proxy: NotifyProxy | undefined;
   const state: StoredState = {
     version: 1, id, pid: 0, pidStart: 0, bundle, rootfs, created: rfc3339Nano(),
     owner: '', spec, cgroup: null, creator: { pid: process.pid, start: selfStartTime() },
@@ -141,7 +149,8 @@ export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: 
     crashPoint('create:after-state');
     cgroup?.create();
     crashPoint('create:after-cgroup');
-    const plan = buildInitPlan(spec, {
+    const notifyDir = opts.notifySocket ? prepareNotify(store.dir(id), opts.notifySocket) : undefined;
+    const plan = buildInitPlan(notifyDir ? withNotify(spec, notifyDir) : spec, {
       id, bundle, rootfs, launch: mode, fifoPath: store.fifo(id), noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring,
       preserveFds: opts.preserveFds, listenFds: opts.listenFds, consoleSocket: opts.consoleSocket, pidfdSocket: opts.pidfdSocket, sourceKind, seccompCacheDir: seccompCacheDir(rt.root),
       cgroup: cgroup ? { layout: cgroup.layout, paths: cgroup.paths } : undefined,
@@ -180,13 +189,18 @@ export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: 
     if (opts.pidFile) writePidFile(opts.pidFile, initPid);
     if (mode === 'create') shim.close();
     else {
+      // Bound before the process runs; MAINPID is the init, or us when we stay (foreground run).
+      if (notifyDir) proxy = NotifyProxy.start(rt.shimPath, store.dir(id), opts.notifySocket!, initPid, mode === 'run' ? process.pid : initPid);
       shim.send(Msg.GO);
       await shim.flush();
       if (hasHooks(spec, 'startContainer')) await startHooksDone(shim, initPid, ps.startTime);
       else waitExec(initPid, ps.startTime);
       if (hasHooks(spec, 'poststart')) await runHooks('poststart', spec, hookState(id, bundle, spec, 'running', initPid));
     }
-    if (mode === 'detach') shim.close();
+    if (mode === 'detach') {
+      shim.close();
+      await proxy?.wait(); // as runc run -d: return once the container said READY=1 (or died)
+    }
     return { state, shim, cgroup };
   } catch (e) {
     if (initPid) {
@@ -197,6 +211,7 @@ export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: 
       }
     }
     shim?.kill();
+    proxy?.kill();
     try {
       cgroup?.destroy();
     } catch {
