@@ -10,6 +10,7 @@ import { RuntsError } from '../errors.js';
 import { encodePlan, parseTlv } from '../plan/encode.js';
 import type { InitPlan } from '../plan/types.js';
 import { FRAME_HEADER, MAX_FRAME, Msg, Tag } from './protocol.js';
+import { remember, shimExe, startTimeOf, type ShimExe } from './sealed.js';
 import { spawnShim, type ShimChild, type ShimExit, type ShimTransport } from './transport.js';
 
 /** One frame from the shim. */
@@ -85,6 +86,8 @@ export class ShimSession {
   private ended = false;
   private exited: Promise<ShimExit>;
   private readonly timeoutMs: number;
+  /** Set until the first frame: then the shim's sealed exe may be kept (sealed.ts). */
+  private sealed: { path: string; exe: ShimExe; start: number } | undefined;
 
   private constructor(io: ShimTransport, timeoutMs: number) {
     this.io = io;
@@ -98,12 +101,14 @@ export class ShimSession {
   static start(plan: InitPlan, opts: SpawnShimOptions): ShimSession {
     const stdio: StdioEntry[] = opts.stdio ? [...opts.stdio] : ['inherit', 'inherit', 'inherit'];
     let io: ShimTransport;
+    const exe = shimExe(opts.shimPath);
     try {
-      io = spawnShim(opts.shimPath, ['init', String(stdio.length)], stdio, 'runts-init');
+      io = spawnShim(exe.exe, ['init', String(stdio.length)], stdio, 'runts-init');
     } catch (e) {
       throw new RuntsError('ESYS', `spawn init shim ${opts.shimPath}: ${(e as Error).message}`, { cause: e });
     }
     const s = new ShimSession(io, opts.timeoutMs ?? 60_000);
+    if (exe.exe === opts.shimPath && io.child.pid) s.sealed = { path: opts.shimPath, exe, start: startTimeOf(io.child.pid) };
     try {
       opts.beforePlan?.(io.child.pid!);
       s.send(Msg.PLAN, encodePlan(plan));
@@ -141,6 +146,10 @@ export class ShimSession {
       }
       if (this.buf.length < FRAME_HEADER + len) break;
       const f = { type: this.buf.readUInt16LE(4), payload: this.buf.subarray(FRAME_HEADER, FRAME_HEADER + len) };
+      if (this.sealed && f.type !== Msg.ERROR) {
+        remember(this.sealed.path, this.sealed.exe, this.pid, this.sealed.start);
+        this.sealed = undefined;
+      }
       this.buf = this.buf.subarray(FRAME_HEADER + len);
       this.push(f);
     }
