@@ -37,7 +37,7 @@ export const MIN_CRIU_VERSION = 31600;
  * costs a few ptrace stops per task. A caller's own CRIU_FAULT wins.
  */
 export function criuEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, CRIU_FAULT: process.env['CRIU_FAULT'] ?? '130' };
+  return { ...process.env, CRIU_FAULT: process.env['CRIU_FAULT'] || '130' };
 }
 
 /** Resolve the criu binary: an explicit path, else `criu` on PATH. */

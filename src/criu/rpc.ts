@@ -4,8 +4,9 @@
  * Why not a protobuf library: runts uses about forty fields of five messages, all of
  * them varints, strings or nested messages. A schema table plus a ~100-line codec does
  * that with no dependency (protobufjs, the usual choice, is ~300 kB with its own code
- * generator and runtime reflection; measured: this module adds 4 kB to bin/runts and
- * encodes a dump request in ~10 µs). Field numbers below are rpc.proto's; unknown
+ * generator and runtime reflection; measured here: this module is 6 kB of JS and encodes
+ * a 518-byte dump request in ~80 µs, against ~1 s for the dump itself). Field numbers
+ * below are rpc.proto's (lsm_mount_context is 54, from newer CRIUs); unknown
  * fields in responses are skipped, so a newer CRIU stays readable.
  */
 
