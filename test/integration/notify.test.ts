@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO, RUNTS, SKIP_NOT_ROOT, stateOf, until, workspace, type Workspace } from './helpers.js';
+import { Runtime } from '../../src/index.js';
+import { REPO, RUNTS, SHIM, SKIP_NOT_ROOT, stateOf, until, workspace, type Workspace } from './helpers.js';
 
 const LISTENER = join(REPO, 'test', 'integration', 'notify-listener.py');
 const SENDER = join(REPO, 'test', 'integration', 'sdnotify.c');
@@ -137,6 +138,25 @@ describe('NOTIFY_SOCKET', { skip: SKIP_NOT_ROOT }, () => {
       assert.equal(msgs[0]!.pid, child.pid, 'sent with the credentials of the runts process');
       assert.deepEqual(proxies(ws), []);
       assert.ok(!existsSync(join(ws.root, id)), 'run removed the container, notify dir included');
+    } finally {
+      l.stop();
+    }
+  });
+
+  it('library on this runtime (Node or Bun): create({ notifySocket }) + start() waits for READY=1', async () => {
+    const sock = join(ws.dir, 'caller4.sock');
+    const l = await listen(ws, sock);
+    try {
+      const rt = new Runtime({ root: ws.root, shimPath: SHIM });
+      const c = await rt.create(ws.id(), spec('sleep 0.5; sdnotify READY=1; sleep 100'), { bundle: ws.bundle, notifySocket: sock, stdio: ['ignore', 'ignore', 'ignore'] });
+      const t0 = Date.now();
+      c.start();
+      const ms = Date.now() - t0;
+      const msgs = l.msgs();
+      assert.deepEqual(msgs.map((m) => m.data), [`READY=1\nMAINPID=${c.state().pid}\n`]);
+      assert.ok(ms >= 450 && msgs[0]!.t <= Date.now(), `start() returned after ${ms} ms`);
+      c.delete({ force: true });
+      assert.deepEqual(proxies(ws), []);
     } finally {
       l.stop();
     }
