@@ -9,7 +9,7 @@ SHIM := native/build/runts-init
 BUN := node_modules/.bin/bun
 TSC := node_modules/.bin/tsc
 
-.PHONY: all deps build ts native cli demo test test-unit test-integration bench clean check-protocol install
+.PHONY: all deps build ts native cli demo test test-unit test-integration bench clean check-protocol install native-asan fuzz soak
 
 all: build
 
@@ -39,6 +39,32 @@ native/protocol.h: src/process/protocol.ts scripts/gen-protocol-h.ts
 check-protocol: ts
 	node dist/scripts/gen-protocol-h.js --check
 
+# Reliability (README "Reliability"): the shim built with ASan + UBSan (tests use it with
+# RUNTS_TEST_SHIM=native/build-asan/runts-init), the plan-decoder fuzzer run for
+# FUZZ_SECONDS, and the long soak (SOAK_CYCLES create/start/delete cycles).
+SHIM_ASAN := native/build-asan/runts-init
+FUZZER := native/build-fuzz/plan_fuzz
+SAN_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_SECONDS ?= 60
+SOAK_CYCLES ?= 1000
+
+native-asan: $(SHIM_ASAN)
+
+$(SHIM_ASAN): $(NATIVE_SRC) $(NATIVE_HDR) test/fuzz/sanitizer-options.c
+	@mkdir -p native/build-asan
+	clang $(SAN_CFLAGS) -fsanitize=address,undefined -o $@ $(NATIVE_SRC) test/fuzz/sanitizer-options.c -lseccomp
+	$@ version > $@.version
+
+$(FUZZER): test/fuzz/plan_fuzz.c native/plan.c native/plan.h native/protocol.h
+	@mkdir -p native/build-fuzz
+	clang $(SAN_CFLAGS) -fsanitize=fuzzer,address,undefined -Inative -o $@ test/fuzz/plan_fuzz.c native/plan.c
+
+fuzz: $(FUZZER)
+	@bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
+soak: build
+	tini -s -- node dist/test/soak/soak.js --cycles $(SOAK_CYCLES) --exec-cycles $$(( $(SOAK_CYCLES) / 5 ))
+
 # The CLI: one bundled file run by Bun, with an absolute shebang (no wrapper process).
 cli: ts
 	@bash scripts/build-cli.sh
@@ -58,4 +84,4 @@ install: build
 	ln -sf "$(CURDIR)/bin/runts" "$(PREFIX)/bin/runts"
 
 clean:
-	rm -rf dist native/build bin/runts
+	rm -rf dist native/build native/build-asan native/build-fuzz bin/runts

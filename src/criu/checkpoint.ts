@@ -14,6 +14,7 @@ import { loadCgroupManager } from '../cgroups/manager.js';
 import type { RuntimeConfig } from '../container/context.js';
 import { RuntsError, sysError } from '../errors.js';
 import { lock } from '../state/lock.js';
+import { crashPoint } from '../sys/crash.js';
 import type { Store, StoredState } from '../state/store.js';
 import { requireCriu } from './binary.js';
 import { externalMounts, parseMountInfo, stdioKeys, writeImage } from './image.js';
@@ -111,6 +112,7 @@ export async function checkpoint(rt: RuntimeConfig, store: Store, id: string, op
   const l = lock(store.dir(id));
   const fds: number[] = [];
   try {
+    crashPoint('checkpoint:after-lock');
     const st = store.read(id);
     const s = status(st);
     if (s !== 'running' && s !== 'paused') throw new RuntsError('ESTATE', `container ${id}: container not running`);
@@ -169,12 +171,15 @@ export async function checkpoint(rt: RuntimeConfig, store: Store, id: string, op
       o.external = external;
       writeImage(imagePath, { version: 1, state: st, stdio: stdio.keys, externalMounts: ext, criu: criu.versionText });
     }
+    crashPoint('checkpoint:before-dump');
 
     const logPath = resolve(workPath ?? imagePath, 'dump.log');
     const session = new SwrkSession({ shimPath: rt.shimPath, criuPath: criu.path, stdio: ['ignore', 'ignore', 'ignore', null, ...fds] });
     let resp;
     try {
       resp = await session.call({ type: opts.preDump ? ReqType.PRE_DUMP : ReqType.DUMP, opts: o }, (script) => {
+        // CRIU has frozen the container and is dumping it: the worst moment to die.
+        if (script === 'post-dump') crashPoint('checkpoint:in-dump');
         if (script === 'status-ready' && opts.statusFd !== undefined) {
           writeSync(opts.statusFd, '\0');
           closeSync(opts.statusFd);
@@ -188,6 +193,7 @@ export async function checkpoint(rt: RuntimeConfig, store: Store, id: string, op
     }
     await session.wait();
     if (!resp.success) throw criuFailure(`checkpoint ${id}`, logPath, resp);
+    crashPoint('checkpoint:after-dump');
     if (!opts.leaveRunning && !opts.preDump) removeDumped(rt, store, st);
   } finally {
     for (const fd of fds) closeSync(fd);

@@ -24,6 +24,10 @@ export const CRASH_POINTS = [
   'exec:after-spawn',
   'exec:after-pid',
   'exec:after-ready',
+  'checkpoint:after-lock',
+  'checkpoint:before-dump',
+  'checkpoint:in-dump',
+  'checkpoint:after-dump',
 ] as const;
 
 /** A named crash point. */
