@@ -200,7 +200,9 @@ export class Container {
       const status = deriveStatus(st, probe);
       if (status !== 'stopped') {
         if (!opts.force) assertCan('delete', status, this.id);
-        if (status !== 'creating' || st.pid) killAndWait(st);
+        // Frozen tasks only die once thawed (v1): signal first, then thaw, then wait.
+        if (status === 'paused') killAndWait(st, () => this.cgroup(st)?.thaw());
+        else if (status !== 'creating' || st.pid) killAndWait(st);
       }
       crashPoint('delete:after-kill');
       const cg = this.cgroup(st);
@@ -272,7 +274,7 @@ function signalPid(pid: number, sig: number, id?: string): void {
 const sleepBuf = new Int32Array(new SharedArrayBuffer(4));
 
 /** SIGKILL the init and wait (up to 5 s) until it is no longer alive. */
-function killAndWait(st: StoredState): void {
+function killAndWait(st: StoredState, afterSignal?: () => void): void {
   const ps = readProcStat(st.pid);
   if (!ps || ps.startTime !== st.pidStart) return;
   try {
@@ -280,6 +282,7 @@ function killAndWait(st: StoredState): void {
   } catch {
     return;
   }
+  afterSignal?.();
   const deadline = Date.now() + 5000;
   for (;;) {
     const now = readProcStat(st.pid);

@@ -98,6 +98,17 @@ describe('lifecycle (CLI)', { skip: SKIP_NOT_ROOT }, () => {
     assert.equal(ws.runts(['delete', '--force', id]).status, 0, 'a missing container with --force is fine');
   });
 
+  it('delete --force of a paused container', () => {
+    const id = ws.id();
+    ws.writeSpec(ws.spec(['sleep', '100']));
+    assert.equal(ws.runts(['run', '-d', id]).status, 0);
+    assert.equal(ws.runts(['pause', id]).status, 0);
+    assert.equal(stateOf(ws, id).status, 'paused');
+    const d = ws.runts(['delete', '--force', id]);
+    assert.equal(d.status, 0, d.stderr);
+    assert.ok(!existsSync(join(ws.root, id)));
+  });
+
   it('refuses a duplicate id and leaves the first one alone', () => {
     const id = ws.id();
     ws.writeSpec(ws.spec(['sleep', '100']));
