@@ -68,6 +68,8 @@ static void stage0_prepare(struct ctx *c, int pair[2])
 	pidfd_connect(c);
 	secfilter_connect(c);
 	secfilter_prepare(c); /* host paths (the cache), before any namespace is joined */
+	if (p->mode == RUNTS_MODE_INIT)
+		idmap_prepare(c);
 	setup_oom_score_adj(c);
 	sched_initial(c);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)

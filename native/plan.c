@@ -56,6 +56,7 @@ static const struct field_desc mount_fields[] = {
 	SCALAR(RUNTS_TAG_M_REMOUNT_FLAGS, F_U64, plan_mount, remount_flags),
 	SCALAR(RUNTS_TAG_M_UID_MAP, F_STR, plan_mount, uid_map),
 	SCALAR(RUNTS_TAG_M_GID_MAP, F_STR, plan_mount, gid_map),
+	SCALAR(RUNTS_TAG_M_IDMAP_RECURSIVE, F_BOOL, plan_mount, idmap_recursive),
 };
 static const struct field_desc seccomp_arg_fields[] = {
 	SCALAR(RUNTS_TAG_SA_INDEX, F_U32, plan_seccomp_arg, index),

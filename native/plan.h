@@ -21,6 +21,7 @@ struct plan_mount {
 	size_t n_propagation;
 	bool dest_is_file;
 	char *uid_map, *gid_map; /* idmapped bind: maps of the mount's user namespace, or NULL */
+	bool idmap_recursive;
 };
 
 struct plan_seccomp_arg {

@@ -105,7 +105,11 @@ static void rootfs_mount_one(struct ctx *c, const struct plan_mount *m)
 	int fd = rootfs_resolve(c, m, m->dest_is_file ? RESOLVE_MKFILE : RESOLVE_MKDIR, "mount");
 	util_fd_path(fd, tp);
 	int r;
-	if (m->kind == RUNTS_MOUNT_KIND_BIND)
+	int *idmapped = c->idmap_fds ? &c->idmap_fds[m - c->plan->mounts] : NULL;
+	if (idmapped && *idmapped >= 0) { /* prepared by stage-0 (idmap.c) */
+		r = move_mount(*idmapped, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+		util_close(idmapped);
+	} else if (m->kind == RUNTS_MOUNT_KIND_BIND)
 		r = mount(m->source, tp, NULL, MS_BIND | (m->flags & MS_REC), NULL);
 	else
 		r = mount(m->source ? m->source : "", tp, m->fstype, m->flags, m->data);

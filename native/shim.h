@@ -30,6 +30,7 @@ struct ctx {
 	uint16_t bpf_len;
 	int listener_fd; /* seccomp: connected listener socket (SCMP_ACT_NOTIFY), or -1 */
 	uint32_t host_pid; /* the container process's pid on the host (from stage-0's release) */
+	int *idmap_fds;  /* per plan mount: a detached idmapped clone of the bind source, or -1 (NULL: none) */
 	char *hook_state[2]; /* state JSON for createContainer, startContainer hooks (HOOKS_DONE) */
 };
 
@@ -112,6 +113,9 @@ void exec_parent_death_signal(struct ctx *c);
 void exec_ready(struct ctx *c);
 void exec_barrier(struct ctx *c);
 noreturn void exec_run(struct ctx *c);
+
+/* idmap.c: idmapped bind mounts, prepared by stage-0 on the host */
+void idmap_prepare(struct ctx *c);
 
 /* seccomp.c: the filter (libseccomp owns the seccomp_ prefix) */
 void secfilter_connect(struct ctx *c);

@@ -13,6 +13,7 @@ import { parseRlimits } from '../spec/rlimits.js';
 import type { Device, IDMapping, Mount, NamespaceType, Process, Spec } from '../spec/types.js';
 import type { CgroupLayout } from '../cgroups/manager.js';
 import { applyHooks, applyLinuxFields, applyProcessFields } from './fields.js';
+import { withIdmap } from './idmap.js';
 import { withMountLabel } from './mount-label.js';
 import { seccompPlan } from './seccomp.js';
 import { emptyPlan, type InitPlan, type PlanDevice, type PlanMount } from './types.js';
@@ -116,7 +117,7 @@ export function buildInitPlan(spec: Spec, ctx: BuildContext): InitPlan {
   p.noPivot = ctx.noPivot ?? false;
   p.rootReadonly = spec.root?.readonly ?? false;
 
-  for (const m of spec.mounts ?? []) p.mounts.push(...planMounts(m, ctx));
+  for (const m of spec.mounts ?? []) p.mounts.push(...planMounts(m, ctx).map((pm) => withIdmap(pm, m, linux)));
   p.mounts = withMountLabel(p.mounts, linux.mountLabel);
 
   p.bindDevices = userns;

@@ -79,6 +79,7 @@ function mountFields(m: PlanMount): Field[] {
     u64(Tag.M_REMOUNT_FLAGS, m.remountFlags),
     ...(m.uidMap !== undefined ? [str(Tag.M_UID_MAP, m.uidMap)] : []),
     ...(m.gidMap !== undefined ? [str(Tag.M_GID_MAP, m.gidMap)] : []),
+    ...(m.idmapRecursive !== undefined ? [u32(Tag.M_IDMAP_RECURSIVE, m.idmapRecursive ? 1 : 0)] : []),
   ];
 }
 
@@ -215,6 +216,7 @@ export function decodePlan(buf: Buffer): InitPlan {
           else if (t === Tag.M_REMOUNT_FLAGS) m.remountFlags = b64(x);
           else if (t === Tag.M_UID_MAP) m.uidMap = s(x);
           else if (t === Tag.M_GID_MAP) m.gidMap = s(x);
+          else if (t === Tag.M_IDMAP_RECURSIVE) m.idmapRecursive = n(x) !== 0;
           else throw new RangeError(`unknown mount tag ${t}`);
         }
         p.mounts.push(m);

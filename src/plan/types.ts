@@ -29,6 +29,8 @@ export interface PlanMount {
   /** Idmapped bind: uid_map/gid_map text of the mount's user namespace (absent: not idmapped). */
   uidMap?: string;
   gidMap?: string;
+  /** Idmapped bind: the idmap covers submounts too (`ridmap`). */
+  idmapRecursive?: boolean;
 }
 
 /** A device node to create under /dev. */

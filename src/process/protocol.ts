@@ -208,6 +208,7 @@ export const Tag = {
   MAPS_BY_PARENT: 346, // u32 bool: stage-0 sends MAPS_NEEDED and waits for MAPS_DONE (TS runs newuidmap)
   M_UID_MAP: 347, // str (MOUNT group): idmapped bind mount, uid_map of the mount's user namespace
   M_GID_MAP: 348, // str (MOUNT group): gid_map of it
+  M_IDMAP_RECURSIVE: 350, // u32 bool (MOUNT group): the idmap covers the submounts too (ridmap)
   SC_CACHE_PATH: 349, // str (SECCOMP group): compiled-program cache file (key: TS's digest of the rules)
 
   // 300-329: process I/O (src/container/exec.ts, native/pidfd.c, native/notify.c)

@@ -1,0 +1,86 @@
+/* Idmapped bind mounts, prepared by stage-0 on the host (the source paths and the right
+ * to write any id map are there): for each bind with a uid/gid map, a user namespace
+ * with those maps (a helper child made with CLONE_NEWUSER, kept only until its
+ * /proc/PID/ns/user is open), and a detached clone of the source (open_tree) with the
+ * idmap attached (mount_setattr MOUNT_ATTR_IDMAP). The container's init inherits the fds
+ * and moves each onto its target, resolved inside the rootfs (rootfs.c). */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+static void idmap_write(pid_t pid, const char *file, const char *data, const char *what)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	if (util_write_file(path, data, strlen(data)) < 0)
+		die("idmap", "write", path, errno, "%s for the idmapped mount of %s", file, what);
+}
+
+/* An fd of a new user namespace with these maps. */
+static int idmap_userns(const struct plan_mount *m)
+{
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		die_sys("idmap", "pipe2", m->source);
+	pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_NEWUSER | SIGCHLD), 0, 0, 0, 0);
+	if (pid < 0)
+		die_sys("idmap", "clone", m->source);
+	if (pid == 0) { /* holds the namespace until stage-0 opened it, then goes */
+		char b;
+		close(pipefd[1]);
+		while (read(pipefd[0], &b, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(pipefd[0]);
+	idmap_write(pid, "uid_map", m->uid_map ? m->uid_map : "", m->source);
+	idmap_write(pid, "gid_map", m->gid_map ? m->gid_map : "", m->source);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int e = errno;
+	close(pipefd[1]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (fd < 0)
+		die("idmap", "open", path, e, "user namespace for %s", m->source);
+	return fd;
+}
+
+void idmap_prepare(struct ctx *c)
+{
+	struct plan *p = c->plan;
+	c->idmap_fds = NULL;
+	for (size_t i = 0; i < p->n_mounts; i++) {
+		const struct plan_mount *m = &p->mounts[i];
+		if (m->kind != RUNTS_MOUNT_KIND_BIND || (!m->uid_map && !m->gid_map))
+			continue;
+		if (!c->idmap_fds) {
+			if (!(c->idmap_fds = malloc(p->n_mounts * sizeof(int))))
+				die("idmap", NULL, NULL, ENOMEM, NULL);
+			for (size_t j = 0; j < p->n_mounts; j++)
+				c->idmap_fds[j] = -1;
+		}
+		int userns = idmap_userns(m);
+		unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((m->flags & MS_REC) ? AT_RECURSIVE : 0);
+		int mnt = open_tree(AT_FDCWD, m->source, flags);
+		if (mnt < 0)
+			die("idmap", "open_tree", m->source, errno, "%s", m->source);
+		struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns };
+		if (mount_setattr(mnt, "", AT_EMPTY_PATH | (m->idmap_recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) < 0)
+			die("idmap", "mount_setattr", m->source, errno, "idmap %s (does its filesystem support idmapped mounts?)",
+			    m->source);
+		close(userns);
+		c->idmap_fds[i] = mnt;
+	}
+}
