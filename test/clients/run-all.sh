@@ -19,6 +19,11 @@ lazy=
 rt=${1:?usage: run-all.sh [--ref-failed-only] RUNTIME [REFERENCE]}
 ref=${2:-}
 clients=${CLIENTS:-podman containerd docker}
+if [ -n "$ref" ] && ! [ -x "$ref" ] && [ "$(basename "$ref")" = runc ]; then
+  echo "run-all.sh: installing runc (the reference) from apt"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends runc >/dev/null 2>&1 || true
+  [ -x "$ref" ] || ref=$(command -v runc || echo "$ref")
+fi
 out=$(mktemp -d /tmp/runts-clients.XXXXXX)
 : > "$out/rt.txt"; : > "$out/ref.txt"
 
