@@ -19,7 +19,7 @@ describe('lifecycle (CLI)', { skip: SKIP_NOT_ROOT }, () => {
 
   it('create -> created, start -> running, exit -> stopped, delete', async () => {
     const id = ws.id();
-    ws.writeSpec(ws.spec(['sh', '-c', 'read x < /dev/null; sleep 0.3']));
+    ws.writeSpec(ws.spec(['sh', '-c', 'read x < /dev/null; sleep 1.5']));
     const pidFile = join(ws.dir, `${id}.pid`);
     const c = ws.runts(['create', '--bundle', ws.bundle, '--pid-file', pidFile, id]);
     assert.equal(c.status, 0, c.stderr);
@@ -38,7 +38,7 @@ describe('lifecycle (CLI)', { skip: SKIP_NOT_ROOT }, () => {
     assert.equal(again.status, 1);
     assert.match(again.stderr, /cannot start an already running container/);
 
-    await until(() => stateOf(ws, id).status === 'stopped', 5000, 'stopped');
+    await until(() => stateOf(ws, id).status === 'stopped', 10_000, 'stopped');
     assert.equal(stateOf(ws, id).pid, 0);
     assert.equal(ws.runts(['delete', id]).status, 0);
     const gone = ws.runts(['state', id]);
@@ -124,14 +124,14 @@ describe('lifecycle (CLI)', { skip: SKIP_NOT_ROOT }, () => {
     // The parent of a `create`d init is whoever reaps orphans; stop the foreground run's
     // monitor (the init's parent) so the exited init stays a zombie.
     const id = ws.id();
-    ws.writeSpec(ws.spec(['sh', '-c', 'sleep 0.2']));
+    ws.writeSpec(ws.spec(['sh', '-c', 'sleep 1']));
     const child = spawn(RUNTS, ['--root', ws.root, 'run', '--keep', id], { cwd: ws.bundle, stdio: 'ignore' });
-    await until(() => existsSync(join(ws.root, id, 'state.json')) && stateOf(ws, id).status === 'running', 5000, 'running');
+    await until(() => existsSync(join(ws.root, id, 'state.json')) && stateOf(ws, id).status === 'running', 15_000, 'running');
     const pid = stateOf(ws, id).pid;
     const monitor = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
     process.kill(monitor, 'SIGSTOP');
     try {
-      await until(() => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.startsWith('Z'), 5000, 'zombie');
+      await until(() => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.startsWith('Z'), 15_000, 'zombie');
       assert.equal(stateOf(ws, id).status, 'stopped');
       assert.equal(stateOf(ws, id).pid, 0);
     } finally {
