@@ -83,6 +83,17 @@ describe('seccomp', { skip: SKIP_NOT_ROOT }, () => {
     assert.equal(r.out, 'a=0\nb=1\nc=0\nd=1\ne=1\nf=0\n', r.err);
   });
 
+  it('runts exec applies the container filter to the new process too', () => {
+    const id = ws.id();
+    ws.writeSpec(ws.spec(['sleep', '30'], (s) => (s.linux!.seccomp = allowBut(mkdirRule('SCMP_ACT_ERRNO', { errnoRet: 18 })))));
+    assert.equal(ws.runts(['run', '-d', id]).status, 0);
+    const r = ws.runts(['exec', id, 'sh', '-c', 'grep ^Seccomp: /proc/self/status; mkdir /dev/shm/e']);
+    ws.runts(['delete', '--force', id]);
+    assert.match(r.stdout, /Seccomp:\s+2/);
+    assert.match(r.stderr, /Invalid cross-device link/);
+    assert.equal(r.status, 1);
+  });
+
   it('names unknown to this architecture are skipped, as runc does', () => {
     const r = run('mkdir /dev/shm/x', allowBut({ names: ['runts_no_such_syscall', 'mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 18 }));
     assert.match(r.err, /Invalid cross-device link/);
