@@ -64,7 +64,7 @@ cleanup_all() {
   fi
   kill_tree_matching "$WORK/"
   grep -o " $WORK[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
-  if [ -n "${KEEP:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"/{data,exec,rootfs,oci,rootfs.tar,image.tar} 2>/dev/null; fi
+  if [ -n "${KEEP:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"/{data,exec,rootfs,oci,rootfs.tar,image.tar} 2>/dev/null; [ "$FAILED" != 0 ] || rm -rf "$WORK"; fi
 }
 trap cleanup_all EXIT
 

@@ -80,7 +80,7 @@ cleanup_all() {
   # conmon, runtime and criu processes of ours that survived (their command lines name $WORK)
   kill_tree_matching "$WORK/"
   grep -o " $WORK[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
-  if [ -n "${KEEP:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"/{root,runroot,tmp,rootfs,oci,rootfs.tar,cr.tar.gz} 2>/dev/null; fi
+  if [ -n "${KEEP:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"/{root,runroot,tmp,rootfs,oci,rootfs.tar,cr.tar.gz} 2>/dev/null; [ "$FAILED" != 0 ] || rm -rf "$WORK"; fi
 }
 trap cleanup_all EXIT
 
