@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for p in gcc make libseccomp-dev busybox-static tini iproute2 qemu-system-x86 cpio xz-utils uidmap; do
+for p in gcc make libseccomp-dev busybox-static tini iproute2 qemu-system-x86 cpio xz-utils clang uidmap; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 # Docker's default seccomp profile (seccomp.test.ts): Debian ships it in podman's containers-common.

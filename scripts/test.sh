@@ -17,3 +17,9 @@ fi
 tini -s -- "${runner[@]}" dist/test/integration/
 echo "== library on bun"
 tini -s -- node_modules/.bin/bun dist/test/bun/smoke.js
+echo "== fuzz: the shim's plan decoder under ASan+UBSan (FUZZ_SECONDS, default 60)"
+make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
+echo "== integration subset against the shim built with ASan+UBSan (make native-asan)"
+make -s native-asan
+RUNTS_TEST_SHIM=native/build-asan/runts-init tini -s -- "${runner[@]}" dist/test/integration/errors.test.js \
+  dist/test/integration/inside.test.js dist/test/integration/exec.test.js dist/test/integration/peers.test.js
