@@ -40,7 +40,10 @@ describe('known escapes, tried from inside', { skip: SKIP_NOT_ROOT }, () => {
       'for p in /proc/[0-9]*; do e=$(readlink $p/exe); echo "exe $e"; ' +
         'case "$e" in *runts*) { echo pwned >> $p/exe; } 2>/dev/null && echo WROTE-APPEND; ' +
         '{ echo pwned 1<> $p/exe; } 2>/dev/null && echo WROTE-RDWR; ' +
-        'cp /bin/busybox $p/exe 2>/dev/null && echo REPLACED;; esac; done',
+        'cp /bin/busybox $p/exe 2>/dev/null && echo REPLACED;; esac; done; ' +
+        // the parked shim's fds (the host /proc it keeps for the barrier among them) lead nowhere
+        'for f in /proc/1/fd/* /proc/1/cwd /proc/1/root; do [ -e $f/1/root/etc/os-release ] && echo "HOSTROOT $f"; ' +
+        '[ -e $f/etc/os-release ] && echo "HOSTROOT $f"; done; true',
       (s) => {
         // every capability the host itself has (this machine lacks CAP_SYS_RESOURCE)
         const bnd = BigInt(`0x${/CapBnd:\s+([0-9a-f]+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]}`);
@@ -50,7 +53,7 @@ describe('known escapes, tried from inside', { skip: SKIP_NOT_ROOT }, () => {
       },
     );
     assert.match(r.out, /exe \/memfd:runts-init/, `the attacker must see the shim:\n${r.out}${r.err}`);
-    assert.doesNotMatch(r.out, /WROTE|REPLACED/);
+    assert.doesNotMatch(r.out, /WROTE|REPLACED|HOSTROOT/);
     assert.equal(sha256(SHIM), before);
     ws.runts(['delete', '--force', victim]);
   });
