@@ -8,7 +8,7 @@
 //
 //   node bench/bench.mjs [--runs N] [--quick]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,16 @@ const floor = join(repo, 'bench/build/floor');
 const work = mkdtempSync('/tmp/runts-bench.');
 const log = (m) => process.stderr.write(`bench: ${m}\n`);
 
-const bin = { runts: join(repo, 'bin/runts'), runc: which('runc'), crun: which('crun') };
+// A snapshot of the CLI and its shim, so that a rebuild during the run changes nothing.
+mkdirSync(join(work, 'pkg/bin'), { recursive: true });
+mkdirSync(join(work, 'pkg/native/build'), { recursive: true });
+copyFileSync(join(repo, 'bin/runts'), join(work, 'pkg/bin/runts'));
+copyFileSync(join(repo, 'native/build/runts-init'), join(work, 'pkg/native/build/runts-init'));
+cpSync(join(repo, 'dist'), join(work, 'pkg/dist'), { recursive: true });
+mkdirSync(join(work, 'pkg/bench'));
+copyFileSync(join(repo, 'bench/library.mjs'), join(work, 'pkg/bench/library.mjs'));
+copyFileSync(join(repo, 'package.json'), join(work, 'pkg/package.json')); // "type": "module"
+const bin = { runts: join(work, 'pkg/bin/runts'), runc: which('runc'), crun: which('crun') };
 function which(name) {
   const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : null;
@@ -136,7 +145,7 @@ function library(env) {
   const out = {};
   const bun = join(repo, 'node_modules/.bin/bun');
   for (const [name, cmd] of [['node', process.execPath], ['bun', bun]]) {
-    const res = sh(env, `"${cmd}" "${join(repo, 'bench/library.mjs')}" "${B[env].tru}" ${runs}`);
+    const res = sh(env, `"${cmd}" "${join(work, 'pkg/bench/library.mjs')}" "${B[env].tru}" ${runs}`);
     if (res.status !== 0) {
       log(`${env} library on ${name} failed: ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`);
       continue;
