@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "shim.h"
@@ -76,10 +78,30 @@ void exec_lookup(struct ctx *c)
 	die("exec", "execve", name, err, "%s in PATH %s", name, path);
 }
 
+/* The barrier reopens exec.fifo through /proc/self/fd. Stage-0 kept the host's /proc for
+ * that; once the container's own /proc is mounted, use it instead, so the parked init
+ * holds no directory of the host that another process could reach through
+ * /proc/<init>/fd (CVE-2024-21626 family). Without a procfs at /proc, keep the host's. */
+static void exec_container_proc(struct ctx *c)
+{
+	int fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct statfs sf;
+	if (fd < 0)
+		return;
+	if (fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC) {
+		close(fd);
+		return;
+	}
+	util_close(&c->proc_fd);
+	c->proc_fd = fd;
+}
+
 /* Everything but stdio, the preserved fds and what the barrier still needs (all of it
  * close-on-exec) goes now, so nothing from the host lingers in a parked init. */
 void exec_close_fds(struct ctx *c)
 {
+	if (c->fifo_fd >= 0 && c->plan->mode == RUNTS_MODE_INIT)
+		exec_container_proc(c);
 	util_close(&c->inner_fd);
 	util_close(&c->console_fd);
 	unsigned int keep[3] = { (unsigned)c->sync_fd, ~0U, ~0U };

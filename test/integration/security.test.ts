@@ -34,6 +34,12 @@ describe('known escapes, tried from inside', { skip: SKIP_NOT_ROOT }, () => {
     ws.writeSpec(ws.spec(['true']));
     assert.equal(ws.runts(['create', victim]).status, 0);
     const pid = JSON.parse(ws.runts(['state', victim]).stdout).pid as number;
+    // The parked init keeps no directory of the host (it reopens exec.fifo through the container's /proc).
+    const hostProc = /^(\d+) \d+ \S+ \S+ \/proc /m.exec(readFileSync('/proc/self/mountinfo', 'utf8'))![1];
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      const mnt = /mnt_id:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'))![1];
+      assert.notEqual(mnt, hostProc, `fd ${fd} of the parked init is on the host's /proc`);
+    }
     // The attacker shares the victim's pid namespace (where the parked shim is pid 1)
     // and holds every capability, CAP_SYS_PTRACE included, so it may open /proc/1/exe.
     const r = run(
