@@ -155,6 +155,17 @@ describe('known escapes, tried from inside', { skip: SKIP_NOT_ROOT }, () => {
     assert.deepEqual(readdirSync(host), [], `devices reached the host dir: ${r.out}${r.err}`);
   });
 
+  it('each container gets a new session keyring (_ses.ID), unless --no-new-keyring', { skip: existsSync('/proc/keys') ? false : 'no /proc/keys (kernel without CONFIG_KEYS)' }, () => {
+    const [a, b] = [ws.id('keys'), ws.id('keys')];
+    ws.writeSpec(ws.spec(['sleep', '30']));
+    assert.equal(ws.runts(['run', '-d', a]).status, 0);
+    assert.equal(ws.runts(['run', '-d', '--no-new-keyring', b]).status, 0);
+    const keys = readFileSync('/proc/keys', 'utf8');
+    ws.runts(['delete', '--force', a, b]);
+    assert.match(keys, new RegExp(` keyring +_ses\\.${a}: `));
+    assert.doesNotMatch(keys, new RegExp(`_ses\\.${b}:`));
+  });
+
   it('/proc and /sys: masked files read empty, read-only paths refuse writes, no remount or umount', (t) => {
     // This kernel may lack some of them (no kcore, no sysrq here): test the ones the host has.
     const masked = ['/proc/kcore', '/proc/keys', '/proc/timer_list', '/proc/latency_stats', '/proc/sched_debug'].filter((f) => existsSync(f));
