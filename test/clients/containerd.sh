@@ -209,6 +209,8 @@ s_checkpoint() {
   # restore creates and starts the task, then waits for it (attached): run it in the background
   c containers restore --live --rw cp1 runts/cp1:ckpt > "$WORK/restore.out" 2>&1 &
   wait_for 300 sh -c '[ "$($CTR task ls | awk "\$1 == \"cp1\" { print \$3 }")" = RUNNING ]' || { cat "$WORK/restore.out"; exit 1; }
+  # the restored task may take a moment to answer an exec
+  wait_for 100 sh -c '$CTR task exec --exec-id xw cp1 cat /tmp/count | grep -q "^[0-9]"'
   a=$(c task exec --exec-id x1 cp1 cat /tmp/count); sleep 0.5; b=$(c task exec --exec-id x2 cp1 cat /tmp/count)
   [ "$a" -gt 3 ] && [ "$b" -gt "$a" ] || { echo "counter did not carry on: $a then $b"; exit 1; }
 }
