@@ -74,6 +74,7 @@ cleanup_all() {
   fi
   # shims of this containerd (their command line names our socket), with their children
   kill_tree_matching "$WORK/containerd.sock"
+  rmdir /sys/fs/cgroup/*/"$NS" /sys/fs/cgroup/"$NS" 2>/dev/null   # ctr's cgroup parent (when empty)
   grep -o " $WORK[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
   if [ -n "${KEEP:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"/{root,state,runc-root,rootfs,oci,fifo,rootfs.tar,image.tar} 2>/dev/null; [ "$FAILED" != 0 ] || rm -rf "$WORK"; fi
 }

@@ -63,6 +63,7 @@ cleanup_all() {
     kill -9 "$DPID" 2>/dev/null
   fi
   kill_tree_matching "$WORK/"
+  rmdir /sys/fs/cgroup/*/docker /sys/fs/cgroup/docker 2>/dev/null   # dockerd's cgroup parent (when empty)
   grep -o " $WORK[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
   if [ -n "${KEEP:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"/{data,exec,rootfs,oci,rootfs.tar,image.tar} 2>/dev/null; [ "$FAILED" != 0 ] || rm -rf "$WORK"; fi
 }

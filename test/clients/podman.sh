@@ -79,6 +79,8 @@ cleanup_all() {
   p rmi -af >/dev/null 2>&1 || true
   # conmon, runtime and criu processes of ours that survived (their command lines name $WORK)
   kill_tree_matching "$WORK/"
+  # the cgroup parents podman made (only when empty: rmdir refuses others)
+  rmdir /sys/fs/cgroup/*/libpod_parent/conmon /sys/fs/cgroup/*/libpod_parent /sys/fs/cgroup/libpod_parent/conmon /sys/fs/cgroup/libpod_parent 2>/dev/null
   grep -o " $WORK[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
   if [ -n "${KEEP:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"/{root,runroot,tmp,rootfs,oci,rootfs.tar,cr.tar.gz} 2>/dev/null; [ "$FAILED" != 0 ] || rm -rf "$WORK"; fi
 }
