@@ -63,7 +63,7 @@ fuzz: $(FUZZER)
 	@bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
 soak: build
-	tini -s -- node dist/test/soak/soak.js --cycles $(SOAK_CYCLES) --exec-cycles $$(( $(SOAK_CYCLES) / 5 ))
+	tini -s -- node --expose-gc dist/test/soak/soak.js --cycles $(SOAK_CYCLES) --exec-cycles $$(( $(SOAK_CYCLES) / 5 ))
 
 # The CLI: one bundled file run by Bun, with an absolute shebang (no wrapper process).
 cli: ts

@@ -217,12 +217,12 @@ int main(int argc, char **argv, char **envp)
 	/* Runs on the host for runts itself and enters no container: no memfd copy needed. */
 	if (argc >= 2 && !strcmp(argv[1], "bpf-devices"))
 		return cgroup_bpf_main(argc - 1, argv + 1);
-	/* The sd_notify relay (notify.c), on the host for runts (src/container/notify.ts). */
-	if (argc >= 2 && !strcmp(argv[1], "notify-proxy"))
-		return notify_proxy_main(argc - 1, argv + 1);
 	/* The CRIU RPC relay (criu-swrk.c) also runs on the host, for runts itself. */
 	if (argc >= 2 && !strcmp(argv[1], "criu-swrk"))
 		return criu_swrk_main(argc - 1, argv + 1);
+	/* The sd_notify relay (notify.c), on the host for runts (src/container/notify.ts). */
+	if (argc >= 2 && !strcmp(argv[1], "notify-proxy"))
+		return notify_proxy_main(argc - 1, argv + 1);
 	if (argc == 2 && !strcmp(argv[1], "version"))
 		return version_main();
 	char *end;

@@ -103,7 +103,6 @@ static const struct field_desc rlimit_fields[] = {
 	SCALAR(RUNTS_TAG_R_SOFT, F_U64, plan_rlimit, soft),
 	SCALAR(RUNTS_TAG_R_HARD, F_U64, plan_rlimit, hard),
 };
-
 static const struct field_desc hook_fields[] = {
 	SCALAR(RUNTS_TAG_H_KIND, F_U32, plan_hook, kind),
 	SCALAR(RUNTS_TAG_H_INDEX, F_U32, plan_hook, index),

@@ -134,11 +134,11 @@ void console_setup(struct ctx *c);
 /* cgroup-bpf.c: the second entry point, `runts-init bpf-devices DIR` (argv from "bpf-devices") */
 int cgroup_bpf_main(int argc, char **argv);
 
-/* notify.c: `runts-init notify-proxy LISTEN TARGET WATCH_PID MAINPID`, the sd_notify relay. */
-int notify_proxy_main(int argc, char **argv);
-
 /* criu-swrk.c: `runts-init criu-swrk ... CRIU`, the relay to `criu swrk` (src/criu/). */
 int criu_swrk_main(int argc, char **argv);
+
+/* notify.c: `runts-init notify-proxy LISTEN TARGET WATCH_PID MAINPID`, the sd_notify relay. */
+int notify_proxy_main(int argc, char **argv);
 
 /* pidfd.c: --pidfd-socket (stage-0) */
 void pidfd_connect(struct ctx *c);

@@ -40,9 +40,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   update: () => import('./update.js'),
   events: () => import('./events.js'),
   spec: () => import('./spec.js'),
+  features: () => import('./features.js'),
   checkpoint: () => import('./checkpoint.js'),
   restore: () => import('./restore.js'),
-  features: () => import('./features.js'),
 };
 
 /** Version text, runc's layout. */

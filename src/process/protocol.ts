@@ -35,7 +35,7 @@
  * init --HOOKS--> TS (runs prestart + createRuntime) --HOOKS_DONE--> init (runs the
  * createContainer hooks, pivots ...; startContainer hooks run after the barrier).
  *
- * Any failure in the shim or the init sends ERROR (step, syscall, path, errno, detail) (step, syscall, path, errno, detail)
+ * Any failure in the shim or the init sends ERROR (step, syscall, path, errno, detail)
  * and exits 1. EOF on the socket before READY means the shim died: runts reports the
  * shim's exit status. The shim notices a dead runts through EOF/EPIPE on the socket and
  * PR_SET_PDEATHSIG, and never waits on it without that.
@@ -75,6 +75,8 @@ export const HookKind = {
   /** After the create/start barrier, before execve (container paths). */
   START_CONTAINER: 2,
 } as const;
+
+/** Plan modes. */
 export const Mode = {
   /** A new container: namespaces, rootfs, barrier on a fifo (create) or a GO frame (run). */
   INIT: 1,
