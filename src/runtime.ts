@@ -7,14 +7,15 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Container, toState } from './container/container.js';
 import type { RuntimeConfig } from './container/context.js';
-import { launch, resolveRootfs, type CreateOptions } from './container/create.js';
+import type { CreateOptions } from './container/create.js';
+import { resolveRootfs } from './container/rootfs.js';
 import { RuntsError } from './errors.js';
 import { Msg } from './process/protocol.js';
 import type { ShimSession, StdioEntry } from './process/shim.js';
 import { resolveUser } from './spec/passwd.js';
 import type { Process, Spec, State } from './spec/types.js';
 import { Store } from './state/store.js';
-import { restore as criuRestore, type RestoreOptions } from './criu/restore.js';
+import type { RestoreOptions } from './criu/restore.js';
 import { defaultStateRoot, isRootless } from './sys/rootless.js';
 import { secureJoin } from './sys/secure-join.js';
 
@@ -138,6 +139,7 @@ export class Runtime {
    * on `container.start()`. The init is not a child of this process.
    */
   async create(id: string, spec: Spec, opts: CreateOptions = {}): Promise<Container> {
+    const { launch } = await loadCreate();
     await launch(this.config, this.store, id, spec, 'create', opts);
     return new Container(this.config, this.store, id);
   }
@@ -151,12 +153,14 @@ export class Runtime {
     const bundle = resolve(opts.bundle ?? process.cwd());
     const merged = withProcess(spec, bundle, opts.process);
     const stdio: StdioEntry[] = opts.stdio ?? ['pipe', 'pipe', 'pipe'];
+    const { launch } = await loadCreate();
     const l = await launch(this.config, this.store, id, merged, 'run', { ...opts, bundle, stdio });
     return { container: new Container(this.config, this.store, id), process: new ContainerProcess(l.shim, l.state.pid) };
   }
 
   /** Run with the monitor but let the caller own the foreground (CLI `run`). @internal */
   async runForeground(id: string, spec: Spec, opts: CreateOptions, detach: boolean): Promise<ContainerProcess | number> {
+    const { launch } = await loadCreate();
     const l = await launch(this.config, this.store, id, spec, detach ? 'detach' : 'run', opts);
     return detach ? l.state.pid : new ContainerProcess(l.shim, l.state.pid);
   }
@@ -166,12 +170,14 @@ export class Runtime {
    * namespaces as if it had been created; its init is not a child of this process.
    */
   async restore(id: string, opts: RestoreOptions = {}): Promise<Container> {
+    const { restore: criuRestore } = await import('./criu/restore.js');
     await criuRestore(this.config, this.store, id, opts);
     return new Container(this.config, this.store, id);
   }
 
   /** Restore and, unless detached, wait: the exit status of the restored init (CLI `restore`). @internal */
   async restoreForeground(id: string, opts: RestoreOptions, detach: boolean): Promise<{ pid: number; wait: () => Promise<number> }> {
+    const { restore: criuRestore } = await import('./criu/restore.js');
     const r = await criuRestore(this.config, this.store, id, opts, !detach);
     return { pid: r.state.pid, wait: async () => (detach ? 0 : ((await r.session.wait()).code ?? 1)) };
   }
@@ -200,6 +206,14 @@ export class Runtime {
     }
     return out;
   }
+}
+
+/**
+ * The create code (validation, plan, cgroups, shim) loads on first use: `state`, `list`,
+ * `kill` and `delete` from the CLI never need it (~1-2 ms of module start-up on Bun).
+ */
+function loadCreate(): Promise<typeof import('./container/create.js')> {
+  return import('./container/create.js');
 }
 
 /** spec with its process replaced/merged by the library's ProcessOptions (users resolved in the rootfs). */

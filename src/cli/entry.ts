@@ -9,7 +9,10 @@ import { dirname, resolve } from 'node:path';
 import { cli } from './main.js';
 import { writeErr } from './log.js';
 
-const shim = resolve(dirname(realpathSync(process.argv[1] ?? '.')), '..', 'native', 'build', 'runts-init');
+// A compiled executable (bun build --compile) sees its bundle at /$bunfs/...: the
+// executable itself is then what sits in <pkg>/bin.
+const self = (process.argv[1] ?? '.').startsWith('/$bunfs/') ? process.execPath : (process.argv[1] ?? '.');
+const shim = resolve(dirname(realpathSync(self)), '..', 'native', 'build', 'runts-init');
 cli(process.argv.slice(2), shim).then(
   (code) => {
     process.exitCode = code;

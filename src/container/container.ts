@@ -15,11 +15,11 @@ import type { RuntimeConfig } from './context.js';
 import { afterStartSync, hookState, runPoststop } from './hooks.js';
 import { releaseFifo } from './start.js';
 import { NotifyProxy, notifyTarget } from './notify.js';
-import { execIn, type ExecOptions, type ExecProcessOptions } from './exec.js';
+import type { ExecOptions, ExecProcessOptions } from './exec.js';
 import { ContainerProcess } from '../runtime.js';
 import type { Process } from '../spec/types.js';
 import { assertCan, deriveStatus, hostProbe, waitExec } from './status.js';
-import { checkpoint as criuCheckpoint, type CheckpointOptions } from '../criu/checkpoint.js';
+import type { CheckpointOptions } from '../criu/checkpoint.js';
 
 const probe = hostProbe((st) => (st.cgroup ? isFrozen(st.cgroup) : false));
 
@@ -97,12 +97,14 @@ export class Container {
    * entries are added to its env). `wait()` on the result gives its exit status.
    */
   async exec(process: ExecProcessOptions | Process, opts: ExecOptions = {}): Promise<ContainerProcess> {
+    const { execIn } = await import('./exec.js'); // loaded on first use, as the CRIU code below
     const r = await execIn(this.rt, this.store, this.id, process, opts, false);
     return new ContainerProcess(r.shim, r.pid);
   }
 
   /** exec without waiting: returns the host pid once the process runs (it is not a child of this process). */
   async execDetached(process: ExecProcessOptions | Process, opts: ExecOptions = {}): Promise<number> {
+    const { execIn } = await import('./exec.js');
     return (await execIn(this.rt, this.store, this.id, process, opts, true)).pid;
   }
 
@@ -168,7 +170,8 @@ export class Container {
    * Checkpoint the container with CRIU (src/criu/). Without `leaveRunning` (or `preDump`)
    * its processes stop and the container is removed, as with runc.
    */
-  checkpoint(opts: CheckpointOptions = {}): Promise<void> {
+  async checkpoint(opts: CheckpointOptions = {}): Promise<void> {
+    const { checkpoint: criuCheckpoint } = await import('../criu/checkpoint.js');
     return criuCheckpoint(this.rt, this.store, this.id, opts, (st) => deriveStatus(st, probe));
   }
 

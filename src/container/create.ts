@@ -6,7 +6,7 @@
  *   -> cgroup create -> spawn shim (joins the cgroup before it gets its plan)
  *   -> PID -> READY -> state.json (pid, start time) -> pid file -> barrier left to start/GO
  */
-import { realpathSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { deviceRulesFor, newCgroupManager, type CgroupManager } from '../cgroups/manager.js';
 import { RuntsError, invalid, sysError } from '../errors.js';
@@ -27,6 +27,9 @@ import { seccompCacheDir } from '../plan/seccomp.js';
 import { waitExec } from './status.js';
 import { NotifyProxy, checkNotifySocket, prepareNotify, withNotify } from './notify.js';
 import type { RuntimeConfig } from './context.js';
+import { resolveRootfs } from './rootfs.js';
+
+export { resolveRootfs };
 
 /** Options of create/run. */
 export interface CreateOptions {
@@ -65,23 +68,6 @@ export interface Launched {
   /** The shim session (run: the monitor; create/detach: already closed). */
   shim: ShimSession;
   cgroup: CgroupManager | null;
-}
-
-/** Read the bundle's rootfs path, resolved; an error names root.path when it is unusable. */
-export function resolveRootfs(spec: Spec, bundle: string): string {
-  const raw = spec.root?.path ?? '';
-  const abs = isAbsolute(raw) ? raw : resolve(bundle, raw);
-  let real: string;
-  try {
-    real = realpathSync(abs);
-  } catch (e) {
-    throw invalid([{ path: 'root.path', message: `${abs}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (e as Error).message}` }]);
-  }
-  if (!statSync(real).isDirectory()) throw invalid([{ path: 'root.path', message: `${abs}: not a directory` }]);
-  // As runc: a rootfs reached through a symlink is refused (whoever controls the link
-  // could swap it between this check and the shim's pivot_root).
-  if (real !== resolve(abs)) throw invalid([{ path: 'root.path', message: `${abs}: is or passes through a symlink (it resolves to ${real})` }]);
-  return real;
 }
 
 function sourceKind(p: string): 'dir' | 'file' | 'missing' {
