@@ -57,6 +57,7 @@ static const struct field_desc mount_fields[] = {
 	SCALAR(RUNTS_TAG_M_UID_MAP, F_STR, plan_mount, uid_map),
 	SCALAR(RUNTS_TAG_M_GID_MAP, F_STR, plan_mount, gid_map),
 	SCALAR(RUNTS_TAG_M_IDMAP_RECURSIVE, F_BOOL, plan_mount, idmap_recursive),
+	SCALAR(RUNTS_TAG_M_TMPCOPYUP, F_BOOL, plan_mount, tmpcopyup),
 };
 static const struct field_desc seccomp_arg_fields[] = {
 	SCALAR(RUNTS_TAG_SA_INDEX, F_U32, plan_seccomp_arg, index),
@@ -361,6 +362,8 @@ static int plan_check(const struct plan *p, char *err, size_t errlen)
 			return fail(err, errlen, "mount %zu: no destination", i);
 		if (m->kind == RUNTS_MOUNT_KIND_BIND && (!m->source || !m->source[0]))
 			return fail(err, errlen, "mount %zu: bind without a source", i);
+		if (m->tmpcopyup && (m->kind != RUNTS_MOUNT_KIND_FS || !m->fstype || strcmp(m->fstype, "tmpfs") != 0))
+			return fail(err, errlen, "mount %zu: tmpcopyup on a mount that is not a tmpfs", i);
 	}
 	for (size_t i = 0; i < p->n_devices; i++) {
 		const struct plan_device *d = &p->devices[i];

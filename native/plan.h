@@ -22,6 +22,7 @@ struct plan_mount {
 	bool dest_is_file;
 	char *uid_map, *gid_map; /* idmapped bind: maps of the mount's user namespace, or NULL */
 	bool idmap_recursive;
+	bool tmpcopyup; /* FS tmpfs: copy the rootfs's tree at dest into it (copyup.c) */
 };
 
 struct plan_seccomp_arg {

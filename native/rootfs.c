@@ -106,16 +106,24 @@ static void rootfs_mount_one(struct ctx *c, const struct plan_mount *m)
 	util_fd_path(fd, tp);
 	int r;
 	int *idmapped = c->idmap_fds ? &c->idmap_fds[m - c->plan->mounts] : NULL;
+	/* tmpcopyup: the old directory stays readable through this fd once covered; the
+	 * tmpfs is mounted writable and made read-only after the copy (copyup.c). */
+	int copy_from = m->tmpcopyup ? copyup_open(fd, m->dest) : -1;
 	if (idmapped && *idmapped >= 0) { /* prepared by stage-0 (idmap.c) */
 		r = move_mount(*idmapped, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
 		util_close(idmapped);
 	} else if (m->kind == RUNTS_MOUNT_KIND_BIND)
 		r = mount(m->source, tp, NULL, MS_BIND | (m->flags & MS_REC), NULL);
 	else
-		r = mount(m->source ? m->source : "", tp, m->fstype, m->flags, m->data);
+		r = mount(m->source ? m->source : "", tp, m->fstype, m->flags & ~(copy_from >= 0 ? MS_RDONLY : 0), m->data);
 	if (r < 0)
 		die("mount", "mount", m->dest, errno, "%s on %s", m->source ? m->source : "none", m->dest);
 	close(fd);
+	if (copy_from >= 0) {
+		fd = rootfs_resolve(c, m, RESOLVE_EXISTING, "tmpcopyup");
+		copyup_fill(copy_from, fd, m);
+		close(fd);
+	}
 	if (!m->remount_flags && !m->n_propagation && !m->attr_set && !m->attr_clr)
 		return;
 

@@ -89,6 +89,12 @@ void rootfs_devices(struct ctx *c);
 void rootfs_symlinks(struct ctx *c);
 void rootfs_pivot(struct ctx *c);
 
+/* copyup.c: tmpcopyup. copyup_open takes the directory (an O_PATH fd) before the tmpfs
+ * covers it; copyup_fill copies it into the mounted tmpfs (target: O_PATH of its root)
+ * and closes from. Failures die naming the mount. */
+int copyup_open(int target, const char *dest);
+void copyup_fill(int from, int target, const struct plan_mount *m);
+
 /* masks.c: after the new root */
 void masks_apply(struct ctx *c);
 

@@ -217,7 +217,7 @@ export function planMounts(m: Mount, ctx: BuildContext): PlanMount[] {
     destIsFile: false,
     remountFlags: 0n,
   };
-  if (!bind) return [base];
+  if (!bind) return [o.tmpcopyup ? { ...base, tmpcopyup: true } : base];
   const source = isAbsolute(m.source ?? '') ? (m.source as string) : resolve(ctx.bundle, m.source ?? '');
   const remount = o.flags & ~(MS_BIND | MS_REC);
   return [{

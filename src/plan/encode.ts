@@ -80,6 +80,7 @@ function mountFields(m: PlanMount): Field[] {
     ...(m.uidMap !== undefined ? [str(Tag.M_UID_MAP, m.uidMap)] : []),
     ...(m.gidMap !== undefined ? [str(Tag.M_GID_MAP, m.gidMap)] : []),
     ...(m.idmapRecursive !== undefined ? [u32(Tag.M_IDMAP_RECURSIVE, m.idmapRecursive ? 1 : 0)] : []),
+    ...(m.tmpcopyup !== undefined ? [u32(Tag.M_TMPCOPYUP, m.tmpcopyup ? 1 : 0)] : []),
   ];
 }
 
@@ -217,6 +218,7 @@ export function decodePlan(buf: Buffer): InitPlan {
           else if (t === Tag.M_UID_MAP) m.uidMap = s(x);
           else if (t === Tag.M_GID_MAP) m.gidMap = s(x);
           else if (t === Tag.M_IDMAP_RECURSIVE) m.idmapRecursive = n(x) !== 0;
+          else if (t === Tag.M_TMPCOPYUP) m.tmpcopyup = n(x) !== 0;
           else throw new RangeError(`unknown mount tag ${t}`);
         }
         p.mounts.push(m);

@@ -31,6 +31,8 @@ export interface PlanMount {
   gidMap?: string;
   /** Idmapped bind: the idmap covers submounts too (`ridmap`). */
   idmapRecursive?: boolean;
+  /** tmpfs with `tmpcopyup`: the new tmpfs gets a copy of the rootfs's tree at the destination. */
+  tmpcopyup?: boolean;
 }
 
 /** A device node to create under /dev. */

@@ -213,6 +213,9 @@ export const Tag = {
   M_IDMAP_RECURSIVE: 350, // u32 bool (MOUNT group): the idmap covers the submounts too (ridmap)
   SC_CACHE_PATH: 349, // str (SECCOMP group): compiled-program cache file (key: TS's digest of the rules)
 
+  // 430-439: tmpcopyup (native/copyup.c)
+  M_TMPCOPYUP: 430, // u32 bool (MOUNT group): FS tmpfs only: copy what the rootfs had at the destination into the new tmpfs
+
   // 300-329: process I/O (src/container/exec.ts, native/pidfd.c, native/notify.c)
   PIDFD_SOCKET: 300, // str: unix socket path; stage-0 sends a pidfd of the child there (SCM_RIGHTS), as runc's --pidfd-socket
 

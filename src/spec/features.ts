@@ -50,7 +50,7 @@ export interface Features {
 /** The features document for this build on this host. */
 export function features(host: HostFeatures = {}): Features {
   const idmap = host.idmap ?? false;
-  // Only options the parser accepts (it knows some, such as tmpcopyup, only to refuse them).
+  // Only options the parser accepts without a problem.
   const mountOptions = knownMountOptions()
     .filter((o) => parseMountOptions([o]).problems.length === 0)
     .filter((o) => idmap || (o !== 'idmap' && o !== 'ridmap'));

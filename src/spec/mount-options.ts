@@ -224,7 +224,7 @@ export interface MountOptions {
   idmap: boolean;
   /** `ridmap`: an id-mapped mount applied recursively. */
   ridmap: boolean;
-  /** `tmpcopyup` was asked for (not supported yet: always reported as a problem). */
+  /** `tmpcopyup`: fill the new tmpfs with what the rootfs had at the destination (tmpfs only, checked by the validator). */
   tmpcopyup: boolean;
   /** Problems, each at `path[i]`. */
   problems: Problem[];
@@ -241,7 +241,7 @@ export function parseMountOptions(options: readonly string[], path = 'options'):
     attrSet: 0n, attrClr: 0n, idmap: false, ridmap: false, tmpcopyup: false, problems: [],
   };
   const data: string[] = [];
-  options.forEach((o, i) => {
+  options.forEach((o) => {
     if (has(FLAGS, o)) {
       const [clear, flag] = FLAGS[o]!;
       if (clear) {
@@ -270,7 +270,6 @@ export function parseMountOptions(options: readonly string[], path = 'options'):
       m.ridmap = true;
     } else if (o === 'tmpcopyup') {
       m.tmpcopyup = true;
-      m.problems.push({ path: `${path}[${i}]`, message: 'mount option tmpcopyup is not supported' });
     } else {
       data.push(o);
     }

@@ -249,6 +249,10 @@ function checkMount(r: Report, m: unknown, p: string, ns: NamespaceMap | undefin
   const options = strList(r, field(o, 'options'), key(p, 'options'));
   const parsed = options ? parseMountOptions(options, key(p, 'options')) : undefined;
   if (parsed) r.problems.push(...parsed.problems);
+  // tmpcopyup fills a new tmpfs from the rootfs (native/copyup.c): meaningless on anything else.
+  if (parsed?.tmpcopyup && field(o, 'type') !== 'tmpfs') {
+    r.problem(`${key(p, 'options')}[${options!.indexOf('tmpcopyup')}]`, 'mount option tmpcopyup is only supported on tmpfs mounts');
+  }
 
   const uidMaps = field(o, 'uidMappings');
   const gidMaps = field(o, 'gidMappings');

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { CLONE_NEW, ambientIgnored, buildInitPlan, planDevices, planMounts, type BuildContext } from '../../../src/plan/build.js';
 import { Barrier, DeviceKind, Mode, MountKind } from '../../../src/process/protocol.js';
 import { defaultSpec } from '../../../src/spec/defaults.js';
+import { decodePlan, encodePlan } from '../../../src/plan/encode.js';
 import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_SLAVE } from '../../../src/spec/mount-options.js';
 
 const ctx: BuildContext = {
@@ -106,6 +107,14 @@ describe('planMounts', () => {
     assert.equal(m!.remountFlags, 0n);
     assert.equal(m!.flags, MS_BIND);
     assert.equal(m!.destIsFile, false);
+  });
+  it('tmpcopyup: a tmpfs mount carries it (the data string does not), through encode and decode', () => {
+    const [m] = planMounts({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['rw', 'nosuid', 'tmpcopyup', 'mode=1777'] }, ctx);
+    assert.equal(m!.tmpcopyup, true);
+    assert.equal(m!.data, 'mode=1777');
+    assert.equal(planMounts({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs' }, ctx)[0]!.tmpcopyup, undefined);
+    const plan = { ...buildInitPlan(defaultSpec(), ctx), mounts: [m!] };
+    assert.equal(decodePlan(encodePlan(plan)).mounts[0]!.tmpcopyup, true);
   });
   it('cgroup on v1 is a tmpfs plus one read-only bind per hierarchy', () => {
     const ms = planMounts({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro', 'nosuid'] }, {

@@ -176,7 +176,9 @@ test('mounts', () => {
   fails((s) => { s.mounts[0].source = 1; }, 'mounts[0].source', /expected a string/);
   fails((s) => { s.mounts[0].type = null; }, 'mounts[0].type', /expected a string, got null/);
   fails((s) => { s.mounts[1].options.push(7); }, 'mounts[1].options[4]', /expected a string, got number/);
-  fails((s) => { s.mounts[1].options.push('tmpcopyup'); }, 'mounts[1].options[4]', /tmpcopyup is not supported/);
+  passes((s) => { s.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'tmpcopyup', 'mode=1777'] }); });
+  fails((s) => { s.mounts.push({ destination: '/d', type: 'bind', source: '/src', options: ['rbind', 'ro', 'tmpcopyup'] }); }, 'mounts[7].options[2]', /tmpcopyup is only supported on tmpfs mounts/);
+  fails((s) => { s.mounts.push({ destination: '/d', source: 'none', options: ['tmpcopyup'] }); }, 'mounts[7].options[0]', /tmpcopyup is only supported on tmpfs mounts/);
 });
 
 test('id-mapped mounts', () => {
