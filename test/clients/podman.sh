@@ -193,6 +193,9 @@ s_caps() {
 s_read_only() {
   want_fail p run --rm --read-only "$IMG" touch /etc/x
   p run --rm --read-only "$IMG" touch /tmp/x   # podman mounts a tmpfs on /tmp
+  # --tmpfs copies the image's directory into the tmpfs (tmpcopyup) unless told notmpcopyup
+  want_eq "$(p run --rm --read-only --tmpfs /home "$IMG" sh -c 'ls /home; touch /home/x')" user "/home copied up"
+  want_eq "$(p run --rm --read-only --tmpfs /home:notmpcopyup "$IMG" ls /home)" "" "/home without copy-up"
 }
 s_seccomp() {
   cat > "$WORK/seccomp.json" <<'J'
@@ -248,6 +251,9 @@ s_checkpoint_export() {
   p rm -f cr
   p container restore -i "$WORK/cr.tar.gz" --name cr2
   want_eq "$(p inspect -f '{{.State.Status}}' cr2)" running "status after restore from archive"
+  a=$(p exec cr2 cat /tmp/count); sleep 0.5; b=$(p exec cr2 cat /tmp/count)
+  [ "$a" -gt 3 ] && [ "$b" -gt "$a" ] || { echo "counter did not carry on: $a then $b"; exit 1; }
+  p exec cr2 grep -q ' /etc/hosts ' /proc/self/mountinfo || { echo "/etc/hosts is not a bind mount"; exit 1; }
 }
 
 for s in run_exit detach exec exec_tty run_it stop kill pause stats top limits update oom user caps \
