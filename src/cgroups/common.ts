@@ -4,7 +4,7 @@
  * directories, attach the v2 device program through the runts-init helper.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { invalid, RuntsError } from '../errors.js';
 import type { DeviceRule } from './devices.js';
@@ -180,6 +180,31 @@ export function killAll(trees: string[], v2Dir: string | undefined, freezer: Fre
     if (!canKill) for (const pid of procsRecursive(trees[0] ?? '')) killQuiet(pid);
     thawIfFrozen();
     sleepMs(wait);
+  }
+}
+
+/**
+ * destroy(): the common case first. A cgroup with no task and no child goes with a single
+ * rmdir (the kernel refuses with EBUSY while anything is in it), so when the container's
+ * processes are already gone nothing is read; what remains takes the careful path: kill
+ * and wait (killAll), then remove bottom-up. `v2Dir` is the tree with cgroup.kill.
+ */
+export function destroyTrees(trees: string[], v2Dir: string | undefined, freezer: Freezer | undefined, createdParents: string[], timeoutMs = TIMEOUTS.destroy): void {
+  const left = trees.filter((t) => !rmdirIfEmpty(t));
+  if (left.length > 0) {
+    killAll(left, v2Dir !== undefined && left.includes(v2Dir) ? v2Dir : undefined, freezer, timeoutMs);
+    removeTrees(left, [], timeoutMs);
+  }
+  for (const p of [...createdParents].sort((a, b) => b.length - a.length)) rmdirIfUnused(p);
+}
+
+/** true when `dir` is gone (removed now, or missing); false when busy or not removable. */
+function rmdirIfEmpty(dir: string): boolean {
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT';
   }
 }
 

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import type { LinuxResources } from '../../spec/types.js';
 import { RuntsError } from '../../errors.js';
 import type { CgroupManager, CgroupState, ManagerOptions } from '../manager.js';
-import { applyWrites, attachDeviceFilter, controllersIn, enableControllers, type Freezer, freeze, freezerFrozen, hasBpf, joinCgroup, killAll, removeTrees, thaw, throwProblems, TIMEOUTS, undoCreate } from '../common.js';
+import { applyWrites, attachDeviceFilter, controllersIn, enableControllers, type Freezer, freeze, freezerFrozen, destroyTrees, hasBpf, joinCgroup, thaw, throwProblems, TIMEOUTS, undoCreate } from '../common.js';
 import { mkdirBelow, procsRecursive, tryRead } from '../fs.js';
 import { GROUPS, type HostFacts, planResources, type Route, usedGroups } from '../resources.js';
 import { blkioV1, cpuV1, cpuV2, emptyStats, hugetlbV1, hugetlbV2, ioV2, memoryV1, memoryV2, pidsStats, type Stats } from '../stats.js';
@@ -142,9 +142,7 @@ export class V1Manager implements CgroupManager {
   }
 
   destroy(): void {
-    const trees = this.dirs();
-    killAll(trees, this.paths[''], this.freezer(), this.opts.timeouts?.destroy ?? TIMEOUTS.destroy);
-    removeTrees(trees, this.created, this.opts.timeouts?.destroy ?? TIMEOUTS.destroy);
+    destroyTrees(this.dirs(), this.paths[''], this.freezer(), this.created, this.opts.timeouts?.destroy ?? TIMEOUTS.destroy);
   }
 
   stats(): Stats {

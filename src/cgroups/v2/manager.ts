@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { LinuxResources } from '../../spec/types.js';
 import type { CgroupManager, CgroupState, ManagerOptions } from '../manager.js';
-import { applyWrites, attachDeviceFilter, controllersIn, enableControllers, freeze, freezerFrozen, hasBpf, joinCgroup, killAll, removeTrees, thaw, throwProblems, TIMEOUTS, undoCreate } from '../common.js';
+import { applyWrites, attachDeviceFilter, controllersIn, enableControllers, freeze, freezerFrozen, destroyTrees, hasBpf, joinCgroup, thaw, throwProblems, TIMEOUTS, undoCreate } from '../common.js';
 import { mkdirBelow, procsRecursive, tryRead } from '../fs.js';
 import { type HostFacts, planResources, routeFor, usedGroups } from '../resources.js';
 import { cpuV2, emptyStats, hugetlbV2, ioV2, memoryV2, pidsStats, type Stats } from '../stats.js';
@@ -104,8 +104,7 @@ export class V2Manager implements CgroupManager {
 
   destroy(): void {
     const t = this.opts.timeouts?.destroy ?? TIMEOUTS.destroy;
-    killAll([this.dir], this.dir, { dir: this.dir, v2: true }, t);
-    removeTrees([this.dir], this.created, t);
+    destroyTrees([this.dir], this.dir, { dir: this.dir, v2: true }, this.created, t);
   }
 
   stats(): Stats {
