@@ -99,6 +99,28 @@ export function writePidFile(path: string, pid: number): void {
 /** Create a container and leave its init at the barrier (create) or past it (run, detach). */
 export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: Spec, mode: LaunchMode, opts: CreateOptions): Promise<Launched> {
   checkId(id);
+  const stdioAll: StdioEntry[] = [...(opts.stdio ?? ['inherit', 'inherit', 'inherit'])];
+  const passed = (opts.listenFds ?? 0) + (opts.preserveFds ?? 0);
+  while (stdioAll.length < 3 + passed) stdioAll.push(stdioAll.length);
+  // The shim starts now and waits for its plan: its exec, dynamic linking and sealed
+  // re-exec (3-5 ms) overlap the checks and the cgroup set-up below. Any failure before
+  // the plan is sent kills it (it has no container yet); a failure to spawn is reported
+  // where it used to be, after the config checks.
+  let early: ShimSession | Error;
+  try {
+    early = ShimSession.spawn({ shimPath: rt.shimPath, stdio: stdioAll });
+  } catch (e) {
+    early = e as Error;
+  }
+  try {
+    return await launchWith(early, rt, store, id, spec, mode, opts, stdioAll);
+  } catch (e) {
+    if (early instanceof ShimSession) early.kill();
+    throw e;
+  }
+}
+
+async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: Store, id: string, spec: Spec, mode: LaunchMode, opts: CreateOptions, stdioAll: StdioEntry[]): Promise<Launched> {
   const bundle = resolve(opts.bundle ?? process.cwd());
   const { problems, warnings } = checkSpec(spec, { bundle });
   if (problems.length) throw invalid(problems);
@@ -144,11 +166,9 @@ export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: 
     if (rt.rootless && (plan.cloneFlags & BigInt(CLONE_NEW.user))) {
       Object.assign(plan, rootlessMaps(spec.linux, process.geteuid?.() ?? 0, process.getegid?.() ?? 0));
     }
-    const stdio = opts.stdio ?? ['inherit', 'inherit', 'inherit'];
-    const stdioAll = [...stdio];
-    const passed = (opts.listenFds ?? 0) + (opts.preserveFds ?? 0);
-    while (stdioAll.length < 3 + passed) stdioAll.push(stdioAll.length);
-    shim = ShimSession.start(plan, { shimPath: rt.shimPath, stdio: stdioAll, beforePlan: (pid) => cgroup?.apply(pid) });
+    if (early instanceof Error) throw early;
+    shim = early;
+    shim.begin(plan, (pid) => cgroup?.apply(pid));
     crashPoint('create:after-spawn');
     if (plan.mapsByParent) {
       const req = await shim.expect(Msg.MAPS_NEEDED, 'the id maps request');

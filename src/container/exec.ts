@@ -20,6 +20,7 @@ import { Msg } from '../process/protocol.js';
 import { ShimSession, type StdioEntry } from '../process/shim.js';
 import { parsePasswd, resolveUser } from '../spec/passwd.js';
 import type { Process } from '../spec/types.js';
+import type { InitPlan } from '../plan/types.js';
 import { checkSpec } from '../spec/validate.js';
 import type { Store, StoredState } from '../state/store.js';
 import { readProcStat } from '../sys/proc.js';
@@ -76,25 +77,26 @@ export interface Execed {
 export async function execIn(
   rt: RuntimeConfig, store: Store, id: string, process: ExecProcessOptions | Process, opts: ExecOptions, detach: boolean,
 ): Promise<Execed> {
-  const st = store.read(id);
-  const status = deriveStatus(st, probe);
-  if (!(status === 'paused' && opts.ignorePaused)) assertCan('exec', status, id);
-  const proc = opts.complete ? completeProcess(st.spec.process, process as Process) : mergeProcess(st, process as ExecProcessOptions);
-  checkProcess(st, proc, opts, detach);
-  const dirs = cgroupDirs(st, opts.cgroup);
-
-  const seccomp = seccompPlan(st.spec.linux?.seccomp, {
-    id, bundle: st.bundle, annotations: st.spec.annotations, cacheDir: seccompCacheDir(rt.root),
-  });
-  const plan = buildExecPlan(proc, {
-    ...(seccomp ? { seccomp } : {}),
-    id, initPid: st.pid, cgroupDirs: dirs, detach, preserveFds: opts.preserveFds,
-    ...(opts.consoleSocket ? { consoleSocket: opts.consoleSocket } : {}),
-    ...(opts.pidfdSocket ? { pidfdSocket: opts.pidfdSocket } : {}),
-  });
+  // As in launch(): the shim starts first and waits for its plan while the checks and the
+  // plan are made here; any failure before the plan is sent kills it.
   const stdio = [...(opts.stdio ?? ['pipe', 'pipe', 'pipe'])];
   if (opts.preserveFds) while (stdio.length < 3 + opts.preserveFds) stdio.push(stdio.length);
-  const shim = ShimSession.start(plan, { shimPath: rt.shimPath, stdio });
+  let early: ShimSession | Error;
+  try {
+    early = ShimSession.spawn({ shimPath: rt.shimPath, stdio });
+  } catch (e) {
+    early = e as Error;
+  }
+  let plan: InitPlan;
+  try {
+    plan = execPlan(rt, store, id, process, opts, detach);
+    if (early instanceof Error) throw early;
+    early.begin(plan);
+  } catch (e) {
+    if (early instanceof ShimSession) early.kill();
+    throw e;
+  }
+  const shim = early;
   crashPoint('exec:after-spawn');
   let pid = 0;
   try {
@@ -118,6 +120,27 @@ export async function execIn(
   }
   if (detach) shim.close();
   return { shim, pid };
+}
+
+/** Check the exec against the container's state and build its plan. */
+function execPlan(rt: RuntimeConfig, store: Store, id: string, process: ExecProcessOptions | Process, opts: ExecOptions, detach: boolean): InitPlan {
+  const st = store.read(id);
+  const status = deriveStatus(st, probe);
+  if (!(status === 'paused' && opts.ignorePaused)) assertCan('exec', status, id);
+  const proc = opts.complete ? completeProcess(st.spec.process, process as Process) : mergeProcess(st, process as ExecProcessOptions);
+  checkProcess(st, proc, opts, detach);
+  const dirs = cgroupDirs(st, opts.cgroup);
+
+  const seccomp = seccompPlan(st.spec.linux?.seccomp, {
+    id, bundle: st.bundle, annotations: st.spec.annotations, cacheDir: seccompCacheDir(rt.root),
+  });
+  const plan = buildExecPlan(proc, {
+    ...(seccomp ? { seccomp } : {}),
+    id, initPid: st.pid, cgroupDirs: dirs, detach, preserveFds: opts.preserveFds,
+    ...(opts.consoleSocket ? { consoleSocket: opts.consoleSocket } : {}),
+    ...(opts.pidfdSocket ? { pidfdSocket: opts.pidfdSocket } : {}),
+  });
+  return plan;
 }
 
 /** The container's process with the caller's fields over it; user names resolved in the rootfs. */

@@ -84,6 +84,7 @@ export class ShimSession {
   private frames: Frame[] = [];
   private waiter: ((f: Frame | null) => void) | undefined;
   private ended = false;
+  private killed = false;
   private exited: Promise<ShimExit>;
   private readonly timeoutMs: number;
   /** Set until the first frame: then the shim's sealed exe may be kept (sealed.ts). */
@@ -99,6 +100,17 @@ export class ShimSession {
 
   /** Spawn the shim and send the plan. */
   static start(plan: InitPlan, opts: SpawnShimOptions): ShimSession {
+    const s = ShimSession.spawn(opts);
+    s.begin(plan, opts.beforePlan);
+    return s;
+  }
+
+  /**
+   * Spawn the shim without its plan: it starts (exec, dynamic linking, the sealed
+   * re-exec of cloned.c) and waits for PLAN, so a caller can overlap that with its own
+   * work and send the plan with begin(). kill() it if the plan never comes.
+   */
+  static spawn(opts: Omit<SpawnShimOptions, 'beforePlan'>): ShimSession {
     const stdio: StdioEntry[] = opts.stdio ? [...opts.stdio] : ['inherit', 'inherit', 'inherit'];
     let io: ShimTransport;
     const exe = shimExe(opts.shimPath);
@@ -109,14 +121,18 @@ export class ShimSession {
     }
     const s = new ShimSession(io, opts.timeoutMs ?? 60_000);
     if (exe.exe === opts.shimPath && io.child.pid) s.sealed = { path: opts.shimPath, exe, start: startTimeOf(io.child.pid) };
+    return s;
+  }
+
+  /** Send the plan to a spawned shim; `beforePlan(pid)` runs first (e.g. to join cgroups). */
+  begin(plan: InitPlan, beforePlan?: (pid: number) => void): void {
     try {
-      opts.beforePlan?.(io.child.pid!);
-      s.send(Msg.PLAN, encodePlan(plan));
+      beforePlan?.(this.child.pid!);
+      this.send(Msg.PLAN, encodePlan(plan));
     } catch (e) {
-      s.kill();
+      this.kill();
       throw e;
     }
-    return s;
   }
 
   get pid(): number {
@@ -218,6 +234,8 @@ export class ShimSession {
 
   /** SIGKILL the shim (cleanup paths). */
   kill(): void {
+    if (this.killed) return;
+    this.killed = true;
     try {
       this.io.kill();
     } catch {
