@@ -9,7 +9,10 @@
 #     builtins into load-on-first-use proxies.
 #  3. Unwrap Bun's CommonJS function wrapper and compile the result with --bytecode.
 #     .env and bunfig.toml autoloading are off: a runtime must not take settings from
-#     whatever directory its caller runs it in.
+#     whatever directory its caller runs it in. The JIT tier-up thresholds are scaled by
+#     100: a command runs each function a handful of times, so compiling them only burns
+#     CPU on the JIT threads next to the work (measured: run 77 -> 65 ms, state 38 -> 35
+#     ms, exec 58 -> 52 ms, CPU time down ~20%).
 # Measured on the 2-core CI VM (`state` of a missing container): bundle run by `bun`
 # 52 ms, compiled executable 36 ms, runc 16 ms.
 set -euo pipefail
@@ -28,6 +31,6 @@ if (i < 0 || !body.endsWith("})")) throw new Error("dist/runts.js: not a Bun Com
 fs.writeFileSync("dist/runts-flat.cjs", body.slice(0, -2));
 '
 $bun build dist/runts-flat.cjs --compile --bytecode --format=cjs \
-  --no-compile-autoload-dotenv --no-compile-autoload-bunfig \
+  --no-compile-autoload-dotenv --no-compile-autoload-bunfig --compile-jit-policy=100 \
   --outfile=bin/runts.tmp >/dev/null
 mv bin/runts.tmp bin/runts
