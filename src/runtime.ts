@@ -161,7 +161,7 @@ export class Runtime {
   /** Run with the monitor but let the caller own the foreground (CLI `run`). @internal */
   async runForeground(id: string, spec: Spec, opts: CreateOptions, detach: boolean): Promise<ContainerProcess | number> {
     const { launch } = await loadCreate();
-    const l = await launch(this.config, this.store, id, spec, detach ? 'detach' : 'run', opts);
+    const l = await launch(this.config, this.store, id, spec, detach ? 'detach' : 'run', detach ? opts : { ...opts, execWait: false });
     return detach ? l.state.pid : new ContainerProcess(l.shim, l.state.pid);
   }
 

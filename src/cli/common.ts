@@ -8,9 +8,11 @@ import type { FlagDef } from './args.js';
 import type { CliContext } from './main.js';
 import { logWarn } from './log.js';
 import { isRootless } from '../sys/rootless.js';
+import { noSealedReuse } from '../process/sealed.js';
 
 /** The library runtime for the global flags. */
 export function runtime(ctx: CliContext): Runtime {
+  noSealedReuse(); // one shim per CLI process: keeping its sealed copy buys nothing
   return new Runtime({ root: ctx.root, shimPath: ctx.shimPath, onWarning: logWarn, rootless: isRootless(ctx.rootless) });
 }
 

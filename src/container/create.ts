@@ -33,6 +33,12 @@ export { resolveRootfs };
 
 /** Options of create/run. */
 export interface CreateOptions {
+  /**
+   * false: return before the process has exec'd (its status may still read `created`).
+   * The CLI's foreground `run` sets it: it only waits for the exit, and the wait would
+   * take CPU from the container. @internal
+   */
+  execWait?: boolean;
   /** Bundle directory: relative paths in the spec are relative to it (default: cwd). */
   bundle?: string;
   /** Write the init's host pid here. */
@@ -200,7 +206,7 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
       shim.send(Msg.GO);
       await shim.flush();
       if (hasHooks(spec, 'startContainer')) await startHooksDone(shim, initPid, ps.startTime);
-      else waitExec(initPid, ps.startTime);
+      else if (opts.execWait !== false || hasHooks(spec, 'poststart')) waitExec(initPid, ps.startTime);
       if (hasHooks(spec, 'poststart')) await runHooks('poststart', spec, hookState(id, bundle, spec, 'running', initPid));
     }
     if (mode === 'detach') {

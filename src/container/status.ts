@@ -80,6 +80,8 @@ export function waitExec(pid: number, startTime: number, timeoutMs = 2000): void
     const ps = readProcStat(pid);
     if (!ps || ps.startTime !== startTime || ps.comm !== INIT_COMM || ps.state === 'Z') return;
     if (Date.now() > deadline) return;
-    if (spin > 50) Atomics.wait(sleepBuf, 0, 0, 1);
+    // A few immediate re-reads (the exec usually follows within microseconds), then short
+    // sleeps rather than a spin that takes a core from the process being waited for.
+    if (spin > 3) Atomics.wait(sleepBuf, 0, 0, spin > 40 ? 1 : 0.1);
   }
 }

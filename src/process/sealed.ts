@@ -36,8 +36,19 @@ function diskKey(path: string): string {
   }
 }
 
+let reuse = true;
+
+/**
+ * Turn reuse off for this process: a process that spawns one shim and exits (the CLI)
+ * gains nothing from keeping the copy, and skips the stat and the /proc reads it takes.
+ */
+export function noSealedReuse(): void {
+  reuse = false;
+}
+
 /** The sealed copy of `path` when one is known and still matches the file, else `path`. */
 export function shimExe(path: string): ShimExe {
+  if (!reuse) return { exe: path, key: '' };
   const key = diskKey(path);
   const c = copies.get(path);
   if (c && c.key === key) return { exe: `/proc/${process.pid}/fd/${c.fd}`, key };

@@ -120,7 +120,7 @@ export class ShimSession {
       throw new RuntsError('ESYS', `spawn init shim ${opts.shimPath}: ${(e as Error).message}`, { cause: e });
     }
     const s = new ShimSession(io, opts.timeoutMs ?? 60_000);
-    if (exe.exe === opts.shimPath && io.child.pid) s.sealed = { path: opts.shimPath, exe, start: startTimeOf(io.child.pid) };
+    if (exe.key && exe.exe === opts.shimPath && io.child.pid) s.sealed = { path: opts.shimPath, exe, start: startTimeOf(io.child.pid) };
     return s;
   }
 
