@@ -63,15 +63,36 @@ export const MAX_DEPTH = 64;
 
 /** The JSON path of the first value nested deeper than MAX_DEPTH, if any (iterative: no recursion). */
 function nestedTooDeep(root: unknown): string | undefined {
-  const stack: Array<[unknown, number, string]> = [[root, 0, '']];
-  for (let item = stack.pop(); item; item = stack.pop()) {
-    const [v, depth, path] = item;
-    if (v === null || typeof v !== 'object') continue;
-    if (depth >= MAX_DEPTH) return path;
-    if (Array.isArray(v)) v.forEach((x, i) => stack.push([x, depth + 1, `${path}[${i}]`]));
-    else for (const [k, x] of Object.entries(v)) stack.push([x, depth + 1, key(path, k)]);
+  // A cheap pass without paths (this runs on every create); the path of the offending
+  // value is worked out only for a config that is too deep.
+  if (root === null || typeof root !== 'object') return undefined;
+  const stack: unknown[] = [root];
+  const depths: number[] = [0];
+  while (stack.length > 0) {
+    const v = stack.pop() as object;
+    const depth = depths.pop()!;
+    if (depth >= MAX_DEPTH) return pathTo(root, v);
+    for (const x of Array.isArray(v) ? v : Object.values(v)) {
+      if (x !== null && typeof x === 'object') {
+        stack.push(x);
+        depths.push(depth + 1);
+      }
+    }
   }
   return undefined;
+}
+
+/** The JSON path of `target` inside `root` (found depth first). */
+function pathTo(root: unknown, target: unknown): string {
+  const stack: Array<[unknown, string]> = [[root, '']];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [v, path] = item;
+    if (v === target) return path;
+    if (v === null || typeof v !== 'object') continue;
+    if (Array.isArray(v)) v.forEach((x, i) => stack.push([x, `${path}[${i}]`]));
+    else for (const [k, x] of Object.entries(v)) stack.push([x, key(path, k)]);
+  }
+  return '';
 }
 
 /** The problems of a parsed config.json (empty when valid). Never throws. */
