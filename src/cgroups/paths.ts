@@ -21,6 +21,9 @@ export interface CgroupMount {
   controllers: string[];
 }
 
+/** Super-block options of cgroup mounts that are not controller names. */
+const MOUNT_OPTIONS = new Set(['rw', 'ro', 'relatime', 'noatime', 'nosuid', 'nodev', 'noexec', 'clone_children', 'xattr', 'nsdelegate', 'memory_recursiveprot', 'memory_localevents', 'memory_hugetlb_accounting', 'favordynmods', 'cpuset_v2_mode', 'noprefix']);
+
 /** The cgroup mounts in a mountinfo text. */
 export function parseMountinfo(text: string): CgroupMount[] {
   const out: CgroupMount[] = [];
@@ -30,8 +33,7 @@ export function parseMountinfo(text: string): CgroupMount[] {
     const left = line.slice(0, sep).split(' ');
     const [fstype, , superOpts = ''] = line.slice(sep + 3).split(' ');
     if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue;
-    const known = new Set(['rw', 'ro', 'relatime', 'noatime', 'nosuid', 'nodev', 'noexec', 'clone_children', 'xattr', 'nsdelegate', 'memory_recursiveprot', 'memory_localevents', 'memory_hugetlb_accounting', 'favordynmods', 'cpuset_v2_mode', 'noprefix']);
-    const controllers = fstype === 'cgroup' ? superOpts.split(',').filter((o) => !known.has(o) && !o.startsWith('release_agent=')) : [];
+    const controllers = fstype === 'cgroup' ? superOpts.split(',').filter((o) => !MOUNT_OPTIONS.has(o) && !o.startsWith('release_agent=')) : [];
     out.push({ mountpoint: unescape(left[4] ?? ''), root: unescape(left[3] ?? '/'), type: fstype, controllers });
   }
   return out;

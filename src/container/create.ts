@@ -134,7 +134,8 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
   if (ignored.length) warnings.push({ path: 'process.capabilities.ambient', message: `ignoring ${ignored.join(', ')}: an ambient capability must also be inheritable and permitted` });
   for (const w of warnings) rt.onWarning?.(`${w.path}: ${w.message}`);
   if (!spec.process) throw invalid([{ path: 'process', message: 'required to create a container' }]);
-  const unsupported = hostUnsupported(spec) ?? lsmUnsupported(spec, hostLsm());
+  const wantsLsm = spec.process?.apparmorProfile || spec.process?.selinuxLabel || spec.linux?.mountLabel;
+  const unsupported = hostUnsupported(spec) ?? (wantsLsm ? lsmUnsupported(spec, hostLsm()) : undefined);
   if (unsupported) throw unsupported;
   if (rt.rootless && !(spec.linux?.namespaces ?? []).some((n) => n.type === 'user')) {
     throw invalid([{ path: 'linux.namespaces', message: 'a rootless container needs a user namespace (see runts spec --rootless)' }]);
