@@ -19,6 +19,11 @@
  * Options:
  *   --root-bind SRC DST  in a private mount namespace, bind SRC on DST (CRIU wants the
  *                        restore root to be a mount point; nothing leaks to the host)
+ *   --mountpoint KIND DEST SRC
+ *                        (repeated, with --root-bind) create the mount point DEST in the
+ *                        rootfs SRC of --root-bind as a "file" or a "dir" when missing; a
+ *                        non-empty SRC is bound there while the later ones are created
+ *                        (see make_mountpoints)
  *   --console-socket P   send a received fd (orphan pts master) to the unix socket P
  *   --monitor            after criu exits, wait for the restored init and exit with its
  *                        status (code, or 128 + signal); otherwise exit 0 once criu is
@@ -184,6 +189,53 @@ static void reopen_dirs(void)
 	}
 }
 
+/* A mount point to create before the restore (--mountpoint). */
+struct mountpoint {
+	const char *dest;
+	bool file;
+	const char *bind; /* NULL: nothing to bind there */
+};
+
+/* CRIU mounts onto mount points that must already exist in the root: a fresh copy of an
+ * image lacks /etc/hosts and the like, which create made for the checkpointed container.
+ * Each missing one is created in the rootfs through resolve_in_root (symlinks and ".."
+ * stay inside it), as runc's restore does. A bind whose destination holds later mount
+ * points is bound there meanwhile, so those land in its source as they did at create; the
+ * binds are undone before the root is bound for CRIU. Runs in the relay's private mount
+ * namespace: the host never sees the binds. Created entries stay (as after create). */
+static void make_mountpoints(const char *rootfs, const struct mountpoint *mp, size_t n)
+{
+	int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		swrk_fail("open rootfs %s: %s", rootfs, strerror(errno));
+	size_t *bound = calloc(n ? n : 1, sizeof(*bound)), nbound = 0;
+	if (!bound)
+		swrk_fail("out of memory");
+	for (size_t i = 0; i < n; i++) {
+		char tp[32];
+		int fd = resolve_in_root(rootfd, mp[i].dest, mp[i].file ? RESOLVE_MKFILE : RESOLVE_MKDIR);
+		if (fd < 0)
+			swrk_fail("create mount point %s in %s: %s", mp[i].dest, rootfs, strerror(errno));
+		if (mp[i].bind) {
+			if (mount(mp[i].bind, util_fd_path(fd, tp), NULL, MS_BIND | MS_REC, NULL) < 0)
+				swrk_fail("bind %s on %s to create the mount points in it: %s", mp[i].bind, mp[i].dest,
+					  strerror(errno));
+			bound[nbound++] = i;
+		}
+		close(fd);
+	}
+	while (nbound--) {
+		char tp[32];
+		const char *dest = mp[bound[nbound]].dest;
+		int fd = resolve_in_root(rootfd, dest, RESOLVE_EXISTING);
+		if (fd < 0 || umount2(util_fd_path(fd, tp), MNT_DETACH) < 0)
+			swrk_fail("unmount the temporary bind on %s: %s", dest, strerror(errno));
+		close(fd);
+	}
+	free(bound);
+	close(rootfd);
+}
+
 static int exit_code(int status)
 {
 	if (WIFEXITED(status))
@@ -195,9 +247,19 @@ int criu_swrk_main(int argc, char **argv)
 {
 	const char *console = NULL, *bind_src = NULL, *bind_dst = NULL;
 	bool monitor = false;
+	struct mountpoint *mps = calloc((size_t)argc, sizeof(*mps));
+	size_t nmps = 0;
+	if (!mps)
+		swrk_fail("out of memory");
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (!strcmp(argv[i], "--console-socket") && i + 1 < argc)
+		if (!strcmp(argv[i], "--mountpoint") && i + 3 < argc &&
+		    (!strcmp(argv[i + 1], "file") || !strcmp(argv[i + 1], "dir"))) {
+			mps[nmps].file = !strcmp(argv[i + 1], "file");
+			mps[nmps].dest = argv[i + 2];
+			mps[nmps++].bind = argv[i + 3][0] ? argv[i + 3] : NULL;
+			i += 3;
+		} else if (!strcmp(argv[i], "--console-socket") && i + 1 < argc)
 			console = argv[++i];
 		else if (!strcmp(argv[i], "--root-bind") && i + 2 < argc) {
 			bind_src = argv[++i];
@@ -207,8 +269,9 @@ int criu_swrk_main(int argc, char **argv)
 		else
 			swrk_fail("unknown option %s", argv[i]);
 	}
-	if (i != argc - 1)
-		swrk_fail("usage: runts-init criu-swrk [--root-bind SRC DST] [--console-socket PATH] [--monitor] CRIU");
+	if (i != argc - 1 || (nmps && !bind_src))
+		swrk_fail("usage: runts-init criu-swrk [--root-bind SRC DST [--mountpoint file|dir DEST SRC]...] "
+			  "[--console-socket PATH] [--monitor] CRIU");
 	const char *criu = argv[i];
 	signal(SIGCHLD, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
@@ -223,6 +286,7 @@ int criu_swrk_main(int argc, char **argv)
 			swrk_fail("unshare mount namespace: %s", strerror(errno));
 		if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
 			swrk_fail("make / a slave mount: %s", strerror(errno));
+		make_mountpoints(bind_src, mps, nmps);
 		if (mount(bind_src, bind_dst, NULL, MS_BIND | MS_REC, NULL) < 0)
 			swrk_fail("bind %s on %s: %s", bind_src, bind_dst, strerror(errno));
 		reopen_dirs();

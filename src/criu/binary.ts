@@ -14,6 +14,7 @@ import { accessSync, constants, mkdirSync, readFileSync, renameSync, statSync, w
 import { release } from 'node:os';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { RuntsError } from '../errors.js';
+import { plainErrors } from './log.js';
 
 /** A usable CRIU. */
 export interface Criu {
@@ -92,7 +93,7 @@ export function requireCriu(opts: { path?: string; cacheDir?: string } = {}): Cr
 }
 
 function missing(why: string): RuntsError {
-  return new RuntsError('EUNSUPPORTED', `criu is not usable: ${why}`);
+  return new RuntsError('EUNSUPPORTED', `criu is not usable: ${plainErrors(why)}`);
 }
 
 function executable(p: string): boolean {

@@ -17,6 +17,7 @@ import { lock } from '../state/lock.js';
 import { crashPoint } from '../sys/crash.js';
 import type { Store, StoredState } from '../state/store.js';
 import { requireCriu } from './binary.js';
+import { requireFeatures } from './features.js';
 import { externalMounts, parseMountInfo, stdioKeys, writeImage } from './image.js';
 import { criuFailure } from './log.js';
 import { CgMode, ReqType, type CriuOpts } from './rpc.js';
@@ -101,6 +102,7 @@ export function openDir(path: string, create: boolean, what: string): number {
     return fd;
   } catch (e) {
     if (e instanceof RuntsError) throw e;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new RuntsError('EINVALID', `${what} ${path} does not exist`, { path, cause: e });
     throw sysError(`open ${what}`, e, path);
   }
 }
@@ -118,6 +120,7 @@ export async function checkpoint(rt: RuntimeConfig, store: Store, id: string, op
     if (s !== 'running' && s !== 'paused') throw new RuntsError('ESTATE', `container ${id}: container not running`);
     const mode = cgMode(opts.manageCgroupsMode);
     const emptyNs = emptyNsFlags(opts.emptyNs);
+    await requireFeatures(rt.shimPath, criu.path, { memTrack: !!(opts.preDump || opts.parentPath), lazyPages: !!opts.lazyPages }, `checkpoint ${id}`);
     const imagePath = resolve(opts.imagePath ?? 'checkpoint');
     const workPath = opts.workPath ? resolve(opts.workPath) : undefined;
     fds.push(openDir(imagePath, true, 'image path'));
@@ -187,6 +190,7 @@ export async function checkpoint(rt: RuntimeConfig, store: Store, id: string, op
       });
     } catch (e) {
       session.kill();
+      if (e instanceof RuntsError && e.code === 'ESHIM') throw new RuntsError('ESHIM', `checkpoint ${id}: ${e.message}`, { step: e.step ?? 'criu-swrk', cause: e });
       throw criuFailure(`checkpoint ${id}`, logPath, undefined, e);
     } finally {
       session.close();

@@ -4,7 +4,7 @@
  * host (CRIU must be told: `ext_mnt`), and what its init's stdio points at (pipes and
  * host files are outside the container; a restore hands the new stdio in their place).
  */
-import { readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { RuntsError, sysError } from '../errors.js';
 import type { Spec } from '../spec/types.js';
@@ -130,6 +130,7 @@ export function readImage(dir: string): CheckpointImage {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      if (!existsSync(dir)) throw new RuntsError('EINVALID', `image path ${dir} does not exist`, { path: dir });
       throw new RuntsError('EINVALID', `image path ${dir}: not a runts checkpoint (no ${IMAGE_FILE}; was it made by \`runts checkpoint\` without --pre-dump?)`);
     }
     throw sysError('read checkpoint state', e, file);

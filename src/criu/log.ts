@@ -25,8 +25,20 @@ const HINTS: Array<[RegExp, string]> = [
   [/unix.*(external|peer)|ext-unix-sk/i, 'use --ext-unix-sk'],
   [/tcp-established|established TCP|Connected TCP/i, 'use --tcp-established'],
   [/file lock|--file-locks/i, 'use --file-locks'],
+  [/Can't restore file pos: Illegal seek/, 'a file of the checkpointed container, e.g. its stdout, is now a pipe; give restore a file there too'],
   [/shell.?job|session leader|--shell-job|tty.*outside/i, 'use --shell-job'],
 ];
+
+/**
+ * Text with the strerror wording of ENOENT ("No such file or directory") said as "does
+ * not exist". Clients read it in a runtime's error as "the runtime's binary is missing":
+ * podman adds "OCI runtime attempted to invoke a command that was not found" to any
+ * runtime error that contains it, whatever the case. The path and the rest stay as CRIU
+ * or the relay wrote them (the log keeps the raw line).
+ */
+export function plainErrors(text: string): string {
+  return text.replace(/no such file or directory/gi, 'does not exist');
+}
 
 /** The cause of a failure from a CRIU log's text, or undefined. */
 export function causeFromLog(text: string): string | undefined {
@@ -58,6 +70,6 @@ export function criuFailure(what: string, logPath: string, resp?: CriuResp, caus
   let why = causeFromLog(text) ?? resp?.crErrmsg ?? (cause instanceof Error ? cause.message : undefined);
   if (!why) why = resp?.crErrno ? `errno ${resp.crErrno}` : 'no reason given';
   const hint = hintFor(why);
-  const msg = `${what}: criu failed: ${why.replace(/\s+/g, ' ')}${hint ? ` (${hint})` : ''}; see ${logPath}`;
+  const msg = `${what}: criu failed: ${plainErrors(why).replace(/\s+/g, ' ')}${hint ? ` (${hint})` : ''}; see ${logPath}`;
   return new RuntsError('ESYS', msg, { path: logPath, ...(cause ? { cause } : {}) });
 }

@@ -24,8 +24,10 @@ import { checkId, type Store, type StoredState } from '../state/store.js';
 import { readProcStat } from '../sys/proc.js';
 import { requireCriu } from './binary.js';
 import { cgMode, emptyNsFlags, openDir, type CriuCommonOptions } from './checkpoint.js';
+import { requireFeatures } from './features.js';
 import { readImage, type CheckpointImage } from './image.js';
 import { criuFailure } from './log.js';
+import { restoreMountpoints } from './mountpoints.js';
 import { ReqType, type CriuOpts } from './rpc.js';
 import { SwrkSession } from './swrk.js';
 
@@ -66,6 +68,8 @@ export async function restore(rt: RuntimeConfig, store: Store, id: string, opts:
   const spec = opts.spec ?? img.state.spec;
   const bundle = resolve(opts.bundle ?? img.state.bundle);
   const rootfs = resolveRootfs(spec, bundle);
+  const mountpoints = restoreMountpoints(spec, bundle);
+  await requireFeatures(rt.shimPath, criu.path, { lazyPages: !!opts.lazyPages }, `restore ${id}`);
   const pidFile = opts.pidFile ? resolve(opts.pidFile) : undefined;
   const workPath = opts.workPath ? resolve(opts.workPath) : undefined;
 
@@ -113,7 +117,7 @@ export async function restore(rt: RuntimeConfig, store: Store, id: string, opts:
     session = new SwrkSession({
       shimPath: rt.shimPath, criuPath: criu.path, monitor,
       stdio: [stdio[0] ?? 'ignore', stdio[1] ?? 'ignore', stdio[2] ?? 'ignore', null, ...fds],
-      rootBind: { src: rootfs, dst: criuRoot },
+      rootBind: { src: rootfs, dst: criuRoot }, mountpoints,
       ...(opts.consoleSocket ? { consoleSocket: resolve(opts.consoleSocket) } : {}),
     });
     if (!session.pid) throw new RuntsError('ESYS', `restore ${id}: cannot start ${rt.shimPath} criu-swrk`);
@@ -158,6 +162,7 @@ export async function restore(rt: RuntimeConfig, store: Store, id: string, opts:
         }
       });
     } catch (e) {
+      if (e instanceof RuntsError && e.code === 'ESHIM') throw new RuntsError('ESHIM', `restore ${id}: ${e.message}`, { step: e.step ?? 'criu-swrk', cause: e });
       throw e instanceof RuntsError && e.code !== 'ESYS' ? e : criuFailure(`restore ${id}`, logPath, undefined, e);
     }
     if (!resp.success) throw criuFailure(`restore ${id}`, logPath, resp);

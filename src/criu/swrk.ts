@@ -27,6 +27,8 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import type { Socket } from 'node:net';
 import { RuntsError } from '../errors.js';
 import { criuEnv } from './binary.js';
+import { plainErrors } from './log.js';
+import { mountpointArgs, type RestoreMountpoint } from './mountpoints.js';
 import { ReqType, decodeResp, encodeReq, type CriuReq, type CriuResp } from './rpc.js';
 
 /** Relay frame flag: the payload is a relay failure (see native/criu-swrk.c). */
@@ -39,6 +41,8 @@ export interface SwrkOptions {
   /** fds 0-2 of criu (the restored process's stdio) and extra fds at their positions (index = fd). */
   stdio: Array<number | 'ignore' | 'inherit' | null>;
   rootBind?: { src: string; dst: string };
+  /** Mount points to create in rootBind.src (when missing) before CRIU runs; needs rootBind. */
+  mountpoints?: RestoreMountpoint[];
   consoleSocket?: string;
   monitor?: boolean;
 }
@@ -58,7 +62,7 @@ export class SwrkSession {
 
   constructor(opts: SwrkOptions) {
     const args = ['criu-swrk'];
-    if (opts.rootBind) args.push('--root-bind', opts.rootBind.src, opts.rootBind.dst);
+    if (opts.rootBind) args.push('--root-bind', opts.rootBind.src, opts.rootBind.dst, ...mountpointArgs(opts.mountpoints ?? []));
     if (opts.consoleSocket) args.push('--console-socket', opts.consoleSocket);
     if (opts.monitor) args.push('--monitor');
     args.push(opts.criuPath);
@@ -157,7 +161,8 @@ export class SwrkSession {
       if (this.buf.length < 4 + len) return;
       const body = this.buf.subarray(4, 4 + len);
       this.buf = this.buf.subarray(4 + len);
-      if (raw & ERR_BIT) this.push({ error: new RuntsError('ESYS', `criu relay: ${body.toString('utf8')}`) });
+      // the relay's own failure (not CRIU's): a shim error, in runts's wording
+      if (raw & ERR_BIT) this.push({ error: new RuntsError('ESHIM', `criu relay: ${plainErrors(body.toString('utf8'))}`, { step: 'criu-swrk' }) });
       else this.push({ frame: Buffer.from(body) });
     }
   }

@@ -10,29 +10,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireCriu } from '../../src/criu/binary.js';
 import { Runtime } from '../../src/runtime.js';
+import { COUNTER, usableCriu } from './criu-helpers.js';
 import { RUNTS, SHIM, SKIP_NOT_ROOT, stateOf, until, workspace, type Workspace } from './helpers.js';
-
-/** The first CRIU that passes `criu check`: /opt/criu4 (deps.sh), then PATH. */
-function usableCriu(): { path?: string; skip: string | false } {
-  if (SKIP_NOT_ROOT) return { skip: SKIP_NOT_ROOT };
-  let why = '';
-  for (const path of ['/opt/criu4/bin/criu', undefined]) {
-    if (path && !existsSync(path)) continue;
-    try {
-      return { path: requireCriu(path ? { path } : {}).path, skip: false };
-    } catch (e) {
-      why = (e as Error).message;
-    }
-  }
-  return { skip: `no usable CRIU: ${why}` };
-}
 
 const CRIU = usableCriu();
 if (CRIU.skip) console.log(`# checkpoint tests skipped: ${CRIU.skip}`);
-
-const COUNTER = 'i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done';
 
 describe('checkpoint and restore', { skip: CRIU.skip }, () => {
   let ws: Workspace;
