@@ -9,15 +9,16 @@ import { readFileSync } from 'node:fs';
 import { RuntsError } from '../errors.js';
 import type { CriuResp } from './rpc.js';
 
-/** Error lines that are never the cause of a failure. */
-const NOISE = [
+/** Error lines that are never the cause of a failure: a limit CRIU goes on without, summaries. */
+const NEVER = [
   /Can't setup RLIMIT_NOFILE for self/, // no CAP_SYS_RESOURCE: CRIU goes on with the current limit
   /(Dumping|Restoring|Pre-dumping) FAILED/,
   /^Dump files \(pid: \d+\) failed/,
   /^Dumping .* failed/,
   /failed with -1$/,
-  /Can't cure|Unable to detach|unexpected state|Task signaled with/, // rollback after the cause
 ];
+/** Errors of the rollback that follows a cause (the cause only when nothing else is said). */
+const AFTER = [/Can't cure|Unable to detach|unexpected state|Task signaled with|cgroupd: recv req error/];
 
 /** Hints: a cause CRIU names -> the runts flag that allows it. */
 const HINTS: Array<[RegExp, string]> = [
@@ -46,8 +47,8 @@ export function causeFromLog(text: string): string | undefined {
     .split('\n')
     .map((l) => /\bError \([^)]*\):\s*(.*)$/.exec(l)?.[1]?.trim())
     .filter((m): m is string => !!m);
-  const real = errors.filter((e) => !NOISE.some((re) => re.test(e)));
-  return real[0] ?? errors[0];
+  const said = errors.filter((e) => !NEVER.some((re) => re.test(e)));
+  return said.find((e) => !AFTER.some((re) => re.test(e))) ?? said[0] ?? errors[0];
 }
 
 /** A hint for a cause ("use --ext-unix-sk"), or undefined. */
@@ -67,7 +68,8 @@ export function criuFailure(what: string, logPath: string, resp?: CriuResp, caus
   } catch {
     /* no log: the answer is all we have */
   }
-  let why = causeFromLog(text) ?? resp?.crErrmsg ?? (cause instanceof Error ? cause.message : undefined);
+  const answer = resp?.crErrmsg ? causeFromLog(resp.crErrmsg) ?? resp.crErrmsg.trim() : undefined;
+  let why = causeFromLog(text) ?? answer ?? (cause instanceof Error ? cause.message : undefined);
   if (!why) why = resp?.crErrno ? `errno ${resp.crErrno}` : 'no reason given';
   const hint = hintFor(why);
   const msg = `${what}: criu failed: ${plainErrors(why).replace(/\s+/g, ' ')}${hint ? ` (${hint})` : ''}; see ${logPath}`;

@@ -166,6 +166,7 @@ function decode(schema: Schema, buf: Uint8Array): Record<string, unknown> {
     const f = byNo.get(no);
     if (!f) continue;
     const [name, [, kind, repeated]] = f;
+    if ((wire === 2) !== (typeof kind === 'object' || kind === 'string')) throw new RangeError(`criu rpc: field ${no} (${name}) has wire type ${wire}`);
     let v: unknown;
     if (typeof kind === 'object') v = decode(kind, value as Uint8Array);
     else if (kind === 'string') v = Buffer.from(value as Uint8Array).toString('utf8');
