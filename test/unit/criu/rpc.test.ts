@@ -1,7 +1,8 @@
 /**
  * The hand-written protobuf codec of CRIU's RPC (src/criu/rpc.ts): requests byte for byte
  * against the wire format (rpc.proto field numbers), and responses recorded from a real
- * `criu swrk` (CRIU 4.1.1 through runts-init criu-swrk, this machine).
+ * `criu swrk` (CRIU 4.1.1 through runts-init criu-swrk, this machine); the notification
+ * and restore answers are built from the wire format.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
