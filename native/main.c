@@ -203,9 +203,9 @@ static noreturn void run_exec(struct ctx *c)
 	caps_check_setgroups(c, setgroups);
 	ns_join_container(c);
 	monitor_block_signals();
-	pid_t child = fork(); /* after setns(pid): the child is inside the pid namespace */
+	pid_t child = ns_fork(c); /* after setns(pid): the child is inside the pid namespace */
 	if (child < 0)
-		die_sys("fork", "fork", NULL);
+		die_sys("fork", c->cgroup_fd >= 0 ? "clone3" : "fork", c->plan->cgroup_into);
 	if (child == 0)
 		exec_child(c, pair);
 	stage0_release(c, pair, child);
@@ -232,7 +232,7 @@ int main(int argc, char **argv, char **envp)
 		return 2;
 	}
 	struct ctx c = { .sync_fd = (int)fd, .inner_fd = -1, .fifo_fd = -1, .console_fd = -1,
-			 .rootfs_fd = -1, .root_fd = -1, .proc_fd = -1 };
+			 .rootfs_fd = -1, .root_fd = -1, .proc_fd = -1, .cgroup_fd = -1 };
 	sync_set_fd(c.sync_fd);
 	/* A caller that ignores SIGCHLD would make our children vanish unreaped. */
 	signal(SIGCHLD, SIG_DFL);
@@ -242,6 +242,7 @@ int main(int argc, char **argv, char **envp)
 		die_sys("plan", "fcntl", NULL);
 	struct plan plan;
 	read_plan(&c, &plan);
+	ns_cgroup_open(&c); /* host paths: before any namespace is joined */
 	if (plan.mode == RUNTS_MODE_INIT)
 		run_init(&c);
 	run_exec(&c);

@@ -17,6 +17,14 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
+#define RUNTS_CLONE_INTO_CGROUP 0x200000000ULL
+
+/* struct clone_args of <linux/sched.h> up to `cgroup` (CLONE_ARGS_SIZE_VER2), spelt out
+ * here: that header redefines what glibc's <sched.h> already defines. */
+struct runts_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
 #define NS_CLONE_ALLOWED \
 	(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME)
 
@@ -56,6 +64,49 @@ void ns_join_plan(struct ctx *c)
  * only runs to execve. CLONE_NEWTIME is not a clone(2) flag (it collides with the exit
  * signal bits): unshare it first, so that our next child is born in the new time
  * namespace, with the plan's offsets written in between. */
+void ns_cgroup_open(struct ctx *c)
+{
+	if (!c->plan->cgroup_into)
+		return;
+	if ((c->cgroup_fd = open(c->plan->cgroup_into, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		die_sys("cgroup", "open", c->plan->cgroup_into);
+}
+
+/* A fork-like clone (no new stack) with `flags`. With a cgroup fd the child is born in
+ * that cgroup v2 directory (CLONE_INTO_CGROUP, Linux 5.7): no task is migrated, so the
+ * first container after a quiet spell does not wait for the RCU grace period a
+ * cgroup.procs write takes. Kernels without it (ENOSYS, E2BIG) get the old way: this
+ * process joins the cgroup, then forks. */
+static pid_t clone_into(struct ctx *c, uint64_t flags)
+{
+	if (c->cgroup_fd >= 0) {
+		struct runts_clone_args a = { .flags = flags | RUNTS_CLONE_INTO_CGROUP, .exit_signal = SIGCHLD,
+					      .cgroup = (uint64_t)c->cgroup_fd };
+		long pid = syscall(SYS_clone3, &a, sizeof(a));
+		if (pid >= 0 || (errno != ENOSYS && errno != E2BIG)) {
+			int e = errno;
+			if (pid >= 0) { /* neither side needs it any more */
+				close(c->cgroup_fd);
+				c->cgroup_fd = -1;
+			}
+			errno = e;
+			return (pid_t)pid;
+		}
+		int procs = openat(c->cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+		char self[16];
+		int n = snprintf(self, sizeof(self), "%d", (int)getpid());
+		if (procs < 0 || write(procs, self, (size_t)n) != n)
+			die_sys("cgroup", "write", c->plan->cgroup_into);
+		close(procs);
+	}
+	return (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, 0, 0, 0, 0);
+}
+
+pid_t ns_fork(struct ctx *c)
+{
+	return clone_into(c, 0);
+}
+
 pid_t ns_clone(struct ctx *c)
 {
 	uint64_t flags = c->plan->clone_flags;
@@ -68,9 +119,9 @@ pid_t ns_clone(struct ctx *c)
 		timens_write_offsets(c);
 		flags &= ~(uint64_t)CLONE_NEWTIME;
 	}
-	pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, 0, 0, 0, 0);
+	pid_t pid = clone_into(c, flags);
 	if (pid < 0)
-		die_sys("clone", "clone", NULL);
+		die_sys("clone", c->cgroup_fd >= 0 ? "clone3" : "clone", c->plan->cgroup_into);
 	if (flags & CLONE_NEWUSER)
 		c->userns = true;
 	return pid;

@@ -131,6 +131,7 @@ struct plan {
 	uint32_t init_pid;
 	char **cgroup_procs;
 	size_t n_cgroup_procs;
+	char *cgroup_into; /* cgroup v2 dir for clone3(CLONE_INTO_CGROUP), NULL for none */
 	uint32_t parent_death_signal;
 	char *label;
 	bool monitor, terminal;

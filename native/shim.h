@@ -32,6 +32,7 @@ struct ctx {
 	uint32_t host_pid; /* the container process's pid on the host (from stage-0's release) */
 	int *idmap_fds;  /* per plan mount: a detached idmapped clone of the bind source, or -1 (NULL: none) */
 	char *hook_state[2]; /* state JSON for createContainer, startContainer hooks (HOOKS_DONE) */
+	int cgroup_fd;   /* O_PATH of the plan's cgroup_into dir (CLONE_INTO_CGROUP), or -1 */
 };
 
 /* sync.c: frames on the runts socket, and the error path. */
@@ -69,6 +70,10 @@ void cloned_ensure(char **argv, char **envp);
 /* ns.c */
 void ns_join_plan(struct ctx *c);
 pid_t ns_clone(struct ctx *c);
+/* Open the plan's cgroup_into directory (on the host, before any namespace is joined). */
+void ns_cgroup_open(struct ctx *c);
+/* fork(), born in the plan's cgroup_into directory when there is one. */
+pid_t ns_fork(struct ctx *c);
 void ns_write_maps(struct ctx *c, pid_t child);
 void ns_become_root(struct ctx *c);
 void ns_join_container(struct ctx *c);

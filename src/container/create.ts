@@ -175,7 +175,11 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
     }
     if (early instanceof Error) throw early;
     shim = early;
-    shim.begin(plan, (pid) => cgroup?.apply(pid));
+    // On cgroup v2 the init is born in its cgroup (clone3 CLONE_INTO_CGROUP): nothing is
+    // migrated. Elsewhere the shim joins the cgroups before it clones.
+    const into = cgroup?.layout === 'v2' ? cgroup.paths[''] : undefined;
+    if (into) plan.cgroupInto = into;
+    shim.begin(plan, into ? undefined : (pid) => cgroup?.apply(pid));
     crashPoint('create:after-spawn');
     if (plan.mapsByParent) {
       const req = await shim.expect(Msg.MAPS_NEEDED, 'the id maps request');

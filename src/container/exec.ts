@@ -140,6 +140,12 @@ function execPlan(rt: RuntimeConfig, store: Store, id: string, process: ExecProc
     ...(opts.consoleSocket ? { consoleSocket: opts.consoleSocket } : {}),
     ...(opts.pidfdSocket ? { pidfdSocket: opts.pidfdSocket } : {}),
   });
+  // cgroup v2: the process is born in its cgroup (clone3 CLONE_INTO_CGROUP) instead of
+  // the shim joining it first.
+  if (st.cgroup?.layout === 'v2' && dirs.length === 1) {
+    plan.cgroupInto = dirs[0]!;
+    plan.cgroupProcs = [];
+  }
   return plan;
 }
 

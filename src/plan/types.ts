@@ -137,6 +137,12 @@ export interface InitPlan {
   setsid: boolean;
   initPid: number;
   cgroupProcs: string[];
+  /**
+   * A cgroup v2 directory the container process is cloned into (clone3 with
+   * CLONE_INTO_CGROUP): nothing is migrated, so no cgroup.procs write and none of the
+   * RCU grace period the first migration after a quiet spell waits for. '' for none.
+   */
+  cgroupInto: string;
   parentDeathSignal: number;
   label: string;
   monitor: boolean;
@@ -167,7 +173,7 @@ export function emptyPlan(): InitPlan {
     bindDevices: false, symlinks: [], maskedPaths: [], readonlyPaths: [], rootReadonly: false,
     sysctls: [], rlimits: [], loopbackUp: false, uid: 0, gid: 0, additionalGids: [], cwd: '/',
     args: [], env: [], capBounding: 0n, capEffective: 0n, capInheritable: 0n, capPermitted: 0n,
-    capAmbient: 0n, noNewPrivs: false, preserveFds: 0, setsid: false, initPid: 0, cgroupProcs: [],
+    capAmbient: 0n, noNewPrivs: false, preserveFds: 0, setsid: false, initPid: 0, cgroupProcs: [], cgroupInto: '',
     parentDeathSignal: 0, label: '', monitor: false, terminal: false, consoleSocket: '',
     consoleHeight: 0, consoleWidth: 0, pidfdSocket: '', mapsByParent: false,
     hookBarrier: false, hooks: [], cpuInitial: [], cpuFinal: [], timeOffsets: '', netDevices: [],
