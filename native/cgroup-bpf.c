@@ -12,7 +12,8 @@
  * Node and Bun cannot call bpf(2); this is a second entry point of the shim binary
  * rather than an addon so that nothing native is loaded into the runtime process.
  * Exit 0, or one line on stderr ("bpf-devices: <step> <path>: <reason>") and exit 1.
- * Self-contained: no shared headers.
+ * `update` uses it. A new container does not: its init shim attaches the program from
+ * the plan (DEVICE_BPF) before it clones the init into the cgroup, cgroup_bpf_plan().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +24,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "shim.h"
+
 #define CGROUP_BPF_MAX_INSNS 4096
 #define CGROUP_BPF_MAX_OLD 64
 
@@ -31,10 +34,18 @@ static int cgroup_bpf_sys(int cmd, union bpf_attr *attr)
 	return (int)syscall(__NR_bpf, cmd, attr, sizeof(*attr));
 }
 
+/* Where a failure goes: stderr (the helper), or this buffer (the init shim's stage-0). */
+static char *cgroup_bpf_msg;
+static size_t cgroup_bpf_msg_size;
+
 static int cgroup_bpf_fail(const char *step, const char *path, int err, const char *detail)
 {
-	fprintf(stderr, "bpf-devices: %s%s%s: %s%s%s\n", step, path ? " " : "", path ? path : "",
-		strerror(err), detail && *detail ? ": " : "", detail ? detail : "");
+	if (cgroup_bpf_msg)
+		snprintf(cgroup_bpf_msg, cgroup_bpf_msg_size, "%s%s%s: %s%s%s", step, path ? " " : "", path ? path : "",
+			 strerror(err), detail && *detail ? ": " : "", detail ? detail : "");
+	else
+		fprintf(stderr, "bpf-devices: %s%s%s: %s%s%s\n", step, path ? " " : "", path ? path : "",
+			strerror(err), detail && *detail ? ": " : "", detail ? detail : "");
 	return 1;
 }
 
@@ -72,35 +83,14 @@ static int cgroup_bpf_load(const struct bpf_insn *insns, size_t count, char *log
 	return -1;
 }
 
-int cgroup_bpf_main(int argc, char **argv)
+/* Load `count` instructions and attach them to the cgroup v2 directory `dir` (see the
+ * top of this file); 0, or 1 after cgroup_bpf_fail. */
+static int cgroup_bpf_attach(const char *dir, const struct bpf_insn *insns, size_t count)
 {
-	static struct bpf_insn insns[CGROUP_BPF_MAX_INSNS + 1];
 	static char log[65536];
 	uint32_t old_ids[CGROUP_BPF_MAX_OLD];
 	int old_fds[CGROUP_BPF_MAX_OLD];
 	union bpf_attr attr;
-
-	if (argc != 2 || argv[1][0] != '/') {
-		fprintf(stderr, "bpf-devices: usage: runts-init bpf-devices /ABSOLUTE/CGROUP/DIR < program\n");
-		return 1;
-	}
-	const char *dir = argv[1];
-
-	size_t len = 0;
-	for (;;) {
-		ssize_t n = read(STDIN_FILENO, (char *)insns + len, sizeof(insns) - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return cgroup_bpf_fail("read program from", "stdin", errno, NULL);
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == sizeof(insns))
-			return cgroup_bpf_fail("read program from", "stdin", E2BIG, "more than 4096 instructions");
-	}
-	if (len == 0 || len % sizeof(struct bpf_insn) != 0)
-		return cgroup_bpf_fail("read program from", "stdin", EINVAL, "not a whole number of instructions");
 
 	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
@@ -122,7 +112,7 @@ int cgroup_bpf_main(int argc, char **argv)
 			return cgroup_bpf_fail("get the attached device program of", dir, errno, NULL);
 	}
 
-	int prog = cgroup_bpf_load(insns, len / sizeof(struct bpf_insn), log, sizeof(log));
+	int prog = cgroup_bpf_load(insns, count, log, sizeof(log));
 	if (prog < 0)
 		return cgroup_bpf_fail("load device program for", dir, errno, errno == EACCES ? cgroup_bpf_last_line(log) : NULL);
 
@@ -154,5 +144,64 @@ int cgroup_bpf_main(int argc, char **argv)
 		if (cgroup_bpf_sys(BPF_PROG_DETACH, &attr) < 0 && errno != ENOENT)
 			return cgroup_bpf_fail("detach the old device program from", dir, errno, NULL);
 	}
+	for (uint32_t i = 0; i < old_cnt; i++)
+		close(old_fds[i]);
+	close(prog);
+	close(dirfd);
 	return 0;
+}
+
+static int cgroup_bpf_hex(char ch)
+{
+	return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+void cgroup_bpf_plan(struct ctx *c)
+{
+	static struct bpf_insn insns[CGROUP_BPF_MAX_INSNS];
+	static char msg[512];
+	const char *hex = c->plan->device_bpf, *dir = c->plan->cgroup_into;
+	size_t n = strlen(hex) / 2;
+	if (!dir || strlen(hex) % 2 || n % sizeof(struct bpf_insn) || n == 0 || n > sizeof(insns))
+		die("devices", NULL, dir, EINVAL, "malformed device program (%zu hex digits)", strlen(hex));
+	for (size_t i = 0; i < n; i++) {
+		int hi = cgroup_bpf_hex(hex[2 * i]), lo = cgroup_bpf_hex(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			die("devices", NULL, dir, EINVAL, "malformed device program (not hex)");
+		((unsigned char *)insns)[i] = (unsigned char)(hi << 4 | lo);
+	}
+	cgroup_bpf_msg = msg;
+	cgroup_bpf_msg_size = sizeof(msg);
+	if (cgroup_bpf_attach(dir, insns, n / sizeof(struct bpf_insn)) != 0)
+		die("devices", NULL, NULL, 0, "%s", msg);
+	cgroup_bpf_msg = NULL;
+}
+
+int cgroup_bpf_main(int argc, char **argv)
+{
+	static struct bpf_insn insns[CGROUP_BPF_MAX_INSNS + 1];
+
+	if (argc != 2 || argv[1][0] != '/') {
+		fprintf(stderr, "bpf-devices: usage: runts-init bpf-devices /ABSOLUTE/CGROUP/DIR < program\n");
+		return 1;
+	}
+	const char *dir = argv[1];
+
+	size_t len = 0;
+	for (;;) {
+		ssize_t n = read(STDIN_FILENO, (char *)insns + len, sizeof(insns) - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return cgroup_bpf_fail("read program from", "stdin", errno, NULL);
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == sizeof(insns))
+			return cgroup_bpf_fail("read program from", "stdin", E2BIG, "more than 4096 instructions");
+	}
+	if (len == 0 || len % sizeof(struct bpf_insn) != 0)
+		return cgroup_bpf_fail("read program from", "stdin", EINVAL, "not a whole number of instructions");
+
+	return cgroup_bpf_attach(dir, insns, len / sizeof(struct bpf_insn));
 }

@@ -243,6 +243,8 @@ int main(int argc, char **argv, char **envp)
 	struct plan plan;
 	read_plan(&c, &plan);
 	ns_cgroup_open(&c); /* host paths: before any namespace is joined */
+	if (plan.device_bpf)
+		cgroup_bpf_plan(&c); /* the device filter is in place before anything is born there */
 	if (plan.mode == RUNTS_MODE_INIT)
 		run_init(&c);
 	run_exec(&c);

@@ -171,6 +171,7 @@ static const struct field_desc plan_fields[] = {
 	SCALAR(RUNTS_TAG_INIT_PID, F_U32, plan, init_pid),
 	ARRAY(RUNTS_TAG_CGROUP_PROCS, F_STR_ARR, plan, cgroup_procs),
 	SCALAR(RUNTS_TAG_CGROUP_INTO, F_STR, plan, cgroup_into),
+	SCALAR(RUNTS_TAG_DEVICE_BPF, F_STR, plan, device_bpf),
 	SCALAR(RUNTS_TAG_PARENT_DEATH_SIGNAL, F_U32, plan, parent_death_signal),
 	SCALAR(RUNTS_TAG_LABEL, F_STR, plan, label),
 	SCALAR(RUNTS_TAG_MONITOR, F_BOOL, plan, monitor),

@@ -132,6 +132,7 @@ struct plan {
 	char **cgroup_procs;
 	size_t n_cgroup_procs;
 	char *cgroup_into; /* cgroup v2 dir for clone3(CLONE_INTO_CGROUP), NULL for none */
+	char *device_bpf;  /* hex of a device program to attach to cgroup_into first, or NULL */
 	uint32_t parent_death_signal;
 	char *label;
 	bool monitor, terminal;

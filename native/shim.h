@@ -144,6 +144,8 @@ void console_setup(struct ctx *c);
 
 /* cgroup-bpf.c: the second entry point, `runts-init bpf-devices DIR` (argv from "bpf-devices") */
 int cgroup_bpf_main(int argc, char **argv);
+/* Attach the plan's device program (DEVICE_BPF) to its cgroup_into directory, or die. */
+void cgroup_bpf_plan(struct ctx *c);
 
 /* criu-swrk.c: `runts-init criu-swrk ... CRIU`, the relay to `criu swrk` (src/criu/). */
 int criu_swrk_main(int argc, char **argv);

@@ -32,6 +32,11 @@ export interface ManagerOptions {
   timeouts?: { freeze?: number; destroy?: number };
   /** Resources create() applies. */
   resources?: LinuxResources;
+  /**
+   * cgroup v2: create() does not attach the device filter but leaves it to the caller
+   * (pendingDevices()), which hands it to the init shim: no helper process per container.
+   */
+  deferDevices?: boolean;
 }
 
 export interface CgroupConfig {
@@ -42,6 +47,8 @@ export interface CgroupConfig {
   root?: string;
   shimPath?: string;
   timeouts?: { freeze?: number; destroy?: number };
+  /** See ManagerOptions.deferDevices. */
+  deferDevices?: boolean;
 }
 
 /** What state.json persists so a later process can load the manager. Plain JSON. */
@@ -75,6 +82,11 @@ export interface CgroupManager {
   stats(): Stats;
   /** For state.json. */
   state(): CgroupState;
+  /**
+   * With deferDevices: the eBPF device program create() left unattached (raw struct
+   * bpf_insn bytes for the v2 directory paths['']), or undefined when there is none.
+   */
+  pendingDevices(): Buffer | undefined;
 }
 
 export const DEFAULT_ROOT = '/sys/fs/cgroup';
@@ -101,6 +113,7 @@ export function newCgroupManager(cfg: CgroupConfig): CgroupManager {
   if (cfg.shimPath) opts.shimPath = cfg.shimPath;
   if (cfg.timeouts) opts.timeouts = cfg.timeouts;
   if (cfg.resources) opts.resources = cfg.resources;
+  if (cfg.deferDevices) opts.deferDevices = true;
   if (layout === 'v2') return new V2Manager(paths['']!, view.unified!.mountpoint, opts);
   const tops: Record<string, string> = {};
   for (const m of view.v1) for (const c of m.controllers) if (paths[c]) tops[paths[c]!] = m.mountpoint;

@@ -157,7 +157,7 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
   try {
     if (rt.cgroups !== false) {
       const resources = { ...spec.linux?.resources, devices: deviceRulesFor(spec.linux?.resources, spec.linux?.devices) };
-      cgroup = newCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, resources, shimPath: rt.shimPath });
+      cgroup = newCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, resources, shimPath: rt.shimPath, deferDevices: true });
       state.cgroup = cgroup.state();
     }
     store.write(state);
@@ -177,8 +177,13 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
     shim = early;
     // On cgroup v2 the init is born in its cgroup (clone3 CLONE_INTO_CGROUP): nothing is
     // migrated. Elsewhere the shim joins the cgroups before it clones.
+    // The device filter goes with it: the shim attaches it before the clone (no helper
+    // process per container).
     const into = cgroup?.layout === 'v2' ? cgroup.paths[''] : undefined;
-    if (into) plan.cgroupInto = into;
+    if (into) {
+      plan.cgroupInto = into;
+      plan.deviceBpf = cgroup!.pendingDevices()?.toString('hex') ?? '';
+    }
     shim.begin(plan, into ? undefined : (pid) => cgroup?.apply(pid));
     crashPoint('create:after-spawn');
     if (plan.mapsByParent) {

@@ -134,6 +134,7 @@ export function encodePlan(p: InitPlan): Buffer {
   if (p.initPid) f.push(u32(Tag.INIT_PID, p.initPid));
   for (const c of p.cgroupProcs) f.push(str(Tag.CGROUP_PROCS, c));
   if (p.cgroupInto) f.push(str(Tag.CGROUP_INTO, p.cgroupInto));
+  if (p.deviceBpf) f.push(str(Tag.DEVICE_BPF, p.deviceBpf));
   if (p.parentDeathSignal) f.push(u32(Tag.PARENT_DEATH_SIGNAL, p.parentDeathSignal));
   if (p.label) f.push(str(Tag.LABEL, p.label));
   f.push(...bool(Tag.MONITOR, p.monitor), ...bool(Tag.TERMINAL, p.terminal));
@@ -289,6 +290,7 @@ export function decodePlan(buf: Buffer): InitPlan {
       case Tag.INIT_PID: p.initPid = n(v); break;
       case Tag.CGROUP_PROCS: p.cgroupProcs.push(s(v)); break;
       case Tag.CGROUP_INTO: p.cgroupInto = s(v); break;
+      case Tag.DEVICE_BPF: p.deviceBpf = s(v); break;
       case Tag.PARENT_DEATH_SIGNAL: p.parentDeathSignal = n(v); break;
       case Tag.LABEL: p.label = s(v); break;
       case Tag.MONITOR: p.monitor = n(v) !== 0; break;

@@ -143,6 +143,8 @@ export interface InitPlan {
    * RCU grace period the first migration after a quiet spell waits for. '' for none.
    */
   cgroupInto: string;
+  /** Hex of an eBPF device program for cgroupInto, attached by the shim before the clone ('' for none). */
+  deviceBpf: string;
   parentDeathSignal: number;
   label: string;
   monitor: boolean;
@@ -173,7 +175,7 @@ export function emptyPlan(): InitPlan {
     bindDevices: false, symlinks: [], maskedPaths: [], readonlyPaths: [], rootReadonly: false,
     sysctls: [], rlimits: [], loopbackUp: false, uid: 0, gid: 0, additionalGids: [], cwd: '/',
     args: [], env: [], capBounding: 0n, capEffective: 0n, capInheritable: 0n, capPermitted: 0n,
-    capAmbient: 0n, noNewPrivs: false, preserveFds: 0, setsid: false, initPid: 0, cgroupProcs: [], cgroupInto: '',
+    capAmbient: 0n, noNewPrivs: false, preserveFds: 0, setsid: false, initPid: 0, cgroupProcs: [], cgroupInto: '', deviceBpf: '',
     parentDeathSignal: 0, label: '', monitor: false, terminal: false, consoleSocket: '',
     consoleHeight: 0, consoleWidth: 0, pidfdSocket: '', mapsByParent: false,
     hookBarrier: false, hooks: [], cpuInitial: [], cpuFinal: [], timeOffsets: '', netDevices: [],

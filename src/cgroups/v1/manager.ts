@@ -162,6 +162,11 @@ export class V1Manager implements CgroupManager {
     return s;
   }
 
+  /** v1 and hybrid attach any device filter themselves (devices are a v1 controller there). */
+  pendingDevices(): Buffer | undefined {
+    return undefined;
+  }
+
   state(): CgroupState {
     const st: CgroupState = { layout: this.layout, paths: { ...this.paths } };
     if (this.created.length) st.created = [...this.created];

@@ -11,6 +11,7 @@ import type { CgroupManager, CgroupState, ManagerOptions } from '../manager.js';
 import { applyWrites, attachDeviceFilter, controllersIn, enableControllers, freeze, freezerFrozen, destroyTrees, hasBpf, joinCgroup, thaw, throwProblems, TIMEOUTS, undoCreate } from '../common.js';
 import { mkdirBelow, procsRecursive, tryRead } from '../fs.js';
 import { type HostFacts, planResources, routeFor, usedGroups } from '../resources.js';
+import { deviceFilterProgram } from './devices-bpf.js';
 import { cpuV2, emptyStats, hugetlbV2, ioV2, memoryV2, pidsStats, type Stats } from '../stats.js';
 
 export class V2Manager implements CgroupManager {
@@ -20,6 +21,7 @@ export class V2Manager implements CgroupManager {
   private readonly top: string;
   private readonly opts: ManagerOptions;
   private created: string[];
+  private pending: Buffer | undefined;
 
   /** `top`: the unified mountpoint (needed by create only). */
   constructor(dir: string, top: string, opts: ManagerOptions, created: string[] = []) {
@@ -60,6 +62,10 @@ export class V2Manager implements CgroupManager {
     if (hasBpf(plan)) attachDeviceFilter(this.dir, plan.bpfDevices, this.opts.shimPath);
   }
 
+  pendingDevices(): Buffer | undefined {
+    return this.pending;
+  }
+
   create(): void {
     const r = this.opts.resources ?? {};
     // Validate first against what the nearest existing ancestor could enable.
@@ -71,7 +77,14 @@ export class V2Manager implements CgroupManager {
       made = mkdirBelow(this.top, this.dir);
       enableControllers(this.top, this.dir, 'all');
       this.created = made.filter((d) => d !== this.dir);
-      this.apply_(r, controllersIn(this.dir));
+      if (this.opts.deferDevices) {
+        const { devices, ...rest } = r;
+        this.apply_(rest, controllersIn(this.dir));
+        const plan = planResources({ devices }, routeFor('v2', controllersIn(this.dir)), {});
+        if (hasBpf(plan)) this.pending = deviceFilterProgram(plan.bpfDevices);
+      } else {
+        this.apply_(r, controllersIn(this.dir));
+      }
     } catch (e) {
       undoCreate(made);
       throw e;

@@ -49,3 +49,15 @@ wait
   assert.equal(line('fg'), '1', `a foreground run's cgroup holds the init only, not the runts monitor\n${r.out}`);
   assert.match(r.out, /^gone$/m);
 });
+
+test('v2: the device filter is in place from the start (attached by the shim, no helper process)', { skip }, () => {
+  ws.writeSpec(ws.spec(['sh', '-c', 'head -c0 /dev/zero && echo zero-ok; mknod /mnt/sda b 8 0 && echo mknod-ok; head -c1 /mnt/sda 2>&1 | head -1'], (s) => {
+    for (const set of ['bounding', 'effective', 'permitted'] as const) s.process!.capabilities![set] = [...(s.process!.capabilities![set] ?? []), 'CAP_MKNOD'];
+    s.mounts = [...(s.mounts ?? []), { destination: '/mnt', type: 'tmpfs', source: 'tmpfs', options: ['rw'] }];
+  }));
+  const id = ws.id();
+  const r = inV2View(`$R run ${id}\nls /sys/fs/cgroup | grep -c '^${id}$' || true`);
+  assert.equal(r.code, 0, `${r.out}\n${r.err}`);
+  // /dev/zero is allowed; creating a block node is (runc's default `b *:* m`), using it is not.
+  assert.match(r.out, /^zero-ok\nmknod-ok\n.*\/mnt\/sda: Operation not permitted\n0\n$/);
+});
