@@ -19,7 +19,7 @@ SCENARIO_TIMEOUT=${SCENARIO_TIMEOUT:-120}
 setup_runtime() {
   local rt=$1
   [ -n "$rt" ] || { echo "usage: $0 RUNTIME-BINARY" >&2; exit 2; }
-  case "$rt" in /*) ;; *) rt=$(command -v "$rt" || echo "$PWD/$rt") ;; esac
+  case "$rt" in /*) ;; */*) rt="$PWD/$rt" ;; *) rt=$(command -v "$rt" || echo "$PWD/$rt") ;; esac
   [ -x "$rt" ] || { echo "$0: $rt is not an executable runtime binary" >&2; exit 2; }
   if [ -n "${CLIENTS_TRACE:-}" ]; then
     mkdir -p "$WORK/trace"

@@ -32,6 +32,9 @@ setup_runtime "${1:-}"
 for c in /opt/criu4/bin /work/shared/tools/criu4/bin; do [ -x "$c/criu" ] && export PATH="$c:$PATH" && break; done
 
 mkdir -p "$WORK"/{root,runroot,tmp,net,vol}
+# conmon (cgroup v1 OOM path) drops an empty "oom" file in its working directory, which is
+# ours: keep it in the scratch dir, not wherever the script was started.
+cd "$WORK"
 cat > "$WORK/containers.conf" <<EOF
 [containers]
 default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
