@@ -6,7 +6,9 @@
  * (2 cores, kernel 6.18): fork+exec+exit of the shim takes 3.0 ms from a sealed memfd
  * and 4.7 ms from the host binary, so the copy and the second execve (mostly the
  * dynamic loader running twice) cost about 1.7 ms per shim start (1.4 ms when linked
- * statically). bpf-devices skips it: it never enters a container. */
+ * statically, as the Makefile now does). bpf-devices skips it: it never enters a
+ * container. The copy is charged to the caller's memory cgroup: stage-0 joins the
+ * container's cgroups after this (ns_cgroup_join) or never (CLONE_INTO_CGROUP). */
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>

@@ -175,6 +175,7 @@ static noreturn void run_init(struct ctx *c)
 {
 	int pair[2];
 	stage0_prepare(c, pair);
+	ns_cgroup_join(c);
 	ns_join_plan(c);
 	monitor_block_signals();
 	pid_t child = ns_clone(c);

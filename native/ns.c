@@ -187,14 +187,21 @@ static const struct {
 /* exec mode: enter the cgroups first (host paths), then every namespace of the init
  * that differs from ours, in ns_kinds order. The root comes from /proc/PID/root rather
  * than the mount namespace's root, so a --no-pivot (chroot) container works too. */
-void ns_join_container(struct ctx *c)
+void ns_cgroup_join(struct ctx *c)
 {
 	struct plan *p = c->plan;
-	char self[16], path[64];
+	char self[16];
 	int n = snprintf(self, sizeof(self), "%d", (int)getpid());
 	for (size_t i = 0; i < p->n_cgroup_procs; i++)
 		if (util_write_file(p->cgroup_procs[i], self, (size_t)n) < 0)
 			die_sys("cgroup", "write", p->cgroup_procs[i]);
+}
+
+void ns_join_container(struct ctx *c)
+{
+	struct plan *p = c->plan;
+	char path[64];
+	ns_cgroup_join(c);
 
 	snprintf(path, sizeof(path), "/proc/%u/root", p->init_pid);
 	if ((c->root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)

@@ -76,6 +76,10 @@ void ns_cgroup_open(struct ctx *c);
 pid_t ns_fork(struct ctx *c);
 void ns_write_maps(struct ctx *c, pid_t child);
 void ns_become_root(struct ctx *c);
+/* Write our pid to each of the plan's cgroup.procs files (host paths: before any setns).
+ * INIT mode: stage-0 joins the container's cgroups itself, after its sealed re-exec, so
+ * the init is born there and none of the copy is charged to the container. */
+void ns_cgroup_join(struct ctx *c);
 void ns_join_container(struct ctx *c);
 
 /* resolve.c: paths inside the rootfs, resolved with openat2(RESOLVE_IN_ROOT). */

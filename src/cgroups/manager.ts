@@ -68,6 +68,8 @@ export interface CgroupManager {
   create(): void;
   /** Move pid into the cgroup(s) (cgroup.procs). */
   apply(pid: number): void;
+  /** The cgroup.procs files a process writes its own pid to, to join (one per hierarchy). */
+  procsFiles(): string[];
   /** Apply resources (update). Validates first; throws EINVALID naming the field for unsupported ones. */
   set(resources: LinuxResources): void;
   /** Kill every process left (all nested cgroups), then rmdir bottom-up. Idempotent. */

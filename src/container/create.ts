@@ -176,15 +176,16 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
     if (early instanceof Error) throw early;
     shim = early;
     // On cgroup v2 the init is born in its cgroup (clone3 CLONE_INTO_CGROUP): nothing is
-    // migrated. Elsewhere the shim joins the cgroups before it clones.
-    // The device filter goes with it: the shim attaches it before the clone (no helper
-    // process per container).
-    const into = cgroup?.layout === 'v2' ? cgroup.paths[''] : undefined;
-    if (into) {
-      plan.cgroupInto = into;
-      plan.deviceBpf = cgroup!.pendingDevices()?.toString('hex') ?? '';
+    // migrated, and the shim attaches the device filter first (no helper process). On
+    // v1/hybrid the shim's stage-0 joins the cgroups itself once its sealed re-exec is
+    // done (so none of the copy is charged to the container), then clones.
+    if (cgroup?.layout === 'v2') {
+      plan.cgroupInto = cgroup.paths['']!;
+      plan.deviceBpf = cgroup.pendingDevices()?.toString('hex') ?? '';
+    } else if (cgroup) {
+      plan.cgroupProcs = cgroup.procsFiles();
     }
-    shim.begin(plan, into ? undefined : (pid) => cgroup?.apply(pid));
+    shim.begin(plan);
     crashPoint('create:after-spawn');
     if (plan.mapsByParent) {
       const req = await shim.expect(Msg.MAPS_NEEDED, 'the id maps request');

@@ -152,7 +152,7 @@ export const Tag = {
   PRESERVE_FDS: 40, // u32: keep fds 3 .. 3+N-1 open in the container process
   SETSID: 41, // u32 bool: new session (always for init)
   INIT_PID: 42, // u32: exec mode: the container init whose namespaces to join
-  CGROUP_PROCS: 43, // str (repeated): exec mode: cgroup.procs files to join before fork
+  CGROUP_PROCS: 43, // str (repeated): cgroup.procs files stage-0 joins (its own pid) before it clones/forks
   DEVICE_BPF: 451, // str: hex of the eBPF device program (struct bpf_insn[]) stage-0 attaches to CGROUP_INTO before the clone
   CGROUP_INTO: 450, // str: cgroup v2 dir the init (INIT) or the process (EXEC) is born in: clone3(CLONE_INTO_CGROUP), no migration
   PARENT_DEATH_SIGNAL: 44, // u32: signal for PR_SET_PDEATHSIG in the container process (0: none)

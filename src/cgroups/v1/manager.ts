@@ -108,6 +108,10 @@ export class V1Manager implements CgroupManager {
     for (const dir of this.dirs()) joinCgroup(dir, pid);
   }
 
+  procsFiles(): string[] {
+    return this.dirs().map((d) => join(d, 'cgroup.procs'));
+  }
+
   set(resources: LinuxResources): void {
     const u = this.paths[''];
     this.apply_(resources, () => (u ? controllersIn(u) : []));

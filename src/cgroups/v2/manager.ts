@@ -95,6 +95,10 @@ export class V2Manager implements CgroupManager {
     joinCgroup(this.dir, pid);
   }
 
+  procsFiles(): string[] {
+    return [join(this.dir, 'cgroup.procs')];
+  }
+
   set(resources: LinuxResources): void {
     this.apply_(resources, controllersIn(this.dir));
   }
