@@ -10,7 +10,7 @@ import type { CreateOptions } from './container/create.js';
 import { resolveRootfs } from './container/rootfs.js';
 import { RuntsError } from './errors.js';
 import type { StdioEntry } from './process/shim.js';
-import { abortError, ContainerProcess, type AbortOptions, type Output, type OutputOptions } from './container/process.js';
+import { abortError, checkAbortOptions, ContainerProcess, type AbortOptions, type Output, type OutputOptions } from './container/process.js';
 import { resolveUser } from './spec/passwd.js';
 import type { Process, Spec, State } from './spec/types.js';
 import { Store } from './state/store.js';
@@ -127,6 +127,7 @@ export class Runtime {
 
   private async runToResult(id: string, spec: Spec, opts: RunOptions): Promise<RunResult> {
     const what = `run of container ${id}`;
+    checkAbortOptions(opts);
     if (opts.signal?.aborted) throw abortError(what, opts.signal.reason);
     const bundle = resolve(opts.bundle ?? process.cwd());
     const merged = withProcess(spec, bundle, opts.process);

@@ -16,7 +16,7 @@ import { afterStartSync, hookState, runPoststop } from './hooks.js';
 import { releaseFifo } from './start.js';
 import { NotifyProxy, notifyTarget } from './notify.js';
 import type { ExecOptions, ExecProcessOptions } from './exec.js';
-import { abortError, ContainerProcess, type AbortOptions } from './process.js';
+import { abortError, checkAbortOptions, ContainerProcess, type AbortOptions } from './process.js';
 import type { Process } from '../spec/types.js';
 import { assertCan, deriveStatus, hostProbe, waitExec } from './status.js';
 import type { CheckpointOptions } from '../criu/checkpoint.js';
@@ -98,6 +98,7 @@ export class Container implements AsyncDisposable {
    */
   async exec(process: ExecProcessOptions | Process, opts: ExecOptions & AbortOptions = {}): Promise<ContainerProcess> {
     const what = `exec in container ${this.id}`;
+    checkAbortOptions(opts);
     if (opts.signal?.aborted) throw abortError(what, opts.signal.reason);
     const { execIn } = await import('./exec.js'); // loaded on first use, as the CRIU code below
     const { signal: _s, killSignal: _k, ...execOpts } = opts;

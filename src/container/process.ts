@@ -10,10 +10,11 @@
  * unless `killSignal`) once it aborts, waits for it to be gone, undoes what the call
  * created (run: the container), and wait() rejects with RuntsError code EABORT.
  */
-import { constants as osConstants } from 'node:os';
 import { RuntsError } from '../errors.js';
 import { Msg } from '../process/protocol.js';
 import type { ShimSession } from '../process/shim.js';
+import { parseSignal, signalName } from '../spec/signals.js';
+import { kill } from '../sys/self.js';
 
 /** How a process ended. */
 export interface ExitStatus {
@@ -125,7 +126,7 @@ export class ContainerProcess implements AsyncDisposable {
 
   /** Send a signal to the process. */
   signal(sig: NodeJS.Signals | number = 'SIGTERM'): void {
-    process.kill(this.pid, sig);
+    kill(this.pid, parseSignal(sig));
   }
 
   /**
@@ -155,7 +156,7 @@ export class ContainerProcess implements AsyncDisposable {
   async dispose(): Promise<void> {
     if (!this.done) {
       try {
-        process.kill(this.pid, 'SIGKILL');
+        kill(this.pid, 9);
       } catch {
         /* already gone */
       }
@@ -193,11 +194,12 @@ export class ContainerProcess implements AsyncDisposable {
 
   /** Kill on abort; `own`: the call's signal (the abort also undoes the call). Returns the detacher. */
   private onAbort(signal: AbortSignal, killSignal: NodeJS.Signals | number = 'SIGKILL', own: boolean): () => void {
+    const sig = parseSignal(killSignal);
     const fire = () => {
       if (this.done) return;
       if (own) this.aborted ??= { reason: signal.reason };
       try {
-        process.kill(this.pid, killSignal);
+        kill(this.pid, sig);
       } catch {
         /* already gone */
       }
@@ -218,6 +220,17 @@ export class ContainerProcess implements AsyncDisposable {
   }
 }
 
+/** Throw (EINVALID) on a killSignal that names no signal, before anything is created. */
+export function checkAbortOptions(opts: AbortOptions): void {
+  if (opts.killSignal !== undefined) {
+    try {
+      parseSignal(opts.killSignal);
+    } catch (e) {
+      throw new RuntsError('EINVALID', `killSignal: ${(e as Error).message}`, { cause: e });
+    }
+  }
+}
+
 /** The EABORT error for `what`, with the signal's reason as cause (TimeoutError for AbortSignal.timeout). */
 export function abortError(what: string, reason: unknown): RuntsError {
   const why = reason instanceof Error && reason.name === 'TimeoutError' ? 'timed out' : 'aborted';
@@ -228,7 +241,7 @@ export function abortError(what: string, reason: unknown): RuntsError {
 export function decodeWaitStatus(ws: number): ExitStatus {
   const sig = ws & 0x7f;
   if (sig === 0) return { code: (ws >> 8) & 0xff };
-  const name = Object.entries(osConstants.signals).find(([, n]) => n === sig)?.[0] as NodeJS.Signals | undefined;
+  const name = signalName(sig) as NodeJS.Signals | undefined;
   return name ? { code: 128 + sig, signal: name } : { code: 128 + sig };
 }
 
