@@ -18,6 +18,7 @@ const NUM_FLAGS: Array<[flag: string, help: string, set: (r: LinuxResources, v: 
   ['kernel-memory', 'ignored (deprecated by the kernel)', () => undefined, true],
   ['kernel-memory-tcp', 'ignored (deprecated by the kernel)', () => undefined, true],
   ['cpu-shares', 'CPU shares (relative weight)', (r, v) => ((r.cpu ??= {}).shares = v)],
+  ['cpu-share', 'CPU shares (runc\'s spelling of --cpu-shares)', (r, v) => ((r.cpu ??= {}).shares = v)],
   ['cpu-quota', 'CPU CFS quota in microseconds (-1: unlimited)', (r, v) => ((r.cpu ??= {}).quota = v)],
   ['cpu-period', 'CPU CFS period in microseconds', (r, v) => ((r.cpu ??= {}).period = v)],
   ['cpu-burst', 'CPU CFS burst in microseconds', (r, v) => ((r.cpu ??= {}).burst = v)],
@@ -51,6 +52,22 @@ export function parseBytes(flag: string, v: string): number {
   return Math.floor(Number(m[1]) * mult);
 }
 
+/**
+ * The part of a LinuxResources JSON that runc's update applies: memory, cpu, blockIO
+ * weight, pids and unified. The rest (devices above all: the device rules stay the ones
+ * the container was created with) is ignored, as runc does, so an update can never open
+ * a device the config denies.
+ */
+export function updatable(r: LinuxResources): LinuxResources {
+  const out: LinuxResources = {};
+  if (r.memory) out.memory = r.memory;
+  if (r.cpu) out.cpu = r.cpu;
+  if (r.blockIO?.weight !== undefined) out.blockIO = { weight: r.blockIO.weight };
+  if (r.pids) out.pids = r.pids;
+  if (r.unified) out.unified = r.unified;
+  return out;
+}
+
 /** The LinuxResources the flags describe. */
 export function resourcesFromFlags(p: Parsed): LinuxResources {
   let r: LinuxResources = {};
@@ -63,6 +80,7 @@ export function resourcesFromFlags(p: Parsed): LinuxResources {
       throw invalid([{ path: '', message: `${file === '-' ? 'stdin' : file}: ${(e as Error).message}` }], 'invalid resources');
     }
     if (!r || typeof r !== 'object' || Array.isArray(r)) throw invalid([{ path: '', message: 'expected a LinuxResources object' }], 'invalid resources');
+    r = updatable(r);
   }
   for (const [flag, , set, bytes] of NUM_FLAGS) {
     const v = p.flags[flag];
