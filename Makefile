@@ -9,7 +9,7 @@ SHIM := native/build/runts-init
 BUN := node_modules/.bin/bun
 TSC := node_modules/.bin/tsc
 
-.PHONY: all deps build ts native cli demo test test-unit test-integration bench clean check-protocol install native-asan fuzz soak
+.PHONY: all deps build ts native cli demo test test-unit test-integration bench clean check-protocol install native-asan fuzz soak qjs
 
 all: build
 
@@ -87,5 +87,32 @@ PREFIX ?= /usr/local
 install: build
 	ln -sf "$(CURDIR)/bin/runts" "$(PREFIX)/bin/runts"
 
+# QuickJS-ng (DESIGN.md §2b), from Debian's qjs-src: `make deps` (scripts/qjs-src.sh)
+# extracts its sources into build/qjs; they are compiled here into a static library for
+# the CLI binary and into qjsc (the bytecode compiler, run at build time only).
+# The engine's own code gets -Wall but not -Werror: its warnings are upstream's.
+QJS_SRC := build/qjs/usr/src/quickjs-ng
+QJS_OUT := build/qjs-obj
+QJS_LIB := $(QJS_OUT)/libqjs.a
+QJSC := $(QJS_OUT)/qjsc
+QJS_CFLAGS := -std=gnu11 -Wall -D_GNU_SOURCE -O2 -g0
+QJS_ENGINE := quickjs libregexp libunicode dtoa
+
+qjs: $(QJS_LIB) $(QJSC)
+
+$(QJS_SRC)/quickjs.c: scripts/qjs-src.sh
+	@bash scripts/qjs-src.sh
+	@touch $@
+
+$(QJS_OUT)/%.o: $(QJS_SRC)/%.c $(QJS_SRC)/quickjs.c
+	@mkdir -p $(QJS_OUT)
+	$(CC) $(QJS_CFLAGS) -c -o $@ $<
+
+$(QJS_LIB): $(QJS_ENGINE:%=$(QJS_OUT)/%.o)
+	rm -f $@ && ar rcs $@ $^
+
+$(QJSC): $(QJS_LIB) $(QJS_OUT)/quickjs-libc.o $(QJS_SRC)/qjsc.c
+	$(CC) $(QJS_CFLAGS) -o $@ $(QJS_SRC)/qjsc.c $(QJS_OUT)/quickjs-libc.o $(QJS_LIB) -lm -lpthread
+
 clean:
-	rm -rf dist native/build native/build-asan native/build-fuzz bin/runts
+	rm -rf dist native/build native/build-asan native/build-fuzz bin/runts build/qjs-obj

@@ -1,9 +1,8 @@
-/* Idmapped bind mounts, prepared by stage-0 on the host (the source paths and the right
- * to write any id map are there): for each bind with a uid/gid map, a user namespace
- * with those maps (a helper child made with CLONE_NEWUSER, kept only until its
- * /proc/PID/ns/user is open), and a detached clone of the source (open_tree) with the
- * idmap attached (mount_setattr MOUNT_ATTR_IDMAP). The container's init inherits the fds
- * and moves each onto its target, resolved inside the rootfs (rootfs.c). */
+/* Idmapped bind mounts: stage-0 makes, on the host (where it may write any id map), for
+ * each bind with a uid/gid map a user namespace with those maps (a helper child made
+ * with CLONE_NEWUSER, kept only until its /proc/PID/ns/user is open). The detached
+ * idmapped clone of the source is made later, in config order, when the init asks for
+ * it (mountsrc.c), so that a source an earlier mount created is seen. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -71,16 +70,6 @@ void idmap_prepare(struct ctx *c)
 			for (size_t j = 0; j < p->n_mounts; j++)
 				c->idmap_fds[j] = -1;
 		}
-		int userns = idmap_userns(m);
-		unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((m->flags & MS_REC) ? AT_RECURSIVE : 0);
-		int mnt = open_tree(AT_FDCWD, m->source, flags);
-		if (mnt < 0)
-			die("idmap", "open_tree", m->source, errno, "%s", m->source);
-		struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns };
-		if (mount_setattr(mnt, "", AT_EMPTY_PATH | (m->idmap_recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) < 0)
-			die("idmap", "mount_setattr", m->source, errno, "idmap %s (does its filesystem support idmapped mounts?)",
-			    m->source);
-		close(userns);
-		c->idmap_fds[i] = mnt;
+		c->idmap_fds[i] = idmap_userns(m);
 	}
 }

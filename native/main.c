@@ -157,6 +157,7 @@ static noreturn void init_child(struct ctx *c, int pair[2])
 	caps_check_setgroups(c, "/proc/self/setgroups");
 	rootfs_prepare(c);
 	rootfs_mounts(c);
+	mountsrc_done(c);
 	rootfs_devices(c);
 	rootfs_symlinks(c);
 	hooks_barrier(c); /* prestart, createRuntime (runts) and createContainer hooks */
@@ -182,6 +183,7 @@ static noreturn void run_init(struct ctx *c)
 	if (child == 0)
 		init_child(c, pair);
 	stage0_release(c, pair, child);
+	mountsrc_serve(c, child);
 	monitor_run(c, child);
 }
 

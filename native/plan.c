@@ -58,6 +58,9 @@ static const struct field_desc mount_fields[] = {
 	SCALAR(RUNTS_TAG_M_GID_MAP, F_STR, plan_mount, gid_map),
 	SCALAR(RUNTS_TAG_M_IDMAP_RECURSIVE, F_BOOL, plan_mount, idmap_recursive),
 	SCALAR(RUNTS_TAG_M_TMPCOPYUP, F_BOOL, plan_mount, tmpcopyup),
+	SCALAR(RUNTS_TAG_M_REMOUNT_CLEAR, F_U64, plan_mount, remount_clear),
+	SCALAR(RUNTS_TAG_M_KEEP_ATIME, F_BOOL, plan_mount, keep_atime),
+	SCALAR(RUNTS_TAG_M_KEEP_MODE, F_BOOL, plan_mount, keep_mode),
 };
 static const struct field_desc seccomp_arg_fields[] = {
 	SCALAR(RUNTS_TAG_SA_INDEX, F_U32, plan_seccomp_arg, index),
@@ -184,6 +187,7 @@ static const struct field_desc plan_fields[] = {
 	SCALAR(RUNTS_TAG_APPARMOR_PROFILE, F_STR, plan, apparmor_profile),
 	SCALAR(RUNTS_TAG_SELINUX_LABEL, F_STR, plan, selinux_label),
 	SCALAR(RUNTS_TAG_MAPS_BY_PARENT, F_BOOL, plan, maps_by_parent),
+	SCALAR(RUNTS_TAG_MOUNT_SOURCES, F_BOOL, plan, mount_sources),
 	SCALAR(RUNTS_TAG_HOOK_BARRIER, F_BOOL, plan, hook_barrier),
 	GROUP(RUNTS_TAG_HOOK, plan, hooks, hook_group),
 	OPTIONAL(RUNTS_TAG_SCHED_POLICY, F_U32, plan, sched_policy, has_sched),

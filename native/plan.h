@@ -23,6 +23,9 @@ struct plan_mount {
 	char *uid_map, *gid_map; /* idmapped bind: maps of the mount's user namespace, or NULL */
 	bool idmap_recursive;
 	bool tmpcopyup; /* FS tmpfs: copy the rootfs's tree at dest into it (copyup.c) */
+	uint64_t remount_clear; /* BIND: MS_* flags the options cleared: remount even when remount_flags is 0 */
+	bool keep_atime;        /* BIND remount without an atime option: keep the source's atime flags */
+	bool keep_mode;         /* FS tmpfs without mode=: mount with the mode of the directory it covers */
 };
 
 struct plan_seccomp_arg {
@@ -83,6 +86,7 @@ struct plan {
 	size_t n_seccomp;
 	char *apparmor_profile, *selinux_label;
 	bool maps_by_parent;
+	bool mount_sources; /* stage-0 opens bind sources the init cannot reach (mountsrc.c) */
 	uint32_t mode, barrier;
 	char *fifo_path;
 	uint64_t clone_flags;

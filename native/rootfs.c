@@ -99,25 +99,38 @@ static int rootfs_remount(int fd, uint64_t flags)
 	return mount(NULL, tp, NULL, MS_BIND | MS_REMOUNT | flags | keep, NULL);
 }
 
+/* A bind's destination is a file or a directory like its source, as the source is now
+ * (an earlier mount may have made it); when it cannot be looked at, the plan's guess. */
+static bool rootfs_source_is_file(const struct plan_mount *m, int src)
+{
+	struct stat st;
+	if (m->kind != RUNTS_MOUNT_KIND_BIND)
+		return false;
+	if ((src >= 0 ? fstat(src, &st) : stat(m->source, &st)) < 0)
+		return m->dest_is_file;
+	return !S_ISDIR(st.st_mode);
+}
+
 static void rootfs_mount_one(struct ctx *c, const struct plan_mount *m)
 {
-	char tp[32];
-	int fd = rootfs_resolve(c, m, m->dest_is_file ? RESOLVE_MKFILE : RESOLVE_MKDIR, "mount");
+	char tp[32], sp[32];
+	/* In config order: the source as the earlier mounts left it (mountsrc.c). */
+	int src = mountsrc_get(c, m);
+	int fd = rootfs_resolve(c, m, rootfs_source_is_file(m, src) ? RESOLVE_MKFILE : RESOLVE_MKDIR, "mount");
 	util_fd_path(fd, tp);
 	int r;
-	int *idmapped = c->idmap_fds ? &c->idmap_fds[m - c->plan->mounts] : NULL;
 	/* tmpcopyup: the old directory stays readable through this fd once covered; the
 	 * tmpfs is mounted writable and made read-only after the copy (copyup.c). */
 	int copy_from = m->tmpcopyup ? copyup_open(fd, m->dest) : -1;
-	if (idmapped && *idmapped >= 0) { /* prepared by stage-0 (idmap.c) */
-		r = move_mount(*idmapped, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
-		util_close(idmapped);
-	} else if (m->kind == RUNTS_MOUNT_KIND_BIND)
-		r = mount(m->source, tp, NULL, MS_BIND | (m->flags & MS_REC), NULL);
+	if (src >= 0 && (m->uid_map || m->gid_map)) /* a detached idmapped clone */
+		r = move_mount(src, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	else if (m->kind == RUNTS_MOUNT_KIND_BIND)
+		r = mount(src >= 0 ? util_fd_path(src, sp) : m->source, tp, NULL, MS_BIND | (m->flags & MS_REC), NULL);
 	else
 		r = mount(m->source ? m->source : "", tp, m->fstype, m->flags & ~(copy_from >= 0 ? MS_RDONLY : 0), m->data);
 	if (r < 0)
 		die("mount", "mount", m->dest, errno, "%s on %s", m->source ? m->source : "none", m->dest);
+	util_close(&src);
 	close(fd);
 	if (copy_from >= 0) {
 		fd = rootfs_resolve(c, m, RESOLVE_EXISTING, "tmpcopyup");

@@ -30,7 +30,7 @@ struct ctx {
 	uint16_t bpf_len;
 	int listener_fd; /* seccomp: connected listener socket (SCMP_ACT_NOTIFY), or -1 */
 	uint32_t host_pid; /* the container process's pid on the host (from stage-0's release) */
-	int *idmap_fds;  /* per plan mount: a detached idmapped clone of the bind source, or -1 (NULL: none) */
+	int *idmap_fds;  /* per plan mount: the user namespace of an idmapped bind, or -1 (NULL: none) */
 	char *hook_state[2]; /* state JSON for createContainer, startContainer hooks (HOOKS_DONE) */
 	int cgroup_fd;   /* O_PATH of the plan's cgroup_into dir (CLONE_INTO_CGROUP), or -1 */
 };
@@ -129,8 +129,14 @@ void exec_ready(struct ctx *c);
 void exec_barrier(struct ctx *c);
 noreturn void exec_run(struct ctx *c);
 
-/* idmap.c: idmapped bind mounts, prepared by stage-0 on the host */
+/* idmap.c: the user namespaces of idmapped bind mounts, made by stage-0 on the host */
 void idmap_prepare(struct ctx *c);
+
+/* mountsrc.c: bind sources stage-0 opens for the init, in config order */
+bool mountsrc_served(const struct plan *p);
+int mountsrc_get(struct ctx *c, const struct plan_mount *m);
+void mountsrc_done(struct ctx *c);
+void mountsrc_serve(struct ctx *c, pid_t child);
 
 /* seccomp.c: the filter (libseccomp owns the seccomp_ prefix) */
 void secfilter_connect(struct ctx *c);

@@ -30,3 +30,6 @@ if [ "$(id -u)" = 0 ] && ! /opt/criu4/bin/criu check >/dev/null 2>&1 && ! criu c
     echo "deps: no working CRIU and no ../shared/tools/install-criu4.sh; checkpoint tests will skip" >&2
   fi
 fi
+# QuickJS-ng's sources for the CLI binary (Debian's qjs-src, fetched without touching the
+# system's apt set-up; see scripts/qjs-src.sh).
+bash scripts/qjs-src.sh

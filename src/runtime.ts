@@ -80,14 +80,20 @@ export class ContainerProcess {
     this.stderr = shim.child.stderr;
   }
 
-  /** Wait for the process to exit. */
+  /**
+   * Wait for the process to exit. It resolves only once the piped stdout and stderr
+   * have ended too (as node's 'close'), so a 'data' listener has seen every byte.
+   */
   wait(): Promise<ExitStatus> {
-    this.exit ??= this.shim.expect(Msg.EXIT, 'the exit status').then(
-      (f) => {
+    this.exit ??= this.shim.expect(Msg.EXIT, 'the exit status', Infinity).then(
+      async (f) => {
         this.shim.close();
+        await this.shim.closed();
         return decodeWaitStatus(f.payload.readInt32LE(0));
       },
       async (e) => {
+        this.shim.close();
+        await this.shim.closed();
         const ex = await this.shim.wait();
         if (ex.code !== null && ex.code !== 1) return { code: ex.code };
         throw e;

@@ -169,7 +169,7 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
     const notifyDir = opts.notifySocket ? prepareNotify(store.dir(id), opts.notifySocket) : undefined;
     const plan = buildInitPlan(notifyDir ? withNotify(spec, notifyDir) : spec, {
       id, bundle, rootfs, launch: mode, fifoPath: store.fifo(id), noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring,
-      preserveFds: opts.preserveFds, listenFds: opts.listenFds, consoleSocket: opts.consoleSocket, pidfdSocket: opts.pidfdSocket, sourceKind, seccompCacheDir: seccompCacheDir(rt.root),
+      preserveFds: opts.preserveFds, listenFds: opts.listenFds, consoleSocket: opts.consoleSocket, pidfdSocket: opts.pidfdSocket, sourceKind, seccompCacheDir: seccompCacheDir(rt.root), rootless: rt.rootless,
       cgroup: cgroup ? { layout: cgroup.layout, paths: cgroup.paths } : undefined,
     });
     if (rt.rootless && (plan.cloneFlags & BigInt(CLONE_NEW.user))) {

@@ -61,6 +61,8 @@ export interface BuildContext {
   seccompCacheDir?: string;
   /** Kind of a bind source on the host (to create a file or a directory as target). */
   sourceKind: (path: string) => 'dir' | 'file' | 'missing';
+  /** Rootless runts (not host root): stage-0 cannot open what the container cannot reach. */
+  rootless?: boolean;
   /** Cgroup layout and the container's cgroup dirs (controller or '' -> dir), for `cgroup` mounts. */
   cgroup?: { layout: CgroupLayout; paths: Record<string, string> };
 }
@@ -119,6 +121,9 @@ export function buildInitPlan(spec: Spec, ctx: BuildContext): InitPlan {
 
   for (const m of spec.mounts ?? []) p.mounts.push(...planMounts(m, ctx).map((pm) => withIdmap(pm, m, linux)));
   p.mounts = withMountLabel(p.mounts, linux.mountLabel);
+  // runc 1.2+: with a user namespace, bind sources the container's root cannot reach are
+  // opened by the (host root) runtime, in config order (native/mountsrc.c).
+  p.mountSources = userns && !ctx.rootless && p.mounts.some((m) => m.kind === MountKind.BIND);
 
   p.bindDevices = userns;
   p.devices = planDevices(linux.devices ?? []);

@@ -81,6 +81,9 @@ function mountFields(m: PlanMount): Field[] {
     ...(m.gidMap !== undefined ? [str(Tag.M_GID_MAP, m.gidMap)] : []),
     ...(m.idmapRecursive !== undefined ? [u32(Tag.M_IDMAP_RECURSIVE, m.idmapRecursive ? 1 : 0)] : []),
     ...(m.tmpcopyup !== undefined ? [u32(Tag.M_TMPCOPYUP, m.tmpcopyup ? 1 : 0)] : []),
+    ...(m.remountClear ? [u64(Tag.M_REMOUNT_CLEAR, m.remountClear)] : []),
+    ...(m.keepAtime ? [u32(Tag.M_KEEP_ATIME, 1)] : []),
+    ...(m.keepMode ? [u32(Tag.M_KEEP_MODE, 1)] : []),
   ];
 }
 
@@ -97,6 +100,7 @@ export function encodePlan(p: InitPlan): Buffer {
   f.push(u64(Tag.ROOTFS_PROPAGATION, p.rootfsPropagation));
   f.push(...bool(Tag.NO_PIVOT, p.noPivot));
   for (const m of p.mounts) f.push(group(Tag.MOUNT, mountFields(m)));
+  f.push(...bool(Tag.MOUNT_SOURCES, p.mountSources));
   for (const d of p.devices) {
     f.push(group(Tag.DEVICE, [
       str(Tag.D_PATH, d.path), u32(Tag.D_KIND, d.kind), u32(Tag.D_MAJOR, d.major), u32(Tag.D_MINOR, d.minor),
@@ -200,6 +204,7 @@ export function decodePlan(buf: Buffer): InitPlan {
       case Tag.ROOTFS: p.rootfs = s(v); break;
       case Tag.ROOTFS_PROPAGATION: p.rootfsPropagation = b64(v); break;
       case Tag.NO_PIVOT: p.noPivot = n(v) !== 0; break;
+      case Tag.MOUNT_SOURCES: p.mountSources = n(v) !== 0; break;
       case Tag.MOUNT: {
         const m: PlanMount = {
           kind: 0, source: '', destination: '', fstype: '', flags: 0n, data: '', propagation: [],
@@ -221,6 +226,9 @@ export function decodePlan(buf: Buffer): InitPlan {
           else if (t === Tag.M_GID_MAP) m.gidMap = s(x);
           else if (t === Tag.M_IDMAP_RECURSIVE) m.idmapRecursive = n(x) !== 0;
           else if (t === Tag.M_TMPCOPYUP) m.tmpcopyup = n(x) !== 0;
+          else if (t === Tag.M_REMOUNT_CLEAR) m.remountClear = b64(x);
+          else if (t === Tag.M_KEEP_ATIME) m.keepAtime = n(x) !== 0;
+          else if (t === Tag.M_KEEP_MODE) m.keepMode = n(x) !== 0;
           else throw new RangeError(`unknown mount tag ${t}`);
         }
         p.mounts.push(m);

@@ -33,6 +33,12 @@ export interface PlanMount {
   idmapRecursive?: boolean;
   /** tmpfs with `tmpcopyup`: the new tmpfs gets a copy of the rootfs's tree at the destination. */
   tmpcopyup?: boolean;
+  /** Bind only: MS_* flags the options cleared (`rw`, `dev` ...): a remount is due even when remountFlags is 0. */
+  remountClear?: bigint;
+  /** Bind remount without an atime option: the source's atime flags are kept (runc 1.2+). */
+  keepAtime?: boolean;
+  /** tmpfs without `mode=`: mounted with the mode of the directory it covers (runc 1.2+). */
+  keepMode?: boolean;
 }
 
 /** A device node to create under /dev. */
@@ -107,6 +113,8 @@ export interface InitPlan {
   rootfsPropagation: bigint;
   noPivot: boolean;
   mounts: PlanMount[];
+  /** Stage-0 opens, in the container's mount namespace, the bind sources the init cannot reach (user namespace, not rootless). */
+  mountSources: boolean;
   devices: PlanDevice[];
   bindDevices: boolean;
   symlinks: Array<{ target: string; path: string }>;
@@ -171,7 +179,7 @@ export interface InitPlan {
 export function emptyPlan(): InitPlan {
   return {
     mode: 0, barrier: 0, fifoPath: '', cloneFlags: 0n, joinNamespaces: [], uidMap: '', gidMap: '',
-    setgroupsDeny: false, rootfs: '', rootfsPropagation: 0n, noPivot: false, mounts: [], devices: [],
+    setgroupsDeny: false, rootfs: '', rootfsPropagation: 0n, noPivot: false, mounts: [], mountSources: false, devices: [],
     bindDevices: false, symlinks: [], maskedPaths: [], readonlyPaths: [], rootReadonly: false,
     sysctls: [], rlimits: [], loopbackUp: false, uid: 0, gid: 0, additionalGids: [], cwd: '/',
     args: [], env: [], capBounding: 0n, capEffective: 0n, capInheritable: 0n, capPermitted: 0n,

@@ -218,6 +218,12 @@ export const Tag = {
   // 430-439: tmpcopyup (native/copyup.c)
   M_TMPCOPYUP: 430, // u32 bool (MOUNT group): FS tmpfs only: copy what the rootfs had at the destination into the new tmpfs
 
+  // 600-649: mounts as runc 1.2+ makes them (native/rootfs.c, native/mountsrc.c)
+  MOUNT_SOURCES: 600, // u32 bool: stage-0 (host privileged) opens, in the container's mount namespace, the bind sources the init cannot reach (user namespace, not rootless)
+  M_REMOUNT_CLEAR: 601, // u64 (MOUNT group): BIND only: MS_* flags the options cleared (rw, dev, exec ...): a remount is due; clearing one the kernel locked is an error
+  M_KEEP_ATIME: 602, // u32 bool (MOUNT group): BIND remount without an atime option: keep the source's atime flags
+  M_KEEP_MODE: 603, // u32 bool (MOUNT group): FS tmpfs without mode=: mount with the mode of the directory it covers
+
   // 300-329: process I/O (src/container/exec.ts, native/pidfd.c, native/notify.c)
   PIDFD_SOCKET: 300, // str: unix socket path; stage-0 sends a pidfd of the child there (SCM_RIGHTS), as runc's --pidfd-socket
 

@@ -191,7 +191,7 @@ export class ShimSession {
     if (f) return Promise.resolve(f);
     if (this.ended) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => {
+      const t = timeoutMs === Infinity ? undefined : setTimeout(() => {
         this.waiter = undefined;
         reject(new RuntsError('ETIMEOUT', `init shim (pid ${this.pid}): no answer after ${timeoutMs} ms`));
       }, timeoutMs);
@@ -206,9 +206,9 @@ export class ShimSession {
    * Wait for a frame of the given type. An ERROR frame becomes a thrown RuntsError; EOF
    * becomes an error carrying the shim's exit status.
    */
-  async expect(type: number, what: string): Promise<Frame> {
+  async expect(type: number, what: string, timeoutMs = this.timeoutMs): Promise<Frame> {
     for (;;) {
-      const f = await this.next();
+      const f = await this.next(timeoutMs);
       if (f === null) throw await this.deathError(what);
       if (f.type === Msg.ERROR) throw shimError(f.payload, what);
       if (f.type === type) return f;
@@ -225,6 +225,11 @@ export class ShimSession {
   /** Wait for the shim process itself to exit. */
   wait(): Promise<ShimExit> {
     return this.exited;
+  }
+
+  /** Resolves once the shim exited and its piped stdio streams ended (call close() first). */
+  closed(): Promise<void> {
+    return this.io.closed;
   }
 
   /** Close our end of the sync socket. */

@@ -33,6 +33,12 @@ export interface ShimChild {
 export interface ShimTransport {
   child: ShimChild;
   exited: Promise<ShimExit>;
+  /**
+   * Resolves once the shim has exited and every stdio stream created for 'pipe' has
+   * ended (node's 'close', not 'exit': the output a process wrote before it exited may
+   * still be in flight when 'exit' fires).
+   */
+  closed: Promise<void>;
   /** Start delivering socket data and its end (EOF, error or close). */
   listen(onData: (d: Buffer) => void, onEnd: () => void): void;
   write(b: Buffer): void;
@@ -71,6 +77,7 @@ function nodeTransport(path: string, args: string[], stdio: SpawnStdio, argv0: s
   const child: ChildProcess = spawn(path, args, { stdio: [...stdio, 'pipe'] as StdioOptions, env: {}, argv0 });
   const sock = child.stdio[syncFd] as Socket | null;
   const exited = new Promise<ShimExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   if (!sock || child.pid === undefined) {
     child.kill('SIGKILL');
     throw new Error('no pid (is it built? run make native)');
@@ -78,6 +85,7 @@ function nodeTransport(path: string, args: string[], stdio: SpawnStdio, argv0: s
   return {
     child,
     exited,
+    closed,
     listen(onData, onEnd) {
       sock.on('data', onData);
       sock.on('end', onEnd);
@@ -108,9 +116,11 @@ function bunTransport(bun: BunLike, path: string, args: string[], stdio: SpawnSt
     void reader?.cancel().catch(() => {});
     closeSync(fd);
   };
+  const exited = proc.exited.then(() => ({ code: proc.exitCode, signal: proc.signalCode }));
   return {
     child: { pid: proc.pid, stdin: null, stdout: null, stderr: null },
-    exited: proc.exited.then(() => ({ code: proc.exitCode, signal: proc.signalCode })),
+    exited,
+    closed: exited.then(() => {}), // no stream here: every entry is an fd
     listen(onData, onEnd) {
       // Bun reads a dup of the fd; our fd stays ours to close.
       const r = (reader = bun.file(fd).stream().getReader());

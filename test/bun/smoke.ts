@@ -23,7 +23,17 @@ try {
   assert.deepEqual(await proc.wait(), { code: 5 });
   assert.equal(out, 'hello from bunbox\n');
   container.delete();
-  console.log(`ok - library on bun ${process.versions['bun']}: run, stdout, exit status, delete`);
+  // wait() resolves only once piped output has ended: a 'data' listener has it all.
+  const big = defaultSpec({ args: ['sh', '-c', 'head -c 300000 /dev/zero | tr "\\0" a; echo end'] });
+  big.root = spec.root;
+  big.process!.terminal = false;
+  const r = await rt.run(`bun-${process.pid}-big`, big, { bundle: dir, stdio: ['pipe', 'pipe', 'inherit'] });
+  let bigOut = '';
+  r.process.stdout!.on('data', (d) => (bigOut += d));
+  assert.deepEqual(await r.process.wait(), { code: 0 });
+  assert.deepEqual([bigOut.length, bigOut.endsWith('aend\n')], [300004, true]);
+  r.container.delete();
+  console.log(`ok - library on bun ${process.versions['bun']}: run, stdout, exit status, delete, complete output at wait()`);
 } finally {
   for (const c of rt.list()) rt.load(c.id).delete({ force: true });
   rmSync(dir, { recursive: true, force: true });

@@ -8,7 +8,10 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Runtime } from '../../src/index.js';
 import { RuntsError } from '../../src/errors.js';
-import { SHIM, SKIP_NOT_ROOT, workspace, type Workspace } from './helpers.js';
+import { spawnSync } from 'node:child_process';
+import { REPO, SHIM, SKIP_NOT_ROOT, workspace, type Workspace } from './helpers.js';
+
+const BUN = join(REPO, 'node_modules', '.bin', 'bun');
 
 async function text(s: NodeJS.ReadableStream | null): Promise<string> {
   let out = '';
@@ -38,6 +41,15 @@ describe('library', { skip: SKIP_NOT_ROOT }, () => {
     assert.equal(container.status(), 'stopped');
     container.delete();
     assert.throws(() => rt.load(id), (e: unknown) => e instanceof RuntsError && e.code === 'ENOTFOUND' && /does not exist/.test(e.message));
+  });
+
+  it('wait() resolves only after piped stdout has ended, on Node and Bun (small output and more than a pipe buffer)', () => {
+    const fixture = join(REPO, 'dist', 'test', 'integration', 'fixtures', 'output-at-wait.js');
+    for (const [engine, bytes] of [['node', 0], ['node', 0], ['node', 300000], [BUN, 0], [BUN, 300000]] as const) {
+      const r = spawnSync(engine, [fixture, ws.root, ws.bundle, ws.id(), String(bytes)], { encoding: 'utf8', env: { ...process.env, NODE_EXTRA_CA_CERTS: '' } });
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout), { status: { code: 0 }, length: bytes + 4, end: true }, `${engine} with ${bytes} bytes`);
+    }
   });
 
   it('takes "uid:gid" users and fds as stdio', async () => {

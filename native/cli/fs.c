@@ -1,0 +1,320 @@
+/* File operations of the host module: synchronous, one syscall each, errno-coded. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "host.h"
+
+JSValue host_throw_errno(JSContext *ctx, int err, const char *syscall, const char *path)
+{
+	const char *name = strerrorname_np(err);
+	char desc[128];
+	snprintf(desc, sizeof(desc), "%s", strerror(err));
+	if (desc[0] >= 'A' && desc[0] <= 'Z' && !(desc[1] >= 'A' && desc[1] <= 'Z'))
+		desc[0] = (char)(desc[0] - 'A' + 'a'); /* "No such file" -> "no such file", as libuv words it */
+	char msg[PATH_MAX + 256];
+	snprintf(msg, sizeof(msg), "%s: %s, %s%s%s%s", name ? name : "EUNKNOWN", desc, syscall,
+		 path ? " '" : "", path ? path : "", path ? "'" : "");
+	JSValue e = JS_NewError(ctx);
+	JS_SetPropertyStr(ctx, e, "message", JS_NewString(ctx, msg));
+	JS_SetPropertyStr(ctx, e, "code", JS_NewString(ctx, name ? name : "EUNKNOWN"));
+	JS_SetPropertyStr(ctx, e, "errno", JS_NewInt32(ctx, -err));
+	JS_SetPropertyStr(ctx, e, "syscall", JS_NewString(ctx, syscall));
+	if (path)
+		JS_SetPropertyStr(ctx, e, "path", JS_NewString(ctx, path));
+	return JS_Throw(ctx, e);
+}
+
+int host_int(JSContext *ctx, JSValueConst v, int64_t *out)
+{
+	return JS_ToInt64(ctx, out, v);
+}
+
+#define PATH_ARG(i, var)                                    \
+	const char *var = JS_ToCString(ctx, argv[i]);       \
+	if (!var)                                           \
+		return JS_EXCEPTION;
+#define INT_ARG(i, var)                                     \
+	int64_t var;                                        \
+	if (host_int(ctx, argv[i], &var) < 0)               \
+		return JS_EXCEPTION;
+
+/* open(path, flags, mode) -> fd; O_CLOEXEC always (spawn maps fds explicitly). */
+static JSValue h_open(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+	(void)this; (void)argc;
+	PATH_ARG(0, p);
+	INT_ARG(1, flags);
+	INT_ARG(2, mode);
+	int fd = open(p, (int)flags | O_CLOEXEC, (mode_t)mode);
+	JSValue r = fd < 0 ? HOST_ERR("open", p) : JS_NewInt32(ctx, fd);
+	JS_FreeCString(ctx, p);
+	return r;
+}
+
+static JSValue h_close(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+	(void)this; (void)argc;
+	INT_ARG(0, fd);
+	if (close((int)fd) < 0 && errno != EINTR)
+		return HOST_ERR("close", NULL);
+	return JS_UNDEFINED;
+}
+
+/* read(fd, u8, off, len) / write(fd, u8, off, len) -> bytes moved. */
+static JSValue rw(JSContext *ctx, JSValueConst *argv, int wr)
+{
+	size_t size;
+	INT_ARG(0, fd);
+	uint8_t *buf = JS_GetUint8Array(ctx, &size, argv[1]);
+	if (!buf)
+		return JS_EXCEPTION;
+	INT_ARG(2, off);
+	INT_ARG(3, len);
+	if (off < 0 || len < 0 || (uint64_t)off + (uint64_t)len > size)
+		return JS_ThrowRangeError(ctx, "%s: range %lld+%lld outside %zu bytes", wr ? "write" : "read", (long long)off, (long long)len, size);
+	ssize_t n;
+	do
+		n = wr ? write((int)fd, buf + off, (size_t)len) : read((int)fd, buf + off, (size_t)len);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? HOST_ERR(wr ? "write" : "read", NULL) : JS_NewInt64(ctx, n);
+}
+static JSValue h_read(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv) { (void)this; (void)argc; return rw(ctx, argv, 0); }
+static JSValue h_write(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv) { (void)this; (void)argc; return rw(ctx, argv, 1); }
+
+/* readFile(path) -> ArrayBuffer: the whole file (proc and cgroup files report size 0). */
+static JSValue h_read_file(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+	(void)this; (void)argc;
+	PATH_ARG(0, p);
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		JSValue e = HOST_ERR("open", p);
+		JS_FreeCString(ctx, p);
+		return e;
+	}
+	size_t cap = 4096, len = 0;
+	uint8_t *buf = malloc(cap);
+	for (;;) {
+		if (!buf)
+			break;
+		if (len == cap) {
+			uint8_t *nb = realloc(buf, cap *= 2);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+		}
+		ssize_t n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = errno;
+			free(buf);
+			close(fd);
+			JSValue e = host_throw_errno(ctx, err, "read", p);
+			JS_FreeCString(ctx, p);
+			return e;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	JS_FreeCString(ctx, p);
+	if (!buf)
+		return JS_ThrowOutOfMemory(ctx);
+	JSValue r = JS_NewArrayBufferCopy(ctx, buf, len);
+	free(buf);
+	return r;
+}
+
+static JSValue stat_obj(JSContext *ctx, const struct stat *st)
+{
+	JSValue o = JS_NewObject(ctx);
+	JS_SetPropertyStr(ctx, o, "mode", JS_NewInt64(ctx, st->st_mode));
+	JS_SetPropertyStr(ctx, o, "uid", JS_NewInt64(ctx, st->st_uid));
+	JS_SetPropertyStr(ctx, o, "gid", JS_NewInt64(ctx, st->st_gid));
+	JS_SetPropertyStr(ctx, o, "size", JS_NewInt64(ctx, st->st_size));
+	JS_SetPropertyStr(ctx, o, "dev", JS_NewInt64(ctx, (int64_t)st->st_dev));
+	JS_SetPropertyStr(ctx, o, "ino", JS_NewInt64(ctx, (int64_t)st->st_ino));
+	JS_SetPropertyStr(ctx, o, "rdev", JS_NewInt64(ctx, (int64_t)st->st_rdev));
+	JS_SetPropertyStr(ctx, o, "nlink", JS_NewInt64(ctx, (int64_t)st->st_nlink));
+	JS_SetPropertyStr(ctx, o, "mtimeMs", JS_NewFloat64(ctx, (double)st->st_mtim.tv_sec * 1e3 + (double)st->st_mtim.tv_nsec / 1e6));
+	return o;
+}
+
+/* stat(path, follow) / fstat(fd) -> {mode, uid, gid, size, dev, ino, rdev, nlink, mtimeMs}. */
+static JSValue h_stat(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+	(void)this; (void)argc;
+	struct stat st;
+	PATH_ARG(0, p);
+	int follow = JS_ToBool(ctx, argv[1]);
+	int rc = follow ? stat(p, &st) : lstat(p, &st);
+	JSValue r = rc < 0 ? HOST_ERR(follow ? "stat" : "lstat", p) : stat_obj(ctx, &st);
+	JS_FreeCString(ctx, p);
+	return r;
+}
+
+static JSValue h_fstat(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+	(void)this; (void)argc;
+	struct stat st;
+	INT_ARG(0, fd);
+	return fstat((int)fd, &st) < 0 ? HOST_ERR("fstat", NULL) : stat_obj(ctx, &st);
+}
+
+/* The one-path calls: op(path[, int]) -> undefined. */
+enum { P_MKDIR, P_RMDIR, P_UNLINK, P_ACCESS, P_MKFIFO, P_CHMOD };
+static JSValue h_path1(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv, int op)
+{
+	(void)this;
+	static const char *const names[] = { "mkdir", "rmdir", "unlink", "access", "mkfifo", "chmod" };
+	PATH_ARG(0, p);
+	int64_t n = 0;
+	if (argc > 1 && host_int(ctx, argv[1], &n) < 0) {
+		JS_FreeCString(ctx, p);
+		return JS_EXCEPTION;
+	}
+	int rc;
+	switch (op) {
+	case P_MKDIR: rc = mkdir(p, (mode_t)n); break;
+	case P_RMDIR: rc = rmdir(p); break;
+	case P_UNLINK: rc = unlink(p); break;
+	case P_ACCESS: rc = access(p, (int)n); break;
+	case P_MKFIFO: rc = mkfifo(p, (mode_t)n); break;
+	default: rc = chmod(p, (mode_t)n); break;
+	}
+	JSValue r = rc < 0 ? HOST_ERR(names[op], p) : JS_UNDEFINED;
+	JS_FreeCString(ctx, p);
+	return r;
+}
+
+/* Two paths: rename(from, to), symlink(target, path). */
+static JSValue h_path2(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv, int op)
+{
+	(void)this; (void)argc;
+	PATH_ARG(0, a);
+	const char *b = JS_ToCString(ctx, argv[1]);
+	if (!b) {
+		JS_FreeCString(ctx, a);
+		return JS_EXCEPTION;
+	}
+	int rc = op ? symlink(a, b) : rename(a, b);
+	JSValue r = rc < 0 ? HOST_ERR(op ? "symlink" : "rename", op ? b : a) : JS_UNDEFINED;
+	JS_FreeCString(ctx, a);
+	JS_FreeCString(ctx, b);
+	return r;
+}
+
+/* readdir(path) -> names without "." and "..". */
+static JSValue h_readdir(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+	(void)this; (void)argc;
+	PATH_ARG(0, p);
+	DIR *d = opendir(p);
+	if (!d) {
+		JSValue e = HOST_ERR("scandir", p);
+		JS_FreeCString(ctx, p);
+		return e;
+	}
+	JS_FreeCString(ctx, p);
+	JSValue arr = JS_NewArray(ctx);
+	uint32_t i = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		JS_SetPropertyUint32(ctx, arr, i++, JS_NewString(ctx, de->d_name));
+	}
+	closedir(d);
+	return arr;
+}
+
+/* readlink(path) / realpath(path) -> string. */
+static JSValue h_link(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv, int real)
+{
+	(void)this; (void)argc;
+	PATH_ARG(0, p);
+	char buf[PATH_MAX + 1];
+	JSValue r;
+	if (real) {
+		r = realpath(p, buf) ? JS_NewString(ctx, buf) : HOST_ERR("realpath", p);
+	} else {
+		ssize_t n = readlink(p, buf, PATH_MAX);
+		r = n < 0 ? HOST_ERR("readlink", p) : JS_NewStringLen(ctx, buf, (size_t)n);
+	}
+	JS_FreeCString(ctx, p);
+	return r;
+}
+
+static JSValue h_sha256(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+	(void)this; (void)argc;
+	size_t size;
+	uint8_t *buf = JS_GetUint8Array(ctx, &size, argv[0]);
+	if (!buf)
+		return JS_EXCEPTION;
+	uint8_t out[32];
+	sha256(buf, size, out);
+	return JS_NewArrayBufferCopy(ctx, out, sizeof(out));
+}
+
+/* utf8(string) -> ArrayBuffer; text(u8) -> string (invalid sequences become U+FFFD). */
+static JSValue h_utf8(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+	(void)this; (void)argc;
+	size_t len;
+	const char *s = JS_ToCStringLen(ctx, &len, argv[0]);
+	if (!s)
+		return JS_EXCEPTION;
+	JSValue r = JS_NewArrayBufferCopy(ctx, (const uint8_t *)s, len);
+	JS_FreeCString(ctx, s);
+	return r;
+}
+
+static JSValue h_text(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+	(void)this; (void)argc;
+	size_t size;
+	uint8_t *buf = JS_GetUint8Array(ctx, &size, argv[0]);
+	if (!buf)
+		return JS_EXCEPTION;
+	return JS_NewStringLen(ctx, (const char *)buf, size);
+}
+
+static const JSCFunctionListEntry fs_funcs[] = {
+	JS_CFUNC_DEF("utf8", 1, h_utf8),
+	JS_CFUNC_DEF("text", 1, h_text),
+	JS_CFUNC_DEF("open", 3, h_open),
+	JS_CFUNC_DEF("close", 1, h_close),
+	JS_CFUNC_DEF("read", 4, h_read),
+	JS_CFUNC_DEF("write", 4, h_write),
+	JS_CFUNC_DEF("readFile", 1, h_read_file),
+	JS_CFUNC_DEF("stat", 2, h_stat),
+	JS_CFUNC_DEF("fstat", 1, h_fstat),
+	JS_CFUNC_MAGIC_DEF("mkdir", 2, h_path1, P_MKDIR),
+	JS_CFUNC_MAGIC_DEF("rmdir", 1, h_path1, P_RMDIR),
+	JS_CFUNC_MAGIC_DEF("unlink", 1, h_path1, P_UNLINK),
+	JS_CFUNC_MAGIC_DEF("access", 2, h_path1, P_ACCESS),
+	JS_CFUNC_MAGIC_DEF("mkfifo", 2, h_path1, P_MKFIFO),
+	JS_CFUNC_MAGIC_DEF("chmod", 2, h_path1, P_CHMOD),
+	JS_CFUNC_MAGIC_DEF("rename", 2, h_path2, 0),
+	JS_CFUNC_MAGIC_DEF("symlink", 2, h_path2, 1),
+	JS_CFUNC_DEF("readdir", 1, h_readdir),
+	JS_CFUNC_MAGIC_DEF("readlink", 1, h_link, 0),
+	JS_CFUNC_MAGIC_DEF("realpath", 1, h_link, 1),
+	JS_CFUNC_DEF("sha256", 1, h_sha256),
+};
+
+void host_fs_init(JSContext *ctx, JSValue obj)
+{
+	JS_SetPropertyFunctionList(ctx, obj, fs_funcs, sizeof(fs_funcs) / sizeof(fs_funcs[0]));
+}

@@ -1,0 +1,113 @@
+/* runts, the command line: QuickJS-ng + the CLI's bytecode + the host module + the init
+ * shim, in one static ELF. argv[1] naming one of the shim's modes runs the shim (its main,
+ * native/main.c, is compiled in as runts_shim_main): the CLI spawns /proc/self/exe for
+ * them, so there is one file to install. Everything else runs the TypeScript CLI.
+ * Bytecode modules are embedded (modules.S, generated) and read only when imported: each
+ * command's chunk is loaded when that command runs. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "host.h"
+
+int runts_shim_main(int argc, char **argv, char **envp);
+
+struct embedded { const char *name; const uint8_t *data; const uint8_t *end; };
+extern const struct embedded runts_modules[];
+
+/* A pathological config (deeply nested JSON, a huge array) fails with one clear error
+ * from the engine ("out of memory", "stack overflow"), never a crash. */
+#define JS_MEMORY_LIMIT (256u << 20)
+#define JS_STACK_LIMIT (4u << 20)
+
+static const struct embedded *find(const char *name)
+{
+	const char *base = strrchr(name, '/');
+	base = base ? base + 1 : name;
+	for (const struct embedded *m = runts_modules; m->name; m++)
+		if (!strcmp(m->name, base))
+			return m;
+	return NULL;
+}
+
+static char *normalize(JSContext *ctx, const char *base, const char *name, void *opaque)
+{
+	(void)base; (void)opaque;
+	const char *b = strrchr(name, '/');
+	return js_strdup(ctx, b ? b + 1 : name);
+}
+
+static JSModuleDef *load(JSContext *ctx, const char *name, void *opaque)
+{
+	(void)opaque;
+	const struct embedded *m = find(name);
+	if (!m) {
+		JS_ThrowReferenceError(ctx, "module %s is not in this binary", name);
+		return NULL;
+	}
+	JSValue v = JS_ReadObject(ctx, m->data, (size_t)(m->end - m->data), JS_READ_OBJ_BYTECODE);
+	if (JS_IsException(v))
+		return NULL;
+	JSModuleDef *d = JS_VALUE_GET_PTR(v);
+	JS_FreeValue(ctx, v);
+	return d;
+}
+
+static int shim_mode(int argc, char **argv)
+{
+	static const char *const modes[] = { "init", "bpf-devices", "criu-swrk", "notify-proxy", NULL };
+	if (argc < 2)
+		return 0;
+	for (int i = 0; modes[i]; i++)
+		if (!strcmp(argv[1], modes[i]))
+			return 1;
+	return argc == 2 && !strcmp(argv[1], "version");
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	if (shim_mode(argc, argv))
+		return runts_shim_main(argc, argv, envp);
+	JSRuntime *rt = JS_NewRuntime();
+	JSContext *ctx = rt ? JS_NewContext(rt) : NULL;
+	if (!ctx) {
+		dprintf(2, "runts: cannot create the JS engine\n");
+		return 1;
+	}
+	JS_SetMemoryLimit(rt, JS_MEMORY_LIMIT);
+	JS_SetMaxStackSize(rt, JS_STACK_LIMIT);
+	JS_SetModuleLoaderFunc(rt, normalize, load, NULL);
+	JSValue global = JS_GetGlobalObject(ctx);
+	JSValue host = JS_NewObject(ctx);
+	host_fs_init(ctx, host);
+	host_proc_init(ctx, host, argc, argv);
+	host_loop_init(ctx, host);
+	JS_SetPropertyStr(ctx, host, "exitCode", JS_NewInt32(ctx, 0));
+	JS_SetPropertyStr(ctx, global, "__runtsHost", JS_DupValue(ctx, host));
+	JS_FreeValue(ctx, global);
+
+	const struct embedded *entry = find("entry.js");
+	int status = 1;
+	JSValue mod = entry ? JS_ReadObject(ctx, entry->data, (size_t)(entry->end - entry->data), JS_READ_OBJ_BYTECODE) : JS_ThrowReferenceError(ctx, "no entry module");
+	if (!JS_IsException(mod) && JS_ResolveModule(ctx, mod) < 0) {
+		JS_FreeValue(ctx, mod);
+		mod = JS_EXCEPTION;
+	}
+	JSValue r = JS_IsException(mod) ? mod : JS_EvalFunction(ctx, mod);
+	if (JS_IsException(r)) {
+		JSValue e = JS_GetException(ctx);
+		host_report(ctx, e);
+		JS_FreeValue(ctx, e);
+	} else {
+		JS_FreeValue(ctx, r);
+		if (host_loop_run(ctx) == 0) {
+			JSValue c = JS_GetPropertyStr(ctx, host, "exitCode");
+			int32_t code = 0;
+			JS_ToInt32(ctx, &code, c);
+			JS_FreeValue(ctx, c);
+			status = code & 0xff;
+		}
+	}
+	/* No teardown of the engine: the kernel frees it all at once, faster. */
+	return status;
+}

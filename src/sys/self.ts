@@ -1,0 +1,125 @@
+/**
+ * This process: ids, environment, arguments, working directory, stdout/stderr, exit,
+ * signals, clocks and sleeping; on the C host module (the CLI) or Node/Bun (the library).
+ */
+import { nodeModule, qjs } from './host.js';
+import { utf8 } from './bytes.js';
+
+type NodeProcess = NodeJS.Process;
+const proc = (): NodeProcess => (globalThis as unknown as { process: NodeProcess }).process;
+
+export function pid(): number {
+  return qjs ? qjs.ids()[0] : proc().pid;
+}
+
+export function euid(): number {
+  return qjs ? qjs.ids()[3] : (proc().geteuid?.() ?? 0);
+}
+
+export function egid(): number {
+  return qjs ? qjs.ids()[5] : (proc().getegid?.() ?? 0);
+}
+
+/** The environment (read-only view). */
+export function env(): Readonly<Record<string, string | undefined>> {
+  return qjs ? qjs.env : proc().env;
+}
+
+/** Command-line arguments after the program (and, on Node, the script). */
+export function args(): string[] {
+  return qjs ? qjs.argv.slice(1) : proc().argv.slice(2);
+}
+
+/** The running executable: the runts binary (CLI) or node/bun (library). */
+export function executable(): string {
+  return qjs ? qjs.exe : proc().execPath;
+}
+
+export function cwd(): string {
+  return qjs ? qjs.cwd() : proc().cwd();
+}
+
+export function osRelease(): string {
+  return qjs ? qjs.release() : nodeModule<typeof import('node:os')>('node:os').release();
+}
+
+/** Send signal `sig` (a number; 0 probes) to `target`; throws an errno-coded Error. */
+export function kill(target: number, sig: number): void {
+  if (qjs) qjs.kill(target, sig);
+  else proc().kill(target, sig);
+}
+
+/** Write all of `s` to fd 1 or 2, synchronously (a runtime's output must not be lost on exit). */
+export function writeFd(fd: number, s: string | Uint8Array): void {
+  const b = typeof s === 'string' ? utf8(s) : s;
+  if (!qjs) {
+    nodeModule<typeof import('node:fs')>('node:fs').writeSync(fd, b);
+    return;
+  }
+  for (let off = 0; off < b.length; ) off += qjs.write(fd, b, off, b.length - off);
+}
+
+export const writeOut = (s: string | Uint8Array): void => writeFd(1, s);
+export const writeErr = (s: string | Uint8Array): void => writeFd(2, s);
+
+/** The status the process exits with once nothing is left to do. */
+export function setExitCode(code: number): void {
+  if (qjs) qjs.exitCode = code;
+  else proc().exitCode = code;
+}
+
+export function exit(code: number): never {
+  if (qjs) return qjs.exit(code);
+  return proc().exit(code);
+}
+
+/** Wall-clock milliseconds since the epoch. */
+export function now(): number {
+  return qjs ? qjs.clock(0) : Date.now();
+}
+
+/** Monotonic milliseconds (fractional), for measuring. */
+export function monotonic(): number {
+  return qjs ? qjs.clock(1) : Number(proc().hrtime.bigint()) / 1e6;
+}
+
+const sleepCell = typeof SharedArrayBuffer === 'function' ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+/** Block the whole process for `ms` (short waits in sync code paths only). */
+export function sleepSync(ms: number): void {
+  if (qjs) qjs.sleep(ms);
+  else Atomics.wait(sleepCell!, 0, 0, ms);
+}
+
+/** Resolve after `ms` (the event loop keeps running). */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (qjs) qjs.setTimer(ms, resolve);
+    else setTimeout(resolve, ms);
+  });
+}
+
+/** A timer that can be cancelled; returns the cancel function. */
+export function timer(ms: number, cb: () => void): () => void {
+  const h = qjs;
+  if (h) {
+    const id = h.setTimer(ms, cb);
+    return () => h.clearTimer(id);
+  }
+  const t = setTimeout(cb, ms);
+  return () => clearTimeout(t);
+}
+
+/**
+ * Listen for signal `signo` (number) until the returned function is called. On the CLI
+ * the signal is blocked and read through a signalfd; on Node/Bun it is process.on.
+ */
+export function onSignal(signo: number, name: NodeJS.Signals, cb: () => void): () => void {
+  const h = qjs;
+  if (h) {
+    h.onSignal(signo, cb);
+    return () => h.onSignal(signo, null);
+  }
+  const p = proc();
+  p.on(name, cb);
+  return () => void p.off(name, cb);
+}

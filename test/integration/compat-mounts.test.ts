@@ -1,0 +1,144 @@
+/**
+ * Mounts as runc makes them (issue 17, "Mounts"): the same bundle runs through runts and
+ * through runc (1.3.6, the reference; Debian's 1.1.5 where engines here run it), and
+ * what a caller sees is compared: exit status, output (mount flags read from
+ * /proc/self/mountinfo inside), the presence of an error.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Spec } from '../../src/spec/types.js';
+import { RUNTS, SKIP_NOT_ROOT, mountsUnder, rootfs, workspace, type Workspace } from './helpers.js';
+
+const RUNC = '/opt/next/bin/runc';
+const RUNC11 = '/usr/sbin/runc';
+const SKIP = SKIP_NOT_ROOT || (existsSync(RUNC) ? false : `runc 1.3 (the reference) is not at ${RUNC}`);
+
+interface Outcome { code: number | null; out: string; err: string }
+
+/** A user namespace mapping 0..65535 to 100000.. (no cgroup mount: as runc needs it). */
+function userns(s: Spec): void {
+  s.linux!.namespaces!.push({ type: 'user' });
+  s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  s.mounts = s.mounts!.filter((m) => m.type !== 'cgroup');
+}
+
+/** Prints `<mount point> <mount options> <fstype>` for each mount point given, from inside. */
+const flagsOf = (...points: string[]) =>
+  points.map((p) => `awk '$5 == "${p}" { for (i = 7; $i != "-"; i++); print $5, $6, $(i+1) }' /proc/self/mountinfo`).join('; ');
+
+describe('mounts as runc makes them', { skip: SKIP }, () => {
+  let ws: Workspace;
+  const runcRoots = new Set<string>();
+  before(() => {
+    ws = workspace('cmounts');
+    chmodSync(ws.dir, 0o755);
+  });
+  after(() => {
+    for (const root of runcRoots) {
+      const bin = root.endsWith('-11') ? RUNC11 : RUNC;
+      const ids = spawnSync(bin, ['--root', root, 'list', '-q'], { encoding: 'utf8' }).stdout ?? '';
+      for (const id of ids.split('\n').filter(Boolean)) spawnSync(bin, ['--root', root, 'delete', '-f', id]);
+    }
+    for (const m of mountsUnder(ws.dir).reverse()) spawnSync('umount', ['-l', m]);
+    ws.cleanup();
+  });
+
+  /** Runs a runtime binary like ws.runts does (stdio to files: detached containers keep them). */
+  function runtime(bin: string, args: string[]): Outcome {
+    const root = bin === RUNTS ? ws.root : join(ws.dir, bin === RUNC11 ? 'runc-state-11' : 'runc-state');
+    if (bin !== RUNTS) runcRoots.add(root);
+    const out = join(ws.dir, '.o');
+    const err = join(ws.dir, '.e');
+    const fds = [openSync(out, 'w'), openSync(err, 'w')];
+    try {
+      const r = spawnSync(bin, ['--root', root, ...args], { cwd: ws.bundle, timeout: 30_000, stdio: ['ignore', fds[0]!, fds[1]!] });
+      return { code: r.status, out: readFileSync(out, 'utf8'), err: readFileSync(err, 'utf8') };
+    } finally {
+      for (const fd of fds) closeSync(fd);
+    }
+  }
+
+  /** `run` of the same bundle under each runtime (runts first); the container is deleted after. */
+  function each(script: string, edit: (s: Spec) => void, bins = [RUNTS, RUNC]): Outcome[] {
+    ws.writeSpec(ws.spec(['sh', '-c', script], edit));
+    return bins.map((bin) => {
+      const id = ws.id();
+      const r = runtime(bin, ['run', id]);
+      runtime(bin, ['delete', '-f', id]);
+      return r;
+    });
+  }
+
+  /** runts and runc agree: same status and output, and an error (or none) in both. */
+  function agree(script: string, edit: (s: Spec) => void, bins = [RUNTS, RUNC]): Outcome {
+    const [ours, ...refs] = each(script, edit, bins);
+    for (const [i, ref] of refs.entries()) {
+      const name = bins[i + 1]!;
+      assert.equal(ours!.code, ref.code, `exit status: runts ${ours!.code} (${ours!.err.trim()}), ${name} ${ref.code} (${ref.err.trim()})`);
+      assert.equal(ours!.out, ref.out, `output differs from ${name}`);
+      assert.equal(ours!.err !== '', ref.err !== '', `an error in one only: runts '${ours!.err.trim()}', ${name} '${ref.err.trim()}'`);
+    }
+    return ours!;
+  }
+
+  it('order: a bind whose source lies in a tmpfs mounted before it, and an idmapped one, as in runc', () => {
+    const src = join(ws.dir, 'order-src');
+    mkdirSync(src, { recursive: true });
+    writeFileSync(join(src, 'f'), 'from the host\n');
+    const inRootfs = join(rootfs(), 'tmp');
+    const mounts = (s: Spec) => s.mounts!.push(
+      { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['mode=755'] },
+      { destination: '/tmp/sub', type: 'bind', source: src, options: ['bind'] },
+      // host paths inside the rootfs: in the container's mount namespace they lead into the tmpfs
+      { destination: '/home', type: 'bind', source: join(inRootfs, 'sub'), options: ['bind'] },
+      {
+        destination: '/root', type: 'bind', source: inRootfs, options: ['bind', 'idmap'],
+        uidMappings: [{ containerID: 0, hostID: 1000, size: 10 }], gidMappings: [{ containerID: 0, hostID: 1000, size: 10 }],
+      },
+    );
+    const script = `cat /home/f; stat -c '%u %g %n' /root/sub; ${flagsOf('/home', '/root')}`;
+    const plain = agree(script, mounts);
+    assert.equal(plain.code, 0, plain.err);
+    assert.match(plain.out, /^from the host\n1000 1000 \/root\/sub\n\/home rw,relatime ext4\n\/root rw,relatime,idmapped tmpfs\n$/);
+    const inUserns = agree(script, (s) => {
+      userns(s);
+      mounts(s);
+    });
+    assert.equal(inUserns.code, 0, inUserns.err);
+    assert.match(inUserns.out, /^from the host\n\d+ \d+ \/root\/sub\n\/home rw,relatime ext4\n\/root rw,relatime,idmapped tmpfs\n$/);
+  });
+
+  it('user namespace: a bind source only host root can traverse (0700 parent) is opened by the runtime, for run and exec', () => {
+    const priv = join(ws.dir, 'priv');
+    mkdirSync(join(priv, 'data'), { recursive: true });
+    writeFileSync(join(priv, 'data', 'f'), 'secret\n');
+    chmodSync(priv, 0o700);
+    ws.writeSpec(ws.spec(['sleep', '30'], (s) => {
+      userns(s);
+      s.mounts!.push(
+        { destination: '/home', type: 'bind', source: join(priv, 'data'), options: ['rbind', 'ro'] },
+        { destination: '/etc/group', type: 'bind', source: join(priv, 'data', 'f'), options: ['bind'] },
+      );
+    }));
+    const seen = [RUNTS, RUNC, RUNC11].filter((b) => b === RUNTS || existsSync(b)).map((bin) => {
+      const id = ws.id();
+      try {
+        const run = runtime(bin, ['run', '-d', id]);
+        const exec = runtime(bin, ['exec', id, 'sh', '-c', `cat /home/f /etc/group; ${flagsOf('/home', '/etc/group')}`]);
+        return { bin, run, exec };
+      } finally {
+        runtime(bin, ['delete', '-f', id]);
+      }
+    });
+    for (const { bin, run, exec } of seen) {
+      assert.equal(run.code, 0, `${bin} run: ${run.err}`);
+      assert.equal(exec.code, 0, `${bin} exec: ${exec.err}`);
+      assert.equal(exec.out, seen[0]!.exec.out, `exec output differs from ${bin}`);
+    }
+    assert.equal(seen[0]!.exec.out, 'secret\nsecret\n/home ro,relatime ext4\n/etc/group rw,relatime ext4\n');
+  });
+});
