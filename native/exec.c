@@ -10,23 +10,47 @@
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "shim.h"
 
+/* As runc: the cwd is entered first with the privileges we still have (a cwd only root
+ * may enter works for any user), before the seccomp filter (whose profile may not list
+ * chdir or getcwd); a permission error is retried once the user is set (a cwd only that
+ * user may enter, such as a root-squashed volume). Any other error fails here. */
 void exec_umask_cwd(struct ctx *c)
 {
 	umask(c->plan->has_umask ? (mode_t)c->plan->umask : 0022);
-	if (chdir(c->plan->cwd) < 0)
-		die_sys("cwd", "chdir", c->plan->cwd);
-	/* CVE-2024-21626: a cwd such as /proc/self/fd/N can reach a directory fd we still hold
-	 * (the host /proc, for the barrier) and put the process outside its root. The kernel
-	 * then reports the cwd as unreachable: getcwd fails with ENOENT (glibc) or returns
-	 * "(unreachable)...". Either way, refuse. */
+	if (chdir(c->plan->cwd) < 0) {
+		if (errno != EACCES && errno != EPERM)
+			die_sys("cwd", "chdir", c->plan->cwd);
+		c->cwd_retry = true;
+		return;
+	}
+	exec_check_cwd(c);
+}
+
+/* CVE-2024-21626: a cwd such as /proc/self/fd/N can reach a directory fd we still hold
+ * (the host /proc, for the barrier) and put the process outside its root. The kernel
+ * then reports the cwd as unreachable: getcwd fails with ENOENT (glibc) or returns
+ * "(unreachable)...". Either way, refuse. */
+void exec_check_cwd(struct ctx *c)
+{
 	char buf[4096];
 	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
 		die("cwd", "getcwd", c->plan->cwd, errno == ERANGE ? ERANGE : 0, "%s is outside the container",
 		    c->plan->cwd);
+}
+
+/* After the user switch: the second chdir, for a cwd the first one could not enter. */
+void exec_cwd_as_user(struct ctx *c)
+{
+	if (!c->cwd_retry)
+		return;
+	if (chdir(c->plan->cwd) < 0)
+		die_sys("cwd", "chdir", c->plan->cwd);
+	exec_check_cwd(c);
 }
 
 static const char *exec_env_path(const struct plan *p)
@@ -39,7 +63,14 @@ static const char *exec_env_path(const struct plan *p)
 
 /* As execvpe does, but with the container's PATH (from the plan's env, never ours),
  * and resolved now, so that `create` fails on a missing binary before parking. Without
- * a PATH in the env, execvpe's default "/bin:/usr/bin" applies. */
+ * a PATH in the env, execvpe's default "/bin:/usr/bin" applies.
+ *
+ * Without no_new_privs this runs under the seccomp filter (which went in while we still
+ * had CAP_SYS_ADMIN, before the user switch), so it makes only calls every profile has
+ * listed for decades: stat is newfstatat, and access is the flagless faccessat (glibc's
+ * faccessat with AT_EACCESS tries faccessat2, which an old profile answers with its
+ * default action). Real and effective ids are equal by now, so the flagless check is
+ * the effective one. */
 void exec_lookup(struct ctx *c)
 {
 	const char *name = c->plan->args[0];
@@ -64,7 +95,7 @@ void exec_lookup(struct ctx *c)
 			die("exec", NULL, name, ENOMEM, NULL);
 		snprintf(cand, dlen + nlen + 3, "%.*s%s%s", (int)dlen, dir, dlen ? "/" : "./", name);
 		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode)) {
-			if (faccessat(AT_FDCWD, cand, X_OK, AT_EACCESS) == 0) {
+			if (syscall(SYS_faccessat, AT_FDCWD, cand, X_OK) == 0) {
 				c->exec_path = cand;
 				return;
 			}
@@ -96,28 +127,32 @@ static void exec_container_proc(struct ctx *c)
 	c->proc_fd = fd;
 }
 
-/* Everything but stdio, the preserved fds and what the barrier still needs (all of it
- * close-on-exec) goes now, so nothing from the host lingers in a parked init. */
+/* Everything but stdio, the preserved fds and what the rest of the recipe still needs
+ * (the runts socket, the barrier's fifo and /proc, the seccomp listener; all of it
+ * close-on-exec) goes now, so nothing from the host lingers in a parked init. This runs
+ * before the seccomp filter: close_range is newer than many profiles. */
 void exec_close_fds(struct ctx *c)
 {
 	if (c->fifo_fd >= 0 && c->plan->mode == RUNTS_MODE_INIT)
 		exec_container_proc(c);
 	util_close(&c->inner_fd);
 	util_close(&c->console_fd);
-	unsigned int keep[3] = { (unsigned)c->sync_fd, ~0U, ~0U };
+	unsigned int keep[4] = { (unsigned)c->sync_fd, ~0U, ~0U, ~0U };
 	if (c->fifo_fd >= 0) {
 		keep[1] = (unsigned)c->fifo_fd;
 		keep[2] = (unsigned)c->proc_fd;
 	}
-	for (int i = 0; i < 3; i++) /* sort three */
-		for (int j = i + 1; j < 3; j++)
+	if (c->listener_fd >= 0)
+		keep[3] = (unsigned)c->listener_fd;
+	for (int i = 0; i < 4; i++) /* sort four (~0U, none, sorts last) */
+		for (int j = i + 1; j < 4; j++)
 			if (keep[j] < keep[i]) {
 				unsigned int t = keep[i];
 				keep[i] = keep[j];
 				keep[j] = t;
 			}
 	unsigned int from = 3 + c->plan->preserve_fds;
-	for (int i = 0; i < 3 && keep[i] != ~0U; i++) {
+	for (int i = 0; i < 4 && keep[i] != ~0U; i++) {
 		if (keep[i] < from)
 			continue;
 		if (keep[i] > from && close_range(from, keep[i] - 1, 0) < 0)

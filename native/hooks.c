@@ -50,11 +50,18 @@ static void hooks_parse_done(struct ctx *c, const uint8_t *p, size_t left)
 	}
 }
 
+static uint32_t hook_preserved_fds;
+
 static noreturn void hook_child(const struct plan_hook *h, int in, int out)
 {
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		_exit(127);
-	close_range(3, ~0U, 0);
+	/* startContainer hooks run under the seccomp filter, whose profile may predate
+	 * close_range: then the fds the container process keeps (the preserved ones) are
+	 * closed one by one. Everything else is close-on-exec by now. */
+	if (close_range(3, ~0U, 0) < 0)
+		for (unsigned int fd = 3; fd < 3 + hook_preserved_fds; fd++)
+			close((int)fd);
 	signal(SIGPIPE, SIG_DFL);
 	char *argv0[] = { h->path, NULL };
 	char *no_env[] = { NULL };
@@ -84,11 +91,15 @@ static void hook_run(const struct plan_hook *h, const char *state)
 		hook_child(h, in[0], out[1]);
 	close(in[0]);
 	close(out[1]);
+	/* A pidfd tells when the hook exits. Under a seccomp profile that predates
+	 * pidfd_open (startContainer hooks), poll for its exit every 10 ms instead. */
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0) {
+	if (pidfd < 0 && errno != ENOSYS && errno != EPERM && errno != EACCES) {
 		kill(pid, SIGKILL);
 		die_sys("hook", "pidfd_open", h->path);
 	}
+	int status = 0;
+	bool reaped = false;
 	fcntl(in[1], F_SETFL, O_NONBLOCK);
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
 	const char *w = state ? state : "";
@@ -106,6 +117,8 @@ static void hook_run(const struct plan_hook *h, const char *state)
 			timed_out = true;
 			break;
 		}
+		if (pidfd < 0 && (wait < 0 || wait > 10))
+			wait = 10;
 		if (poll(fds, in[1] >= 0 ? 3 : 2, (int)(wait < 0 ? -1 : wait)) < 0 && errno != EINTR)
 			die_sys("hook", "poll", h->path);
 		if (fds[2].revents) { /* POLLERR: the hook closed its stdin; that is its choice */
@@ -126,12 +139,14 @@ static void hook_run(const struct plan_hook *h, const char *state)
 				if (olen < HOOK_OUTPUT_MAX)
 					output[olen++] = buf[i];
 		}
-		exited = fds[0].revents != 0;
+		if (pidfd >= 0)
+			exited = fds[0].revents != 0;
+		else
+			exited = reaped = waitpid(pid, &status, WNOHANG) == pid;
 	}
 	if (timed_out)
 		kill(pid, SIGKILL);
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	while (!reaped && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	ssize_t n;
 	while (olen < HOOK_OUTPUT_MAX && (n = read(out[0], output + olen, HOOK_OUTPUT_MAX - olen)) > 0)
@@ -139,7 +154,7 @@ static void hook_run(const struct plan_hook *h, const char *state)
 	while (olen && (output[olen - 1] == '\n' || output[olen - 1] == ' '))
 		olen--;
 	output[olen] = 0;
-	close(pidfd);
+	util_close(&pidfd);
 	close(out[0]);
 	util_close(&in[1]);
 	if (timed_out)
@@ -188,6 +203,7 @@ void hooks_barrier(struct ctx *c)
 
 void hooks_start(struct ctx *c)
 {
+	hook_preserved_fds = c->plan->preserve_fds;
 	if (c->plan->n_hooks)
 		hooks_run_kind(c, RUNTS_HOOK_KIND_START_CONTAINER, c->hook_state[1]);
 }

@@ -120,25 +120,32 @@ static void stage0_release(struct ctx *c, int pair[2], pid_t child)
 		die_sys("release", "write", NULL);
 }
 
-/* Common to init and exec: identity, cwd, argv[0], fds, READY, barrier, execve. */
+/* Common to init and exec: identity, cwd, argv[0], fds, READY, barrier, execve.
+ *
+ * The seccomp filter may come from a profile older than this shim, which answers calls
+ * it does not list with its default action (EPERM): everything that can go before the
+ * filter does (cwd, closing fds). Without no_new_privs, loading a filter needs
+ * CAP_SYS_ADMIN, so it comes before the user switch and the capability drop (runc and
+ * crun do the same), and what follows it makes only calls every profile lists
+ * (setresuid, capset, prctl, chdir, newfstatat, faccessat, the socket and the fifo).
+ * With no_new_privs it comes after the executable is found: then only pdeathsig, READY,
+ * the barrier, startContainer hooks and execve follow. Either way a load failure is
+ * still reported to `create`, and the notify fd reaches the listener before `create`
+ * returns. */
 static noreturn void child_finish(struct ctx *c)
 {
 	sched_apply(c); /* before the capability drop and seccomp */
 	lsm_apply(c);
-	/* seccomp as late as possible, so that few of our own syscalls must be allowed by
-	 * the profile. Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, so it
-	 * comes before the capabilities are dropped (runc and crun do the same); with it,
-	 * after everything but the fds, READY and the barrier: a failure is still reported
-	 * to `create`, and the notify fd reaches the listener before `create` returns. */
+	exec_umask_cwd(c);
+	exec_close_fds(c);
 	if (!c->plan->no_new_privs)
 		secfilter_load(c);
 	caps_apply_user(c);
-	exec_umask_cwd(c);
+	exec_cwd_as_user(c);
 	caps_no_new_privs(c);
 	exec_lookup(c);
 	if (c->plan->no_new_privs)
 		secfilter_load(c);
-	exec_close_fds(c);
 	exec_parent_death_signal(c);
 	exec_ready(c);
 	exec_barrier(c);

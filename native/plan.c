@@ -83,6 +83,7 @@ static const struct field_desc seccomp_fields[] = {
 	SCALAR(RUNTS_TAG_SC_LISTENER_PATH, F_STR, plan_seccomp, listener_path),
 	SCALAR(RUNTS_TAG_SC_CACHE_PATH, F_STR, plan_seccomp, cache_path),
 	ARRAY(RUNTS_TAG_SC_LISTENER_STATE, F_STR_ARR, plan_seccomp, listener_state),
+	ARRAY(RUNTS_TAG_SC_ENOSYS_NAME, F_STR_ARR, plan_seccomp, enosys_names),
 };
 static const struct group_desc seccomp_group = DESC(seccomp_fields, plan_seccomp);
 static const struct field_desc device_fields[] = {

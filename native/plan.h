@@ -50,6 +50,8 @@ struct plan_seccomp {
 	char *listener_path, *cache_path;
 	char **listener_state; /* pieces joined with the host pid */
 	size_t n_listener_state;
+	char **enosys_names; /* the profile's names: syscalls numbered above them get ENOSYS */
+	size_t n_enosys_names;
 };
 
 struct plan_device {

@@ -48,14 +48,19 @@ void secfilter_connect(struct ctx *c)
 	c->listener_fd = fd;
 }
 
-/* Builds the filter with libseccomp and returns the libseccomp context. */
-static scmp_filter_ctx secfilter_compile(const struct plan_seccomp *sc)
+/* Builds the filter with libseccomp and returns the libseccomp context. The
+ * architectures it holds (the native one first) go to archs (room for 1 + n_archs). */
+static scmp_filter_ctx secfilter_compile(const struct plan_seccomp *sc, uint32_t *archs, size_t *n_archs)
 {
 	scmp_filter_ctx f = seccomp_init(sc->default_action);
 	if (!f)
 		die("seccomp", "seccomp_init", NULL, EINVAL, "default action %#x", sc->default_action);
+	archs[0] = seccomp_arch_native();
+	*n_archs = 1;
 	for (size_t i = 0; i < sc->n_archs; i++) {
 		int rc = seccomp_arch_add(f, sc->archs[i]);
+		if (rc == 0)
+			archs[(*n_archs)++] = sc->archs[i];
 		/* -EEXIST: the native one, always there. -EINVAL: an architecture this libseccomp
 		 * does not know; a process of that architecture meets the "bad arch" action (kill),
 		 * which is stricter than any rule, so skipping it loosens nothing. */
@@ -191,9 +196,15 @@ void secfilter_prepare(struct ctx *c)
 		return;
 	if (sc->cache_path && secfilter_cache_read(c, sc->cache_path) == 0)
 		return;
-	scmp_filter_ctx f = secfilter_compile(sc);
+	uint32_t *archs = malloc((sc->n_archs + 1) * sizeof(*archs));
+	size_t n_archs;
+	if (!archs)
+		die("seccomp", NULL, NULL, ENOMEM, "architectures");
+	scmp_filter_ctx f = secfilter_compile(sc, archs, &n_archs);
 	secfilter_export(c, f);
 	seccomp_release(f);
+	secfilter_enosys(c, archs, n_archs);
+	free(archs);
 	if (sc->cache_path)
 		secfilter_cache_write(c, sc->cache_path);
 }

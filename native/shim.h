@@ -33,6 +33,7 @@ struct ctx {
 	int *idmap_fds;  /* per plan mount: the user namespace of an idmapped bind, or -1 (NULL: none) */
 	char *hook_state[2]; /* state JSON for createContainer, startContainer hooks (HOOKS_DONE) */
 	int cgroup_fd;   /* O_PATH of the plan's cgroup_into dir (CLONE_INTO_CGROUP), or -1 */
+	bool cwd_retry;  /* the first chdir was refused: retried as the process's user */
 };
 
 /* sync.c: frames on the runts socket, and the error path. */
@@ -122,6 +123,8 @@ void caps_no_new_privs(struct ctx *c);
 
 /* exec.c */
 void exec_umask_cwd(struct ctx *c);
+void exec_check_cwd(struct ctx *c);
+void exec_cwd_as_user(struct ctx *c);
 void exec_lookup(struct ctx *c);
 void exec_close_fds(struct ctx *c);
 void exec_parent_death_signal(struct ctx *c);
@@ -142,6 +145,8 @@ void mountsrc_serve(struct ctx *c, pid_t child);
 void secfilter_connect(struct ctx *c);
 void secfilter_prepare(struct ctx *c);
 void secfilter_load(struct ctx *c);
+/* seccomp-enosys.c: ENOSYS for syscalls newer than the profile (before libseccomp's program) */
+void secfilter_enosys(struct ctx *c, const uint32_t *archs, size_t n_archs);
 
 /* lsm.c: AppArmor profile and SELinux label for execve. lsm_write_labels takes the proc
  * root as an fd (tests pass a fake one); returns 0 or -errno with the file in *failed. */

@@ -32,6 +32,7 @@ function seccompFields(sc: PlanSeccomp): Field[] {
     }
     f.push([Tag.SC_RULE, tlv(rf)]);
   }
+  for (const x of sc.enosysNames) f.push(str(Tag.SC_ENOSYS_NAME, x));
   if (sc.listenerPath) f.push(str(Tag.SC_LISTENER_PATH, sc.listenerPath));
   for (const s of sc.listenerState) f.push(str(Tag.SC_LISTENER_STATE, s));
   if (sc.cachePath) f.push(str(Tag.SC_CACHE_PATH, sc.cachePath));
@@ -49,7 +50,7 @@ export function encodeSecurity(p: InitPlan): Field[] {
 }
 
 function decodeSeccomp(buf: Buffer): PlanSeccomp {
-  const sc: PlanSeccomp = { defaultAction: 0, archs: [], flags: 0, rules: [], listenerPath: '', listenerState: [], cachePath: '' };
+  const sc: PlanSeccomp = { defaultAction: 0, archs: [], flags: 0, rules: [], enosysNames: [], listenerPath: '', listenerState: [], cachePath: '' };
   for (const [t, v] of parseTlv(buf)) {
     if (t === Tag.SC_DEFAULT_ACTION) sc.defaultAction = n(v);
     else if (t === Tag.SC_ARCH) sc.archs.push(n(v));
@@ -57,6 +58,7 @@ function decodeSeccomp(buf: Buffer): PlanSeccomp {
     else if (t === Tag.SC_LISTENER_PATH) sc.listenerPath = v.toString('utf8');
     else if (t === Tag.SC_LISTENER_STATE) sc.listenerState.push(v.toString('utf8'));
     else if (t === Tag.SC_CACHE_PATH) sc.cachePath = v.toString('utf8');
+    else if (t === Tag.SC_ENOSYS_NAME) sc.enosysNames.push(v.toString('utf8'));
     else if (t === Tag.SC_RULE) {
       const r: PlanSeccompRule = { names: [], action: 0, args: [] };
       for (const [rt, rv] of parseTlv(v)) {

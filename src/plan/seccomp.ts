@@ -45,6 +45,11 @@ export interface PlanSeccomp {
   /** The container process state JSON sent with the fd, cut where the process's host
    * pid goes: the shim joins the pieces with the pid in decimal. */
   listenerState: string[];
+  /**
+   * Every syscall name the profile lists (whatever its action), when syscalls newer than
+   * the profile must fail with ENOSYS; empty for no such stub. See enosysNames().
+   */
+  enosysNames: string[];
   /** File caching the compiled program, named by a digest of everything above but the
    * listener ('' for no cache). */
   cachePath: string;
@@ -136,11 +141,11 @@ export function seccompCacheDir(root: string): string {
 }
 
 /** Bump when the shim's way of compiling a plan changes (old cache entries then miss). */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2; // 2: the ENOSYS stub
 
 /** Digest naming a compiled program: the rules, actions, architectures and flags. */
-export function seccompCacheKey(p: Pick<PlanSeccomp, 'defaultAction' | 'archs' | 'flags' | 'rules'>): string {
-  const text = JSON.stringify([CACHE_FORMAT, p.defaultAction, p.archs, p.flags, p.rules], (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+export function seccompCacheKey(p: Pick<PlanSeccomp, 'defaultAction' | 'archs' | 'flags' | 'rules' | 'enosysNames'>): string {
+  const text = JSON.stringify([CACHE_FORMAT, p.defaultAction, p.archs, p.flags, p.rules, p.enosysNames], (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
   return createHash('sha256').update(text).digest('hex');
 }
 
@@ -178,7 +183,7 @@ export function seccompPlan(sc: Seccomp | undefined, opts?: SeccompPlanOptions):
     if (repeated) for (const a of args) rules.push({ names: [...s.names], action, args: [a] });
     else rules.push({ names: [...s.names], action, args });
   }
-  const plan: PlanSeccomp = { defaultAction, archs, flags, rules, listenerPath: '', listenerState: [], cachePath: '' };
+  const plan: PlanSeccomp = { defaultAction, archs, flags, rules, enosysNames: enosysNames(sc), listenerPath: '', listenerState: [], cachePath: '' };
   if (opts?.cacheDir) plan.cachePath = join(opts.cacheDir, `${seccompCacheKey(plan)}.bpf`);
   // The listener hears only about filters that can notify (runc sends nothing otherwise).
   if (sc.listenerPath && rules.some((r) => (r.action & 0xfff00000) === SECCOMP_RET.SCMP_ACT_NOTIFY)) {
@@ -186,6 +191,33 @@ export function seccompPlan(sc: Seccomp | undefined, opts?: SeccompPlanOptions):
     plan.listenerState = listenerState(sc.listenerMetadata ?? '', opts ?? { id: '', bundle: '' });
   }
   return plan;
+}
+
+const ENOSYS = 38;
+
+/**
+ * Syscalls newer than the profile: a profile names the syscalls of its time, and a
+ * newer libc tries newer calls first (clone3, faccessat2, close_range, rseq...), falling
+ * back to the old ones only on ENOSYS. A default-deny profile would answer them with its
+ * default action (EPERM), and the program fails instead of falling back. So, as runc
+ * does, a syscall numbered above the largest one the profile names (per architecture)
+ * fails with ENOSYS, as on a kernel that predates it. Syscalls in the gaps below that
+ * number keep the default action.
+ *
+ * The decision is here, the numbers in the shim: this returns every name the profile
+ * lists (rules whose action equals the default included; they are dropped from the
+ * rules but still tell how new the profile is), and the shim resolves them with
+ * libseccomp per architecture of the filter (the native one always, as runc 1.3; 1.1
+ * only for listed architectures) and puts a short BPF prefix before the compiled
+ * program. Names libseccomp does not know are skipped, so the bound is the newest
+ * syscall it does know. No stub (an empty list) when the default action is permissive
+ * (ALLOW, LOG, and TRACE: a tracer handles new syscalls itself), or when it already
+ * returns ENOSYS (defaultErrnoRet 38).
+ */
+export function enosysNames(sc: Seccomp): string[] {
+  if (sc.defaultAction === 'SCMP_ACT_ALLOW' || sc.defaultAction === 'SCMP_ACT_LOG' || sc.defaultAction === 'SCMP_ACT_TRACE') return [];
+  if (sc.defaultErrnoRet === ENOSYS) return [];
+  return [...new Set((sc.syscalls ?? []).flatMap((s) => s.names))];
 }
 
 /**

@@ -215,6 +215,9 @@ export const Tag = {
   M_IDMAP_RECURSIVE: 350, // u32 bool (MOUNT group): the idmap covers the submounts too (ridmap)
   SC_CACHE_PATH: 349, // str (SECCOMP group): compiled-program cache file (key: TS's digest of the rules)
 
+  // 500-549: runc-compatible process set-up (src/plan/seccomp.ts ENOSYS stub, native/seccomp.c)
+  SC_ENOSYS_NAME: 500, // str (repeated, SECCOMP group): the profile's names; syscalls numbered above the largest get ENOSYS
+
   // 430-439: tmpcopyup (native/copyup.c)
   M_TMPCOPYUP: 430, // u32 bool (MOUNT group): FS tmpfs only: copy what the rootfs had at the destination into the new tmpfs
 

@@ -27,6 +27,14 @@ export const SECCOMP_FLAGS = [
   'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV',
 ] as const;
 
+/**
+ * Syscalls the runtime itself makes after the filter is loaded and before the listener
+ * can answer: a notification there would never be answered, and the container would
+ * hang at birth. runc refuses `write` (it writes to its sync pipe then); runts sends the
+ * notify fd to the listener, and READY to runts, with sendmsg, so that one too.
+ */
+export const SECCOMP_NO_NOTIFY = ['write', 'sendmsg'] as const;
+
 /** Argument comparison operators of the runtime-spec. */
 export const SECCOMP_OPS = [
   'SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_MASKED_EQ',
@@ -50,9 +58,16 @@ export function checkSeccomp(r: Report, v: unknown, path: string): void {
   list(r, field(sc, 'syscalls'), at('syscalls'), (s, p) => {
     const o = obj(r, s, p, { required: true });
     if (!o) return undefined;
-    strList(r, field(o, 'names'), key(p, 'names'), { required: true, nonEmpty: true, nonEmptyItems: true });
+    const names = strList(r, field(o, 'names'), key(p, 'names'), { required: true, nonEmpty: true, nonEmptyItems: true });
     const action = str(r, field(o, 'action'), key(p, 'action'), { required: true, oneOf: SECCOMP_ACTIONS });
-    if (action === 'SCMP_ACT_NOTIFY') notify = true;
+    if (action === 'SCMP_ACT_NOTIFY') {
+      notify = true;
+      for (const n of names ?? []) {
+        if ((SECCOMP_NO_NOTIFY as readonly string[]).includes(n)) {
+          r.problem(key(p, 'action'), `SCMP_ACT_NOTIFY cannot be used for the ${n} syscall (the runtime makes it after loading the filter)`);
+        }
+      }
+    }
     int(r, field(o, 'errnoRet'), key(p, 'errnoRet'), { min: 0, max: MAX_UINT32 });
     list(r, field(o, 'args'), key(p, 'args'), (a, q) => {
       const arg = obj(r, a, q, { required: true });

@@ -45,6 +45,7 @@ describe('seccompPlan', () => {
         { names: ['kill'], action: 0x7fff0000, args: [{ index: 1, op: 1, value: 9n, valueTwo: 0n }] },
         { names: ['clone'], action: 0x7fff0000, args: [{ index: 0, op: 7, value: 0x7e020000n, valueTwo: 0n }] },
       ],
+      enosysNames: [],
       listenerPath: '',
       listenerState: [],
       cachePath: '',
