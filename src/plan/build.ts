@@ -7,7 +7,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { Barrier, DeviceKind, Mode, MountKind } from '../process/protocol.js';
 import { capMask } from '../spec/capabilities.js';
 import {
-  MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_REC, MS_SHARED, MS_SLAVE, MS_UNBINDABLE, parseMountOptions,
+  MS_BIND, MS_NOATIME, MS_NODEV, MS_NODIRATIME, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_REC, MS_RELATIME, MS_SHARED, MS_SLAVE,
+  MS_STRICTATIME, MS_UNBINDABLE, parseMountOptions,
 } from '../spec/mount-options.js';
 import { parseRlimits } from '../spec/rlimits.js';
 import type { Device, IDMapping, Mount, NamespaceType, Process, Spec } from '../spec/types.js';
@@ -224,7 +225,11 @@ export function planMounts(m: Mount, ctx: BuildContext): PlanMount[] {
   };
   if (!bind) return [o.tmpcopyup ? { ...base, tmpcopyup: true } : base];
   const source = isAbsolute(m.source ?? '') ? (m.source as string) : resolve(ctx.bundle, m.source ?? '');
+  // runc 1.2+: any flag option, set or cleared, means a remount with exactly the flags
+  // asked for (plus the source's atime flags when none was asked for).
   const remount = o.flags & ~(MS_BIND | MS_REC);
+  const clear = o.clearFlags & ~(MS_BIND | MS_REC);
+  const atime = MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME;
   return [{
     ...base,
     kind: MountKind.BIND,
@@ -234,6 +239,8 @@ export function planMounts(m: Mount, ctx: BuildContext): PlanMount[] {
     data: '',
     destIsFile: ctx.sourceKind(source) === 'file',
     remountFlags: remount ? remount : 0n,
+    ...(clear ? { remountClear: clear } : {}),
+    ...((remount || clear) && !(remount & atime) ? { keepAtime: true } : {}),
   }];
 }
 

@@ -141,4 +141,56 @@ describe('mounts as runc makes them', { skip: SKIP }, () => {
     }
     assert.equal(seen[0]!.exec.out, 'secret\nsecret\n/home ro,relatime ext4\n/etc/group rw,relatime ext4\n');
   });
+
+  /** A host tmpfs mounted with flags, under the workspace (unmounted by after()). */
+  function hostMount(name: string, options: string): string {
+    const dir = join(ws.dir, name);
+    mkdirSync(dir, { recursive: true });
+    const r = spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return dir;
+  }
+
+  it('bind flags as runc 1.2+: unasked flags of the source are cleared, atime kept when none is asked for', () => {
+    const src = hostMount('locked-src', 'ro,nosuid,nodev,noexec,nosymfollow,noatime');
+    const expected: Record<string, string> = {
+      'bind': 'ro,nosuid,nodev,noexec,noatime,nosymfollow', // no flag option: no remount
+      'bind,dev': 'rw,noatime',
+      'rbind,ro,symfollow': 'ro,noatime',
+      'bind,relatime': 'rw,relatime',
+      'bind,strictatime,rw': 'rw',
+      'bind,norelatime': 'rw,noatime',
+      'bind,nodiratime': 'rw,nodiratime,relatime',
+    };
+    for (const [opts, flags] of Object.entries(expected)) {
+      const r = agree(flagsOf('/home'), (s) => s.mounts!.push({ destination: '/home', type: 'bind', source: src, options: opts.split(',') }));
+      assert.equal(r.out, `/home ${flags} tmpfs\n`, opts);
+    }
+  });
+
+  it('bind flags in a user namespace: locked flags kept, clearing one (or changing a locked atime) fails clearly, as runc', () => {
+    const src = hostMount('userns-src', 'ro,nosuid,nodev,noexec,nosymfollow,noatime');
+    const expected: Record<string, string | RegExp> = {
+      'bind': 'ro,nosuid,nodev,noexec,noatime,nosymfollow',
+      'bind,symfollow': 'ro,nosuid,nodev,noexec,noatime',
+      'bind,nosuid': 'ro,nosuid,nodev,noexec,noatime',
+      'bind,norelatime': 'ro,nosuid,nodev,noexec,noatime',
+      'bind,dev': /cannot clear locked flags MS_NODEV/,
+      'bind,rw': /cannot clear locked flags MS_RDONLY/,
+      'bind,exec': /cannot clear locked flags MS_NOEXEC/,
+      'bind,relatime': /cannot change locked atime flags MS_NOATIME/,
+    };
+    for (const [opts, want] of Object.entries(expected)) {
+      const r = agree(flagsOf('/home'), (s) => {
+        userns(s);
+        s.mounts!.push({ destination: '/home', type: 'bind', source: src, options: opts.split(',') });
+      });
+      if (typeof want === 'string') assert.equal(r.out, `/home ${want} tmpfs\n`, `${opts}: ${r.err}`);
+      else {
+        assert.equal(r.code, 1, opts);
+        assert.match(r.err, want, opts);
+        assert.match(r.err, /remount \/home/, opts);
+      }
+    }
+  });
 });
