@@ -1,5 +1,5 @@
 /** Helpers shared by the command modules. */
-import { readFileSync, statSync } from 'node:fs';
+import { fstatSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { invalid, RuntsError, sysError } from '../errors.js';
 import { Runtime } from '../runtime.js';
@@ -59,4 +59,19 @@ export function oneId(cmd: string, args: string[]): string {
 
 function invalidArg(cmd: string, msg: string) {
   return invalid([{ path: '', message: msg }], `${cmd}`);
+}
+
+/**
+ * `--preserve-fds N` (plus LISTEN_FDS) names fds 3 .. 3+N-1 of ours: each must be open, as
+ * runc checks before it starts anything. Checked one by one, so a huge N stops at the
+ * first missing fd instead of building a list of N entries.
+ */
+export function checkPreservedFds(n: number): void {
+  for (let i = 0; i < n; i++) {
+    try {
+      fstatSync(3 + i);
+    } catch (e) {
+      throw invalid([{ path: 'preserve-fds', message: `unable to stat preserved fd ${3 + i} (of ${n}): ${(e as NodeJS.ErrnoException).code === 'EBADF' ? 'not open' : (e as Error).message}` }], 'invalid flags');
+    }
+  }
 }

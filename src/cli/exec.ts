@@ -10,7 +10,7 @@ import type { ExecOptions, ExecProcessOptions } from '../container/exec.js';
 import type { Process } from '../spec/types.js';
 import type { CommandDef, Parsed } from './args.js';
 import { intFlag, usage } from './args.js';
-import { runtime } from './common.js';
+import { checkPreservedFds, runtime } from './common.js';
 import { logError } from './log.js';
 import type { CliContext } from './main.js';
 import { forwardSignals } from './signals.js';
@@ -56,6 +56,7 @@ export async function main(ctx: CliContext, p: Parsed): Promise<number> {
     return Number(g);
   });
   const preserveFds = intFlag('exec', f, 'preserve-fds') ?? 0;
+  checkPreservedFds(preserveFds);
   const detach = f['detach'] === true;
   const pidfdSocket = f['pidfd-socket'] as string | undefined;
 

@@ -3,7 +3,9 @@
  * the status from the kernel, so two Container objects (or two processes) never disagree.
  */
 import { isFrozen, loadCgroupManager, watchOom, type CgroupManager, type Stats } from '../cgroups/manager.js';
-import { RuntsError } from '../errors.js';
+import { invalid, RuntsError } from '../errors.js';
+import { dropNulls } from '../spec/normalise.js';
+import { resourcesProblems } from '../spec/validate-resources.js';
 import { SPEC_VERSION } from '../spec/defaults.js';
 import { parseSignal } from '../spec/signals.js';
 import type { LinuxResources, State, Status } from '../spec/types.js';
@@ -147,6 +149,10 @@ export class Container {
    * change; the merged resources are kept in the state for later updates.
    */
   set(resources: LinuxResources): void {
+    // Read as a config's resources are (a null member is absent) and checked the same way.
+    resources = dropNulls(resources) as LinuxResources;
+    const problems = resourcesProblems(resources);
+    if (problems.length) throw invalid(problems, 'invalid resources');
     const l = lock(this.store.dir(this.id));
     try {
       const st = this.stored();

@@ -128,8 +128,9 @@ export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: 
 
 async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: Store, id: string, spec: Spec, mode: LaunchMode, opts: CreateOptions, stdioAll: StdioEntry[]): Promise<Launched> {
   const bundle = resolve(opts.bundle ?? process.cwd());
-  const { problems, warnings } = checkSpec(spec, { bundle });
+  const { problems, warnings, spec: normal } = checkSpec(spec, { bundle });
   if (problems.length) throw invalid(problems);
+  spec = normal as Spec; // as runc reads it: nulls dropped, mount destinations absolute (normalise.ts)
   const ignored = ambientIgnored(spec.process);
   if (ignored.length) warnings.push({ path: 'process.capabilities.ambient', message: `ignoring ${ignored.join(', ')}: an ambient capability must also be inheritable and permitted` });
   for (const w of warnings) rt.onWarning?.(`${w.path}: ${w.message}`);
