@@ -218,6 +218,15 @@ export function readdir(path: string): string[] {
   return qjs ? qjs.readdir(path) : nfs().readdirSync(path);
 }
 
+/** Names of the subdirectories of `path` (symlinks to directories do not count). */
+export function subdirs(path: string): string[] {
+  if (qjs) return qjs.readdir(path, true);
+  return nfs()
+    .readdirSync(path, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
+}
+
 export function readlink(path: string): string {
   return qjs ? qjs.readlink(path) : nfs().readlinkSync(path);
 }

@@ -6,8 +6,8 @@
  * hierarchy offers (hugetlb on this machine) is driven there with v2 files. Freezing
  * uses the v1 freezer (or cgroup.freeze on the unified directory without one).
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import * as fs from '../../sys/fs.js';
+import { dirname, join } from '../../sys/path.js';
 import type { LinuxResources } from '../../spec/types.js';
 import { RuntsError } from '../../errors.js';
 import type { CgroupManager, CgroupState, ManagerOptions } from '../manager.js';
@@ -58,12 +58,12 @@ export class V1Manager implements CgroupManager {
     if (mem && used.has('memory')) {
       const lim = tryRead(join(mem, 'memory.limit_in_bytes'));
       if (lim !== undefined) f.memoryLimit = Number(lim.trim());
-      f.memsw = existsSync(join(mem, 'memory.memsw.limit_in_bytes'));
+      f.memsw = fs.exists(join(mem, 'memory.memsw.limit_in_bytes'));
     }
     const blk = this.paths.blkio;
-    if (blk && used.has('blkio')) f.bfq = !existsSync(join(blk, 'blkio.weight')) && existsSync(join(blk, 'blkio.bfq.weight'));
+    if (blk && used.has('blkio')) f.bfq = !fs.exists(join(blk, 'blkio.weight')) && fs.exists(join(blk, 'blkio.bfq.weight'));
     const u = this.paths[''];
-    if (!blk && u && used.has('blkio')) f.bfq = existsSync(join(u, 'io.bfq.weight'));
+    if (!blk && u && used.has('blkio')) f.bfq = fs.exists(join(u, 'io.bfq.weight'));
     const dev = this.paths.devices;
     if (dev && used.has('devices')) f.devicesList = tryRead(join(dev, 'devices.list'));
     return f;
@@ -183,7 +183,7 @@ export class V1Manager implements CgroupManager {
 
 function nearestExisting(dir: string): string {
   let d = dir;
-  while (!existsSync(d) && d !== dirname(d)) d = dirname(d);
+  while (!fs.exists(d) && d !== dirname(d)) d = dirname(d);
   return d;
 }
 
