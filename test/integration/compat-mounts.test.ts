@@ -193,4 +193,31 @@ describe('mounts as runc makes them', { skip: SKIP }, () => {
       }
     }
   });
+
+  it('tmpfs mode: explicit mode= wins, otherwise the covered directory\'s mode is kept (a new one: 0755), as runc 1.3', () => {
+    const script = `stat -c '%n %a' /tmp /root /srv /etc; awk '$9 == "tmpfs" && $5 ~ /^\\/(tmp|root|srv|etc)$/ { print $5, $NF }' /proc/self/mountinfo`;
+    const tmpfs = (s: Spec) => s.mounts!.push(
+      { destination: '/tmp', type: 'tmpfs', source: 'tmpfs' }, // 1777 in the image
+      { destination: '/root', type: 'tmpfs', source: 'tmpfs', options: ['size=1m'] }, // 0755 in the image
+      { destination: '/srv', type: 'tmpfs', source: 'tmpfs', options: ['nosuid'] }, // missing: made 0755
+      { destination: '/etc', type: 'tmpfs', source: 'tmpfs', options: ['mode=700'] },
+    );
+    ws.privateRootfs();
+    const priv = (s: Spec) => {
+      s.root!.path = join(ws.dir, 'rootfs');
+      tmpfs(s);
+    };
+    const r = agree(script, priv);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^\/tmp 1777\n\/root 755\n\/srv 755\n\/etc 700\n/);
+    assert.match(r.out, /\/srv rw,mode=755\n/);
+    // with a user namespace (the container's root may not make /srv: the image has it now)
+    chmodSync(join(ws.dir, 'rootfs', 'root'), 0o750);
+    const u = agree(script, (s) => {
+      userns(s);
+      priv(s);
+    });
+    assert.equal(u.code, 0, u.err);
+    assert.match(u.out, /^\/tmp 1777\n\/root 750\n\/srv 755\n\/etc 700\n/);
+  });
 });
