@@ -100,12 +100,12 @@ export function joinCgroup(dir: string, pid: number): void {
  */
 export function checkReusable(dirs: string[], freezers: Freezer[]): void {
   for (const d of dirs) {
-    if (!existsSync(d)) continue;
+    if (!fs.exists(d)) continue;
     const n = procsRecursive(d).length;
     if (n > 0) throw new RuntsError('ESTATE', `container's cgroup is not empty: ${n} process(es) found in ${d}`, { path: d });
   }
   for (const f of freezers) {
-    if (!existsSync(f.dir)) continue;
+    if (!fs.exists(f.dir)) continue;
     const t = tryRead(join(f.dir, f.v2 ? 'cgroup.freeze' : 'freezer.state'))?.trim();
     if (f.v2 ? t === '1' : t === 'FROZEN' || t === 'FREEZING') {
       throw new RuntsError('ESTATE', `container's cgroup unexpectedly frozen (${f.dir}); thaw it or choose another linux.cgroupsPath`, { path: f.dir });
