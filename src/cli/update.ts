@@ -103,7 +103,23 @@ function readResources(file: string): LinuxResources {
   // Go semantics, as for config.json: a null member is an absent one.
   r = dropNulls(r);
   if (!r || typeof r !== 'object' || Array.isArray(r)) throw invalid([{ path: '', message: 'expected a LinuxResources object' }], 'invalid resources');
-  return r as LinuxResources;
+  return updatable(r as LinuxResources);
+}
+
+/**
+ * The part of a LinuxResources JSON that runc's update applies: memory, cpu, blockIO
+ * weight, pids and unified. The rest (devices above all: the device rules stay the ones
+ * the container was created with) is ignored, as runc does, so an update can never open
+ * a device the config denies.
+ */
+export function updatable(r: LinuxResources): LinuxResources {
+  const out: LinuxResources = {};
+  if (r.memory) out.memory = r.memory;
+  if (r.cpu) out.cpu = r.cpu;
+  if (r.blockIO?.weight !== undefined) out.blockIO = { weight: r.blockIO.weight };
+  if (r.pids) out.pids = r.pids;
+  if (r.unified) out.unified = r.unified;
+  return out;
 }
 
 /** The LinuxResources the flags describe. */

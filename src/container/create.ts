@@ -151,6 +151,7 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
   let cgroup: CgroupManager | null = null;
   let shim: ShimSession | undefined;
   let initPid = 0;
+  let cgroupMade = false;
   let proxy: NotifyProxy | undefined;
   const state: StoredState = {
     version: 1, id, pid: 0, pidStart: 0, bundle, rootfs, created: rfc3339Nano(),
@@ -158,13 +159,14 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
   };
   try {
     if (rt.cgroups !== false) {
-      const resources = { ...spec.linux?.resources, devices: deviceRulesFor(spec.linux?.resources, spec.linux?.devices) };
+      const resources = { ...spec.linux?.resources, devices: deviceRulesFor(spec.linux?.resources) };
       cgroup = newCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, resources, shimPath: rt.shimPath, deferDevices: true });
       state.cgroup = cgroup.state();
     }
     store.write(state);
     crashPoint('create:after-state');
     cgroup?.create();
+    cgroupMade = true;
     crashPoint('create:after-cgroup');
     const notifyDir = opts.notifySocket ? prepareNotify(store.dir(id), opts.notifySocket) : undefined;
     const plan = buildInitPlan(notifyDir ? withNotify(spec, notifyDir) : spec, {
@@ -238,7 +240,8 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
     shim?.kill();
     proxy?.kill();
     try {
-      cgroup?.destroy();
+      // A refused create() (a busy or frozen cgroup) made nothing: what is there is not ours.
+      if (cgroupMade) cgroup?.destroy();
     } catch {
       /* best effort: the original error matters more */
     }

@@ -106,7 +106,7 @@ export async function restore(rt: RuntimeConfig, store: Store, id: string, opts:
       }
     }
     if (rt.cgroups !== false) {
-      const resources = { ...spec.linux?.resources, devices: deviceRulesFor(spec.linux?.resources, spec.linux?.devices) };
+      const resources = { ...spec.linux?.resources, devices: deviceRulesFor(spec.linux?.resources) };
       cgroup = newCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, resources, shimPath: rt.shimPath });
       state.cgroup = cgroup.state();
     }
