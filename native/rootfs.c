@@ -155,6 +155,22 @@ static bool rootfs_source_is_file(const struct plan_mount *m, int src)
 	return !S_ISDIR(st.st_mode);
 }
 
+/* KEEP_MODE (a tmpfs without mode=): the data string plus the mode of the directory the
+ * tmpfs covers, as it is now (made 0755 when missing). Returns malloc'ed data or NULL. */
+static char *rootfs_keep_mode(const struct plan_mount *m, int fd)
+{
+	struct stat st;
+	if (!m->keep_mode)
+		return NULL;
+	if (fstat(fd, &st) < 0)
+		die_sys("mount", "fstat", m->dest);
+	const char *d = m->data ? m->data : "";
+	char *data;
+	if (asprintf(&data, "%s%smode=%o", d, *d ? "," : "", (unsigned)(st.st_mode & 07777)) < 0)
+		die("mount", NULL, m->dest, ENOMEM, NULL);
+	return data;
+}
+
 static void rootfs_mount_one(struct ctx *c, const struct plan_mount *m)
 {
 	char tp[32], sp[32];
@@ -166,12 +182,15 @@ static void rootfs_mount_one(struct ctx *c, const struct plan_mount *m)
 	/* tmpcopyup: the old directory stays readable through this fd once covered; the
 	 * tmpfs is mounted writable and made read-only after the copy (copyup.c). */
 	int copy_from = m->tmpcopyup ? copyup_open(fd, m->dest) : -1;
-	if (src >= 0 && (m->uid_map || m->gid_map)) /* a detached idmapped clone */
+	if (src >= 0 && (m->uid_map || m->gid_map)) { /* a detached idmapped clone */
 		r = move_mount(src, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
-	else if (m->kind == RUNTS_MOUNT_KIND_BIND)
+	} else if (m->kind == RUNTS_MOUNT_KIND_BIND) {
 		r = mount(src >= 0 ? util_fd_path(src, sp) : m->source, tp, NULL, MS_BIND | (m->flags & MS_REC), NULL);
-	else
-		r = mount(m->source ? m->source : "", tp, m->fstype, m->flags & ~(copy_from >= 0 ? MS_RDONLY : 0), m->data);
+	} else {
+		char *data = rootfs_keep_mode(m, fd);
+		r = mount(m->source ? m->source : "", tp, m->fstype, m->flags & ~(copy_from >= 0 ? MS_RDONLY : 0), data ? data : m->data);
+		free(data);
+	}
 	if (r < 0)
 		die("mount", "mount", m->dest, errno, "%s on %s", m->source ? m->source : "none", m->dest);
 	util_close(&src);

@@ -92,6 +92,27 @@ export function joinCgroup(dir: string, pid: number): void {
   }
 }
 
+/**
+ * create() reusing a cgroup that already exists: refuse one that holds processes (they
+ * would share the container's limits and die with it) or is frozen (the init would hang
+ * on its first instruction), with runc's messages. runc looks at one v1 hierarchy (the
+ * devices one); every directory is checked here, so a process left in any of them is seen.
+ */
+export function checkReusable(dirs: string[], freezers: Freezer[]): void {
+  for (const d of dirs) {
+    if (!fs.exists(d)) continue;
+    const n = procsRecursive(d).length;
+    if (n > 0) throw new RuntsError('ESTATE', `container's cgroup is not empty: ${n} process(es) found in ${d}`, { path: d });
+  }
+  for (const f of freezers) {
+    if (!fs.exists(f.dir)) continue;
+    const t = tryRead(join(f.dir, f.v2 ? 'cgroup.freeze' : 'freezer.state'))?.trim();
+    if (f.v2 ? t === '1' : t === 'FROZEN' || t === 'FREEZING') {
+      throw new RuntsError('ESTATE', `container's cgroup unexpectedly frozen (${f.dir}); thaw it or choose another linux.cgroupsPath`, { path: f.dir });
+    }
+  }
+}
+
 /** A freezer: v1 freezer.state or v2 cgroup.freeze. */
 export interface Freezer {
   dir: string;

@@ -7,7 +7,7 @@
  * as strconv.ParseUint (digits only), signed ones as ParseInt (an optional sign), memory
  * sizes as go-units' RAMInBytes (`512k`, `1.5g`, `10 MiB`; binary units) or -1.
  */
-import { readFileSync } from 'node:fs';
+import * as fs from '../sys/fs.js';
 import { invalid } from '../errors.js';
 import { dropNulls } from '../spec/normalise.js';
 import type { LinuxResources } from '../spec/types.js';
@@ -93,7 +93,7 @@ export function parseInteger(flag: string, kind: 'uint' | 'int', v: string): num
 }
 
 function readResources(file: string): LinuxResources {
-  const text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  const text = file === '-' ? fs.readFdText(0) : fs.readText(file);
   let r: unknown;
   try {
     r = JSON.parse(text);
@@ -103,7 +103,23 @@ function readResources(file: string): LinuxResources {
   // Go semantics, as for config.json: a null member is an absent one.
   r = dropNulls(r);
   if (!r || typeof r !== 'object' || Array.isArray(r)) throw invalid([{ path: '', message: 'expected a LinuxResources object' }], 'invalid resources');
-  return r as LinuxResources;
+  return updatable(r as LinuxResources);
+}
+
+/**
+ * The part of a LinuxResources JSON that runc's update applies: memory, cpu, blockIO
+ * weight, pids and unified. The rest (devices above all: the device rules stay the ones
+ * the container was created with) is ignored, as runc does, so an update can never open
+ * a device the config denies.
+ */
+export function updatable(r: LinuxResources): LinuxResources {
+  const out: LinuxResources = {};
+  if (r.memory) out.memory = r.memory;
+  if (r.cpu) out.cpu = r.cpu;
+  if (r.blockIO?.weight !== undefined) out.blockIO = { weight: r.blockIO.weight };
+  if (r.pids) out.pids = r.pids;
+  if (r.unified) out.unified = r.unified;
+  return out;
 }
 
 /** The LinuxResources the flags describe. */

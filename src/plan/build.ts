@@ -3,7 +3,7 @@
  * Everything here is data in, data out; host facts (is a bind source a directory, the
  * cgroup paths) come in through BuildContext.
  */
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from '../sys/path.js';
 import { Barrier, DeviceKind, Mode, MountKind } from '../process/protocol.js';
 import { capMask } from '../spec/capabilities.js';
 import {
@@ -224,7 +224,11 @@ export function planMounts(m: Mount, ctx: BuildContext): PlanMount[] {
     destIsFile: false,
     remountFlags: 0n,
   };
-  if (!bind) return [o.tmpcopyup ? { ...base, tmpcopyup: true } : base];
+  if (!bind) {
+    // runc 1.2+: a tmpfs without mode= keeps the mode of the directory it covers.
+    const keepMode = type === 'tmpfs' && !o.data.split(',').some((d) => d.startsWith('mode='));
+    return [{ ...base, ...(o.tmpcopyup ? { tmpcopyup: true } : {}), ...(keepMode ? { keepMode: true } : {}) }];
+  }
   const source = isAbsolute(m.source ?? '') ? (m.source as string) : resolve(ctx.bundle, m.source ?? '');
   // runc 1.2+: any flag option, set or cleared, means a remount with exactly the flags
   // asked for (plus the source's atime flags when none was asked for).

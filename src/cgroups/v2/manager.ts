@@ -8,7 +8,7 @@ import { dirname, join } from '../../sys/path.js';
 import * as fs from '../../sys/fs.js';
 import type { LinuxResources } from '../../spec/types.js';
 import type { CgroupManager, CgroupState, ManagerOptions } from '../manager.js';
-import { applyWrites, attachDeviceFilter, controllersIn, enableControllers, freeze, freezerFrozen, destroyTrees, hasBpf, joinCgroup, thaw, throwProblems, TIMEOUTS, undoCreate } from '../common.js';
+import { applyWrites, attachDeviceFilter, checkReusable, controllersIn, enableControllers, freeze, freezerFrozen, destroyTrees, hasBpf, joinCgroup, thaw, throwProblems, TIMEOUTS, undoCreate } from '../common.js';
 import { mkdirBelow, procsRecursive, tryRead } from '../fs.js';
 import { type HostFacts, planResources, routeFor, usedGroups } from '../resources.js';
 import { deviceFilterProgram } from './devices-bpf.js';
@@ -72,6 +72,7 @@ export class V2Manager implements CgroupManager {
     let anc = dirname(this.dir);
     while (!fs.exists(anc) && anc !== dirname(anc)) anc = dirname(anc);
     throwProblems(planResources(r, routeFor('v2', controllersIn(anc)), {}));
+    checkReusable([this.dir], [{ dir: this.dir, v2: true }]);
     let made: string[] = [];
     try {
       made = mkdirBelow(this.top, this.dir);

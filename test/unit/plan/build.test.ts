@@ -137,6 +137,10 @@ describe('planMounts', () => {
     assert.equal(m!.tmpcopyup, true);
     assert.equal(m!.data, 'mode=1777');
     assert.equal(planMounts({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs' }, ctx)[0]!.tmpcopyup, undefined);
+    // keepMode: only a tmpfs without mode= (runc 1.2+ keeps the covered directory's mode)
+    assert.equal(m!.keepMode, undefined);
+    assert.equal(planMounts({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['size=1m'] }, ctx)[0]!.keepMode, true);
+    assert.equal(planMounts({ destination: '/q', type: 'mqueue', source: 'mqueue' }, ctx)[0]!.keepMode, undefined);
     const plan = { ...buildInitPlan(defaultSpec(), ctx), mounts: [m!] };
     assert.equal(decodePlan(encodePlan(plan)).mounts[0]!.tmpcopyup, true);
   });
