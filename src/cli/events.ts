@@ -7,7 +7,7 @@ import type { CommandDef, Parsed } from './args.js';
 import { usage } from './args.js';
 import { oneId, runtime } from './common.js';
 import type { CliContext } from './main.js';
-import { writeOut } from '../sys/self.js';
+import { sleep, writeOut } from '../sys/self.js';
 
 export const def: CommandDef = {
   name: 'events',
@@ -44,12 +44,12 @@ export async function main(ctx: CliContext, p: Parsed): Promise<number> {
   try {
     while (c.status() !== 'stopped') {
       emit({ type: 'stats', id, data: c.stats() });
-      await new Promise((r) => setTimeout(r, interval));
+      await sleep(interval);
     }
   } finally {
     // The OOM watcher polls the cgroup's oom_kill counter (every 200 ms); an OOM kill
     // often ends the container, so give it one more poll before stopping it.
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     stop.abort();
     await oom.catch(() => undefined);
   }
