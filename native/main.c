@@ -136,6 +136,7 @@ static noreturn void child_finish(struct ctx *c)
 {
 	sched_apply(c); /* before the capability drop and seccomp */
 	lsm_apply(c);
+	procenv_home(c);
 	exec_umask_cwd(c);
 	exec_close_fds(c);
 	if (!c->plan->no_new_privs)
