@@ -168,6 +168,7 @@ static noreturn void init_child(struct ctx *c, int pair[2])
 	mountsrc_done(c);
 	rootfs_devices(c);
 	rootfs_symlinks(c);
+	procenv_mkcwd(c);
 	hooks_barrier(c); /* prestart, createRuntime (runts) and createContainer hooks */
 	rootfs_pivot(c);
 	console_setup(c);

@@ -203,6 +203,7 @@ static const struct field_desc plan_fields[] = {
 	ARRAY(RUNTS_TAG_CPU_FINAL, F_U32_ARR, plan, cpu_final),
 	SCALAR(RUNTS_TAG_CPU_RESET, F_BOOL, plan, cpu_reset),
 	SCALAR(RUNTS_TAG_HOME_FROM_PASSWD, F_BOOL, plan, home_from_passwd),
+	SCALAR(RUNTS_TAG_CWD_MKDIR, F_BOOL, plan, cwd_mkdir),
 	OPTIONAL(RUNTS_TAG_PERSONALITY, F_U32, plan, personality, has_personality),
 	SCALAR(RUNTS_TAG_TIME_OFFSETS, F_STR, plan, time_offsets),
 	OPTIONAL(RUNTS_TAG_MEMPOLICY_MODE, F_U32, plan, mempolicy_mode, has_mempolicy),

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "shim.h"
 
@@ -38,6 +39,19 @@ static char *passwd_home(FILE *f, uint32_t uid)
 	}
 	free(line);
 	return home;
+}
+
+/* As runc: a cwd the image lacks is created (0755, owned by the namespace's root),
+ * inside the rootfs (openat2 RESOLVE_IN_ROOT), before pivot_root and the read-only
+ * remount of the root. */
+void procenv_mkcwd(struct ctx *c)
+{
+	if (!c->plan->cwd_mkdir)
+		return;
+	int fd = resolve_in_root(c->rootfs_fd, c->plan->cwd, RESOLVE_MKDIR);
+	if (fd < 0)
+		die_sys("cwd", "mkdirat", c->plan->cwd);
+	close(fd);
 }
 
 void procenv_home(struct ctx *c)

@@ -123,6 +123,7 @@ void caps_no_new_privs(struct ctx *c);
 
 /* procenv.c: HOME from the container's /etc/passwd */
 void procenv_home(struct ctx *c);
+void procenv_mkcwd(struct ctx *c);
 
 /* exec.c */
 void exec_umask_cwd(struct ctx *c);

@@ -12,7 +12,7 @@ import {
 import { parseRlimits } from '../spec/rlimits.js';
 import type { Device, IDMapping, Mount, NamespaceType, Process, Spec } from '../spec/types.js';
 import type { CgroupLayout } from '../cgroups/manager.js';
-import { applyHooks, applyLinuxFields, applyProcessFields } from './fields.js';
+import { applyHooks, applyLinuxFields, applyProcessFields, initAffinity } from './fields.js';
 import { withIdmap } from './idmap.js';
 import { withMountLabel } from './mount-label.js';
 import { seccompPlan } from './seccomp.js';
@@ -150,6 +150,8 @@ export function buildInitPlan(spec: Spec, ctx: BuildContext): InitPlan {
   if (ctx.pidfdSocket) p.pidfdSocket = ctx.pidfdSocket;
 
   applyProcess(p, spec.process);
+  p.cwdMkdir = true; // as runc: a cwd missing from the image is created (exec's is not)
+  initAffinity(p);
   if (ctx.listenFds) {
     p.env = p.env.filter((e) => !e.startsWith('LISTEN_FDS=') && !e.startsWith('LISTEN_PID='));
     p.env.push(`LISTEN_FDS=${ctx.listenFds}`, 'LISTEN_PID=1');

@@ -81,8 +81,20 @@ export function applyProcessFields(p: InitPlan, proc: Process): void {
   if (proc.execCPUAffinity?.initial) p.cpuInitial = parseCpuList(proc.execCPUAffinity.initial);
   if (proc.execCPUAffinity?.final) p.cpuFinal = parseCpuList(proc.execCPUAffinity.final);
   // As runc 1.3 (1.1 lets it leak): a runtime started under `taskset` must not pin the
-  // container; without a final list the process may use every CPU its cgroup allows.
-  p.cpuReset = p.cpuFinal.length === 0;
+  // process; without execCPUAffinity it may use every CPU its cgroup allows. With only
+  // `initial`, that list stays (runc 1.3 does the same).
+  p.cpuReset = p.cpuFinal.length === 0 && p.cpuInitial.length === 0;
+}
+
+/**
+ * The init's affinity: execCPUAffinity "is not applicable to the container's init
+ * process" (runtime-spec; runc 1.3 ignores it there too), and the caller's affinity
+ * does not leak in: every CPU.
+ */
+export function initAffinity(p: InitPlan): void {
+  p.cpuInitial = [];
+  p.cpuFinal = [];
+  p.cpuReset = true;
 }
 
 /**
