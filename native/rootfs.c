@@ -79,24 +79,68 @@ static int rootfs_resolve(struct ctx *c, const struct plan_mount *m, enum resolv
 	return fd;
 }
 
-/* MS_REMOUNT of a bind. The kernel refuses to clear flags that are locked (inherited
- * from a more privileged mount namespace): on EPERM, keep the current nosuid, nodev,
- * noexec, rdonly and atime flags and try again, as runc does. */
-static int rootfs_remount(int fd, uint64_t flags)
+#define ATIME_FLAGS (MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)
+#define LOCKABLE_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+/* The MS_* flags of the mount fd is on (statvfs speaks ST_*). No atime flag means
+ * strictatime. */
+static uint64_t rootfs_mount_flags(int fd, const char *dest)
 {
-	char tp[32];
-	util_fd_path(fd, tp);
-	if (mount(NULL, tp, NULL, MS_BIND | MS_REMOUNT | flags, NULL) == 0)
-		return 0;
-	if (errno != EPERM)
-		return -1;
 	struct statvfs sv;
 	if (fstatvfs(fd, &sv) < 0)
-		return -1;
-	uint64_t keep = sv.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_RDONLY);
-	if (!(flags & (MS_NOATIME | MS_RELATIME | MS_STRICTATIME | MS_NODIRATIME)))
-		keep |= sv.f_flag & (ST_NOATIME | ST_NODIRATIME | ST_RELATIME);
-	return mount(NULL, tp, NULL, MS_BIND | MS_REMOUNT | flags | keep, NULL);
+		die_sys("remount", "fstatvfs", dest);
+	uint64_t f = sv.f_flag & (ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_NOATIME | ST_NODIRATIME);
+	if (sv.f_flag & ST_RELATIME)
+		f |= MS_RELATIME;
+	if (!(f & (MS_NOATIME | MS_RELATIME)))
+		f |= MS_STRICTATIME;
+	return f;
+}
+
+static void rootfs_flag_names(uint64_t flags, char *buf, size_t size)
+{
+	static const struct { uint64_t flag; const char *name; } names[] = {
+		{ MS_RDONLY, "MS_RDONLY" }, { MS_NOSUID, "MS_NOSUID" }, { MS_NODEV, "MS_NODEV" },
+		{ MS_NOEXEC, "MS_NOEXEC" }, { MS_NOATIME, "MS_NOATIME" }, { MS_NODIRATIME, "MS_NODIRATIME" },
+		{ MS_RELATIME, "MS_RELATIME" }, { MS_STRICTATIME, "MS_STRICTATIME" },
+	};
+	buf[0] = 0;
+	for (size_t i = 0, n = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (flags & names[i].flag)
+			n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s", n ? "|" : "", names[i].name);
+}
+
+/* MS_REMOUNT of a bind, as runc 1.2+: the flags the options set, nothing else (so an
+ * unasked ro, noexec, nosymfollow ... of the source goes), with the source's atime flags
+ * when no atime option was given. In a user namespace the kernel refuses to clear the
+ * flags it locked (those of a mount from a more privileged namespace): on EPERM they
+ * are kept, unless the options explicitly cleared one or asked for other atime flags,
+ * which is an error saying so. */
+static void rootfs_remount(int fd, const struct plan_mount *m)
+{
+	char tp[32], names[128];
+	util_fd_path(fd, tp);
+	uint64_t src = rootfs_mount_flags(fd, m->dest);
+	uint64_t flags = m->remount_flags;
+	if (m->keep_atime)
+		flags |= src & ATIME_FLAGS;
+	if (mount(NULL, tp, NULL, MS_BIND | MS_REMOUNT | flags, NULL) == 0)
+		return;
+	if (errno != EPERM)
+		die("remount", "mount", m->dest, errno, "%s with flags %#llx", m->dest, (unsigned long long)flags);
+	uint64_t locked = src & LOCKABLE_FLAGS;
+	if (m->remount_clear & locked) {
+		rootfs_flag_names(m->remount_clear & locked, names, sizeof(names));
+		die("remount", "mount", m->dest, EPERM, "%s: cannot clear locked flags %s (the source's mount is locked by the user namespace)",
+		    m->dest, names);
+	}
+	if ((flags & ATIME_FLAGS) != (src & ATIME_FLAGS)) {
+		rootfs_flag_names(src & ATIME_FLAGS, names, sizeof(names));
+		die("remount", "mount", m->dest, EPERM, "%s: cannot change locked atime flags %s (the source's mount is locked by the user namespace)",
+		    m->dest, names);
+	}
+	if (mount(NULL, tp, NULL, MS_BIND | MS_REMOUNT | flags | locked, NULL) < 0)
+		die("remount", "mount", m->dest, errno, "%s with flags %#llx", m->dest, (unsigned long long)(flags | locked));
 }
 
 /* A bind's destination is a file or a directory like its source, as the source is now
@@ -111,6 +155,22 @@ static bool rootfs_source_is_file(const struct plan_mount *m, int src)
 	return !S_ISDIR(st.st_mode);
 }
 
+/* KEEP_MODE (a tmpfs without mode=): the data string plus the mode of the directory the
+ * tmpfs covers, as it is now (made 0755 when missing). Returns malloc'ed data or NULL. */
+static char *rootfs_keep_mode(const struct plan_mount *m, int fd)
+{
+	struct stat st;
+	if (!m->keep_mode)
+		return NULL;
+	if (fstat(fd, &st) < 0)
+		die_sys("mount", "fstat", m->dest);
+	const char *d = m->data ? m->data : "";
+	char *data;
+	if (asprintf(&data, "%s%smode=%o", d, *d ? "," : "", (unsigned)(st.st_mode & 07777)) < 0)
+		die("mount", NULL, m->dest, ENOMEM, NULL);
+	return data;
+}
+
 static void rootfs_mount_one(struct ctx *c, const struct plan_mount *m)
 {
 	char tp[32], sp[32];
@@ -122,12 +182,15 @@ static void rootfs_mount_one(struct ctx *c, const struct plan_mount *m)
 	/* tmpcopyup: the old directory stays readable through this fd once covered; the
 	 * tmpfs is mounted writable and made read-only after the copy (copyup.c). */
 	int copy_from = m->tmpcopyup ? copyup_open(fd, m->dest) : -1;
-	if (src >= 0 && (m->uid_map || m->gid_map)) /* a detached idmapped clone */
+	if (src >= 0 && (m->uid_map || m->gid_map)) { /* a detached idmapped clone */
 		r = move_mount(src, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
-	else if (m->kind == RUNTS_MOUNT_KIND_BIND)
+	} else if (m->kind == RUNTS_MOUNT_KIND_BIND) {
 		r = mount(src >= 0 ? util_fd_path(src, sp) : m->source, tp, NULL, MS_BIND | (m->flags & MS_REC), NULL);
-	else
-		r = mount(m->source ? m->source : "", tp, m->fstype, m->flags & ~(copy_from >= 0 ? MS_RDONLY : 0), m->data);
+	} else {
+		char *data = rootfs_keep_mode(m, fd);
+		r = mount(m->source ? m->source : "", tp, m->fstype, m->flags & ~(copy_from >= 0 ? MS_RDONLY : 0), data ? data : m->data);
+		free(data);
+	}
 	if (r < 0)
 		die("mount", "mount", m->dest, errno, "%s on %s", m->source ? m->source : "none", m->dest);
 	util_close(&src);
@@ -137,15 +200,14 @@ static void rootfs_mount_one(struct ctx *c, const struct plan_mount *m)
 		copyup_fill(copy_from, fd, m);
 		close(fd);
 	}
-	if (!m->remount_flags && !m->n_propagation && !m->attr_set && !m->attr_clr)
+	if (!m->remount_flags && !m->remount_clear && !m->n_propagation && !m->attr_set && !m->attr_clr)
 		return;
 
 	/* The old fd names the directory under the new mount: resolve again. */
 	fd = rootfs_resolve(c, m, RESOLVE_EXISTING, "mount");
 	util_fd_path(fd, tp);
-	if (m->kind == RUNTS_MOUNT_KIND_BIND && m->remount_flags && rootfs_remount(fd, m->remount_flags) < 0)
-		die("remount", "mount", m->dest, errno, "%s with flags %#llx", m->dest,
-		    (unsigned long long)m->remount_flags);
+	if (m->kind == RUNTS_MOUNT_KIND_BIND && (m->remount_flags || m->remount_clear))
+		rootfs_remount(fd, m);
 	for (size_t i = 0; i < m->n_propagation; i++)
 		if (mount(NULL, tp, NULL, m->propagation[i], NULL) < 0)
 			die("propagation", "mount", m->dest, errno, "%s to %#llx", m->dest,

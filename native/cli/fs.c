@@ -214,10 +214,11 @@ static JSValue h_path2(JSContext *ctx, JSValueConst this, int argc, JSValueConst
 	return r;
 }
 
-/* readdir(path) -> names without "." and "..". */
+/* readdir(path, dirsOnly) -> names without "." and ".."; dirsOnly: subdirectories only
+ * (not following symlinks, as a Dirent's isDirectory()). */
 static JSValue h_readdir(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
 {
-	(void)this; (void)argc;
+	(void)this;
 	PATH_ARG(0, p);
 	DIR *d = opendir(p);
 	if (!d) {
@@ -226,12 +227,18 @@ static JSValue h_readdir(JSContext *ctx, JSValueConst this, int argc, JSValueCon
 		return e;
 	}
 	JS_FreeCString(ctx, p);
+	int dirs = argc > 1 && JS_ToBool(ctx, argv[1]);
 	JSValue arr = JS_NewArray(ctx);
 	uint32_t i = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
+		if (dirs && de->d_type != DT_DIR) {
+			struct stat st;
+			if (de->d_type != DT_UNKNOWN || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+				continue;
+		}
 		JS_SetPropertyUint32(ctx, arr, i++, JS_NewString(ctx, de->d_name));
 	}
 	closedir(d);
@@ -308,7 +315,7 @@ static const JSCFunctionListEntry fs_funcs[] = {
 	JS_CFUNC_MAGIC_DEF("chmod", 2, h_path1, P_CHMOD),
 	JS_CFUNC_MAGIC_DEF("rename", 2, h_path2, 0),
 	JS_CFUNC_MAGIC_DEF("symlink", 2, h_path2, 1),
-	JS_CFUNC_DEF("readdir", 1, h_readdir),
+	JS_CFUNC_DEF("readdir", 2, h_readdir),
 	JS_CFUNC_MAGIC_DEF("readlink", 1, h_link, 0),
 	JS_CFUNC_MAGIC_DEF("realpath", 1, h_link, 1),
 	JS_CFUNC_DEF("sha256", 1, h_sha256),

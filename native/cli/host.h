@@ -28,5 +28,8 @@ void host_report(JSContext *ctx, JSValueConst exc);
 /* Signals the loop owns (blocked, read through signalfd); a child restores them. */
 extern sigset_t host_blocked;
 
+JSValue host_spawn(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv);
+JSValue host_run_sync(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv);
+
 void sha256(const uint8_t *data, size_t len, uint8_t out[32]);
 #endif

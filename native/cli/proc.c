@@ -150,7 +150,7 @@ static void free_strs(char **v)
 /* spawn(path, argv, env, fds, setsid) -> pid. The child gets fds[i] as fd i (-1: closed),
  * everything else stays close-on-exec; its signal mask and dispositions are the defaults.
  * An exec failure comes back through a close-on-exec pipe as the errno of execve. */
-static JSValue h_spawn(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+JSValue host_spawn(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
 {
 	(void)this; (void)argc;
 	const char *path = JS_ToCString(ctx, argv[0]);
@@ -362,7 +362,8 @@ static const JSCFunctionListEntry proc_funcs[] = {
 	JS_CFUNC_MAGIC_DEF("socketpair", 0, h_pair, 1),
 	JS_CFUNC_DEF("setNonblock", 2, h_nonblock),
 	JS_CFUNC_DEF("isatty", 1, h_isatty),
-	JS_CFUNC_DEF("spawn", 5, h_spawn),
+	JS_CFUNC_DEF("spawn", 5, host_spawn),
+	JS_CFUNC_DEF("runSync", 6, host_run_sync),
 	JS_CFUNC_DEF("waitpid", 2, h_waitpid),
 	JS_CFUNC_DEF("connectUnix", 1, h_connect),
 	JS_CFUNC_DEF("sendFds", 3, h_send_fds),

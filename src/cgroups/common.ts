@@ -3,9 +3,9 @@
  * spec field, freeze/thaw through either freezer, kill everything in a subtree, remove
  * directories, attach the v2 device program through the runts-init helper.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, rmdirSync } from 'node:fs';
-import { join } from 'node:path';
+import * as fs from '../sys/fs.js';
+import { runSync } from '../sys/spawn.js';
+import { join } from '../sys/path.js';
 import { invalid, RuntsError } from '../errors.js';
 import type { DeviceRule } from './devices.js';
 import { killQuiet, procs, procsRecursive, readTrim, rmdirIfUnused, rmdirRetry, sleepMs, subtree, tryRead, writeFile, writeRaw } from './fs.js';
@@ -92,6 +92,27 @@ export function joinCgroup(dir: string, pid: number): void {
   }
 }
 
+/**
+ * create() reusing a cgroup that already exists: refuse one that holds processes (they
+ * would share the container's limits and die with it) or is frozen (the init would hang
+ * on its first instruction), with runc's messages. runc looks at one v1 hierarchy (the
+ * devices one); every directory is checked here, so a process left in any of them is seen.
+ */
+export function checkReusable(dirs: string[], freezers: Freezer[]): void {
+  for (const d of dirs) {
+    if (!fs.exists(d)) continue;
+    const n = procsRecursive(d).length;
+    if (n > 0) throw new RuntsError('ESTATE', `container's cgroup is not empty: ${n} process(es) found in ${d}`, { path: d });
+  }
+  for (const f of freezers) {
+    if (!fs.exists(f.dir)) continue;
+    const t = tryRead(join(f.dir, f.v2 ? 'cgroup.freeze' : 'freezer.state'))?.trim();
+    if (f.v2 ? t === '1' : t === 'FROZEN' || t === 'FREEZING') {
+      throw new RuntsError('ESTATE', `container's cgroup unexpectedly frozen (${f.dir}); thaw it or choose another linux.cgroupsPath`, { path: f.dir });
+    }
+  }
+}
+
 /** A freezer: v1 freezer.state or v2 cgroup.freeze. */
 export interface Freezer {
   dir: string;
@@ -146,9 +167,9 @@ function populated(v2Dir: string): boolean | undefined {
 export function killAll(trees: string[], v2Dir: string | undefined, freezer: Freezer | undefined, timeoutMs = TIMEOUTS.destroy): void {
   const deadline = Date.now() + timeoutMs;
   const alive = () => [...new Set(trees.flatMap(procsRecursive))];
-  const canKill = v2Dir !== undefined && existsSync(join(v2Dir, 'cgroup.kill'));
+  const canKill = v2Dir !== undefined && fs.exists(join(v2Dir, 'cgroup.kill'));
   const thawIfFrozen = () => {
-    if (freezer && existsSync(freezer.dir) && freezerFrozen(freezer)) thaw(freezer);
+    if (freezer && fs.exists(freezer.dir) && freezerFrozen(freezer)) thaw(freezer);
   };
   // The fast check: one read (v2) or one tree (v1).
   const busy = () => (canKill ? populated(v2Dir!) === true : procsRecursive(trees[0] ?? '').length > 0);
@@ -157,7 +178,7 @@ export function killAll(trees: string[], v2Dir: string | undefined, freezer: Fre
     writeFile(join(v2Dir!, 'cgroup.kill'), '1');
   } else {
     if (alive().length === 0) return;
-    if (freezer && existsSync(freezer.dir)) {
+    if (freezer && fs.exists(freezer.dir)) {
       try {
         freeze(freezer, Math.min(1000, timeoutMs));
       } catch {
@@ -201,7 +222,7 @@ export function destroyTrees(trees: string[], v2Dir: string | undefined, freezer
 /** true when `dir` is gone (removed now, or missing); false when busy or not removable. */
 function rmdirIfEmpty(dir: string): boolean {
   try {
-    rmdirSync(dir);
+    fs.rmdir(dir);
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ENOENT';
@@ -236,10 +257,14 @@ export function attachDeviceFilter(dir: string, rules: DeviceRule[], shimPath: s
     throw new RuntsError('EUNSUPPORTED', 'linux.resources.devices: cgroup v2 device rules need the runts-init helper (no shim path given)');
   }
   const prog = deviceFilterProgram(rules);
-  const r = spawnSync(shimPath, ['bpf-devices', dir], { input: prog, timeout: 10_000, stdio: ['pipe', 'ignore', 'pipe'] });
-  if (r.error) throw new RuntsError('ESYS', `linux.resources.devices: run ${shimPath}: ${r.error.message}`, { cause: r.error, path: shimPath });
+  let r;
+  try {
+    r = runSync(shimPath, ['bpf-devices', dir], { input: prog, timeoutMs: 10_000 });
+  } catch (e) {
+    throw new RuntsError('ESYS', `linux.resources.devices: run ${shimPath}: ${(e as Error).message}`, { cause: e, path: shimPath });
+  }
   if (r.status !== 0) {
-    const line = (r.stderr?.toString() ?? '').trim().split('\n').pop() || `exit status ${r.status ?? r.signal}`;
+    const line = r.stderr.trim().split('\n').pop() || (r.timedOut ? 'timed out after 10 s' : `exit status ${r.status ?? r.signal}`);
     throw new RuntsError('ESYS', `linux.resources.devices: attach the device filter to ${dir}: ${line}`, { path: dir });
   }
 }

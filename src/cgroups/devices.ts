@@ -18,7 +18,7 @@
  * v1 writes the minimal transition to devices.allow/devices.deny; v2 compiles the
  * exceptions to an eBPF program (v2/devices-bpf.ts).
  */
-import type { Device, DeviceCgroupRule, LinuxResources } from '../spec/types.js';
+import type { DeviceCgroupRule, LinuxResources } from '../spec/types.js';
 
 /** A rule with defaults applied: major/minor -1 is the wildcard `*`. */
 export interface DeviceRule {
@@ -180,15 +180,16 @@ function ruleText(r: DeviceRule): string {
 }
 
 /**
- * The rules a container needs besides the spec's own, as runc's specconv appends them
- * after `linux.resources.devices`: mknod of any char/block node, the standard nodes
- * (null, zero, full, random, urandom, tty, console, ptmx, pts, tun), and rwm for each
- * `linux.devices` entry. The container lifecycle appends these; the manager applies
- * exactly the list it is given.
+ * The rules runc's specconv appends after `linux.resources.devices`: mknod of any
+ * char/block node, and rwm on the standard nodes (null, zero, full, random, urandom, tty,
+ * ptmx, pts, tun). Neither /dev/console (a terminal's console is a pts, 136:N) nor the
+ * `linux.devices` entries are allowed here: a config that creates a node must allow it
+ * in `linux.resources.devices` (engines do), as with runc 1.2+. The container lifecycle
+ * appends these; the manager applies exactly the list it is given.
  */
-export function defaultDeviceRules(devices: Device[] = []): DeviceCgroupRule[] {
+export function defaultDeviceRules(): DeviceCgroupRule[] {
   const allow = (type: 'b' | 'c', major: number | null, minor: number | null, access = 'rwm'): DeviceCgroupRule => ({ allow: true, type, major, minor, access });
-  const out: DeviceCgroupRule[] = [
+  return [
     allow('c', null, null, 'm'),
     allow('b', null, null, 'm'),
     allow('c', 1, 3), // /dev/null
@@ -197,24 +198,17 @@ export function defaultDeviceRules(devices: Device[] = []): DeviceCgroupRule[] {
     allow('c', 5, 0), // /dev/tty
     allow('c', 1, 5), // /dev/zero
     allow('c', 1, 9), // /dev/urandom
-    allow('c', 5, 1), // /dev/console
     allow('c', 136, null), // /dev/pts/*
     allow('c', 5, 2), // /dev/ptmx
     allow('c', 10, 200), // /dev/net/tun
   ];
-  for (const d of devices) {
-    if ((d.type === 'c' || d.type === 'b' || d.type === 'u') && d.major !== undefined && d.minor !== undefined) {
-      out.push(allow(d.type === 'b' ? 'b' : 'c', d.major, d.minor));
-    }
-  }
-  return out;
 }
 
 /**
  * The device rules for a container, as runc builds them: the spec's own
- * `linux.resources.devices`, then defaultDeviceRules(`linux.devices`). Since the policy
- * starts from deny-all, a spec without rules still gets "deny all but the defaults".
+ * `linux.resources.devices`, then defaultDeviceRules(). Since the policy starts from
+ * deny-all, a spec without rules still gets "deny all but the defaults".
  */
-export function deviceRulesFor(resources: LinuxResources | undefined, devices: Device[] | undefined): DeviceCgroupRule[] {
-  return [...(resources?.devices ?? []), ...defaultDeviceRules(devices)];
+export function deviceRulesFor(resources: LinuxResources | undefined): DeviceCgroupRule[] {
+  return [...(resources?.devices ?? []), ...defaultDeviceRules()];
 }

@@ -3,21 +3,21 @@
  * apply and destroy sit on every container's start/stop path, and cgroupfs calls never
  * block on I/O.
  */
-import { closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import * as fs from '../sys/fs.js';
+import { join } from '../sys/path.js';
 import { RuntsError, sysError } from '../errors.js';
-
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
+import { kill, sleepSync } from '../sys/self.js';
+import { SIGNALS } from '../spec/signals.js';
 
 /** Block the thread for `ms` milliseconds (sync waits in freeze/destroy). */
 export function sleepMs(ms: number): void {
-  Atomics.wait(sleeper, 0, 0, ms);
+  sleepSync(ms);
 }
 
 /** Read a cgroup file; undefined when it does not exist. */
 export function tryRead(path: string): string | undefined {
   try {
-    return readFileSync(path, 'utf8');
+    return fs.readText(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw sysError('read', e, path);
@@ -27,7 +27,7 @@ export function tryRead(path: string): string | undefined {
 /** Read a cgroup file, trimmed. */
 export function readTrim(path: string): string {
   try {
-    return readFileSync(path, 'utf8').trim();
+    return fs.readText(path).trim();
   } catch (e) {
     throw sysError('read', e, path);
   }
@@ -39,11 +39,11 @@ export function readTrim(path: string): string {
  * with the field they were setting.
  */
 export function writeRaw(path: string, value: string): void {
-  const fd = openSync(path, constants.O_WRONLY);
+  const fd = fs.open(path, fs.O.WRONLY);
   try {
-    writeSync(fd, value);
+    fs.write(fd, value);
   } finally {
-    closeSync(fd);
+    fs.close(fd);
   }
 }
 
@@ -67,7 +67,7 @@ export function mkdirBelow(top: string, dir: string): string[] {
   for (const part of dir.slice(top.length + 1).split('/')) {
     cur = join(cur, part);
     try {
-      mkdirSync(cur);
+      fs.mkdir(cur);
       made.push(cur);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw sysError('mkdir', e, cur);
@@ -80,7 +80,7 @@ export function mkdirBelow(top: string, dir: string): string[] {
 export function subtree(dir: string): string[] {
   let names: string[];
   try {
-    names = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    names = fs.subdirs(dir);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw sysError('readdir', e, dir);
@@ -104,7 +104,7 @@ export function procsRecursive(dir: string): number[] {
 export function rmdirRetry(dir: string, deadline: number): void {
   for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
     try {
-      rmdirSync(dir);
+      fs.rmdir(dir);
       return;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
@@ -118,17 +118,17 @@ export function rmdirRetry(dir: string, deadline: number): void {
 /** rmdir that ignores "missing", "not empty" and "busy": for parents possibly shared with others. */
 export function rmdirIfUnused(dir: string): void {
   try {
-    rmdirSync(dir);
+    fs.rmdir(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT' && code !== 'ENOTEMPTY' && code !== 'EBUSY') throw sysError('rmdir', e, dir);
   }
 }
 
-/** process.kill that ignores ESRCH (the process is already gone). */
+/** kill(2) that ignores ESRCH (the process is already gone). */
 export function killQuiet(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
   try {
-    process.kill(pid, signal);
+    kill(pid, SIGNALS[signal] ?? 9);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw sysError(`kill ${pid}`, e);
   }

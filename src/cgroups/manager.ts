@@ -8,8 +8,8 @@
  *            │                                                    ▲
  *            └── state() → state.json ── loadCgroupManager(st) ───┘   (a later runts process)
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import * as fs from '../sys/fs.js';
+import { join } from '../sys/path.js';
 import { RuntsError } from '../errors.js';
 import type { LinuxResources } from '../spec/types.js';
 import { freezerFrozen, TIMEOUTS } from './common.js';
@@ -95,8 +95,8 @@ export const DEFAULT_ROOT = '/sys/fs/cgroup';
 
 /** v2 when root is a cgroup2 mount, hybrid when root/unified is, else v1. */
 export function detectLayout(root = DEFAULT_ROOT): CgroupLayout {
-  if (existsSync(join(root, 'cgroup.controllers'))) return 'v2';
-  if (existsSync(join(root, 'unified', 'cgroup.controllers'))) return 'hybrid';
+  if (fs.exists(join(root, 'cgroup.controllers'))) return 'v2';
+  if (fs.exists(join(root, 'unified', 'cgroup.controllers'))) return 'hybrid';
   return 'v1';
 }
 

@@ -6,7 +6,7 @@
  * The iteration ends when the signal aborts or the cgroup disappears.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { join } from 'node:path';
+import { join } from '../sys/path.js';
 import type { CgroupState } from './manager.js';
 import { tryRead } from './fs.js';
 import { keyValues } from './stats.js';

@@ -8,8 +8,8 @@
  * of the runtime's own cgroup, because the own cgroup usually holds processes, and the
  * no-internal-process rule would then forbid enabling controllers for its children.
  */
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import * as fs from '../sys/fs.js';
+import { join, posix } from '../sys/path.js';
 
 /** A mounted cgroup hierarchy (from /proc/self/mountinfo). */
 export interface CgroupMount {
@@ -103,8 +103,8 @@ export interface HostView {
  * controllers, and a cgroup.controllers file marks a unified one.
  */
 export function hostView(root: string, layout: 'v1' | 'hybrid' | 'v2'): HostView {
-  const mounts = parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8'));
-  const own = parseProcCgroup(readFileSync('/proc/self/cgroup', 'utf8'));
+  const mounts = parseMountinfo(fs.readText('/proc/self/mountinfo'));
+  const own = parseProcCgroup(fs.readText('/proc/self/cgroup'));
   const uPoint = layout === 'v2' ? root : join(root, 'unified');
   let unified = layout === 'v1' ? undefined : mounts.filter((m) => m.type === 'cgroup2' && m.mountpoint === uPoint).pop();
   let v1 = layout === 'v2' ? [] : mounts.filter((m) => m.type === 'cgroup' && posix.dirname(m.mountpoint) === root);
@@ -114,7 +114,7 @@ export function hostView(root: string, layout: 'v1' | 'hybrid' | 'v2'): HostView
     for (const name of safeReaddir(root)) {
       const dir = join(root, name);
       if (name === 'unified' || !isDir(dir)) continue;
-      const real = realpathSync(dir);
+      const real = fs.realpath(dir);
       if (seen.has(real)) continue;
       seen.add(real);
       v1.push({ mountpoint: real, root: '/', type: 'cgroup', controllers: posix.basename(real).split(',') });
@@ -127,7 +127,7 @@ export function hostView(root: string, layout: 'v1' | 'hybrid' | 'v2'): HostView
 
 function safeReaddir(d: string): string[] {
   try {
-    return readdirSync(d);
+    return fs.readdir(d);
   } catch {
     return [];
   }
@@ -135,7 +135,7 @@ function safeReaddir(d: string): string[] {
 
 function isDir(p: string): boolean {
   try {
-    return statSync(p).isDirectory();
+    return fs.stat(p).isDirectory();
   } catch {
     return false;
   }

@@ -8,8 +8,8 @@
  * are rounded, and anything that would round to 2^64 or more is clamped to the largest
  * double below 2^64, so a Go client decoding into uint64 still accepts it.
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import * as fs from '../sys/fs.js';
+import { join } from '../sys/path.js';
 import { tryRead } from './fs.js';
 
 export interface CpuUsage { total: number; percpu: number[]; percpu_kernel: number[]; percpu_user: number[]; kernel: number; user: number }
@@ -152,7 +152,7 @@ export function ioV2(s: Stats, dir: string): void {
 
 function pageSizes(dir: string, suffix: string): string[] {
   try {
-    return readdirSync(dir).map((f) => new RegExp(`^hugetlb\\.([0-9]+[KMG]B)\\.${suffix.replace('.', '\\.')}$`).exec(f)?.[1]).filter((x): x is string => !!x);
+    return fs.readdir(dir).map((f) => new RegExp(`^hugetlb\\.([0-9]+[KMG]B)\\.${suffix.replace('.', '\\.')}$`).exec(f)?.[1]).filter((x): x is string => !!x);
   } catch {
     return [];
   }

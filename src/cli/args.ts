@@ -11,6 +11,8 @@ export interface FlagDef {
   name: string;
   /** Short alias without the dash. */
   short?: string;
+  /** Other long names accepted for it (runts' older spellings); values land under `name`. */
+  aliases?: string[];
   /** Takes a value (otherwise boolean). */
   value?: boolean;
   /** May be given several times (values collected in order). */
@@ -51,6 +53,7 @@ export function parseArgs(def: CommandDef, argv: string[]): Parsed {
   for (const f of def.flags) {
     byName.set(f.name, f);
     if (f.short) byName.set(f.short, f);
+    for (const a of f.aliases ?? []) byName.set(a, f);
   }
   let i = 0;
   for (; i < argv.length; i++) {

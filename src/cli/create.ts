@@ -1,7 +1,7 @@
 /** runts create: set up a container and park its init until `start`. */
 import type { CommandDef, Parsed } from './args.js';
 import { intFlag } from './args.js';
-import { CREATE_FLAGS, oneId, readSpec, runtime } from './common.js';
+import { checkPreservedFds, CREATE_FLAGS, oneId, readSpec, runtime } from './common.js';
 import type { CliContext } from './main.js';
 
 export const def: CommandDef = {
@@ -25,6 +25,7 @@ export function createOptions(p: Parsed, bundle: string) {
   // Socket activation, as runc: our caller's LISTEN_FDS, when they are meant for us.
   const env = process.env;
   const listenFds = env['LISTEN_PID'] === String(process.pid) && /^\d+$/.test(env['LISTEN_FDS'] ?? '') ? Number(env['LISTEN_FDS']) : 0;
+  checkPreservedFds(listenFds + preserveFds);
   const stdio: Array<number> = [0, 1, 2];
   for (let i = 0; i < listenFds + preserveFds; i++) stdio.push(3 + i);
   return {

@@ -4,13 +4,13 @@
  * fails (no such container, not running, bad process, missing binary) the status is
  * 255 and the message starts with "exec failed", as runc's; usage errors exit 1.
  */
-import { readFileSync } from 'node:fs';
+import * as fs from '../sys/fs.js';
 import { invalid, RuntsError, sysError } from '../errors.js';
 import type { ExecOptions, ExecProcessOptions } from '../container/exec.js';
 import type { Process } from '../spec/types.js';
 import type { CommandDef, Parsed } from './args.js';
 import { intFlag, usage } from './args.js';
-import { runtime } from './common.js';
+import { checkPreservedFds, runtime } from './common.js';
 import { logError } from './log.js';
 import type { CliContext } from './main.js';
 import { forwardSignals } from './signals.js';
@@ -56,6 +56,7 @@ export async function main(ctx: CliContext, p: Parsed): Promise<number> {
     return Number(g);
   });
   const preserveFds = intFlag('exec', f, 'preserve-fds') ?? 0;
+  checkPreservedFds(preserveFds);
   const detach = f['detach'] === true;
   const pidfdSocket = f['pidfd-socket'] as string | undefined;
 
@@ -108,7 +109,7 @@ export async function main(ctx: CliContext, p: Parsed): Promise<number> {
 function readProcess(file: string): Process {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = fs.readText(file);
   } catch (e) {
     throw sysError('read process', e, file);
   }

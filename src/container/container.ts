@@ -3,7 +3,9 @@
  * the status from the kernel, so two Container objects (or two processes) never disagree.
  */
 import { isFrozen, loadCgroupManager, watchOom, type CgroupManager, type Stats } from '../cgroups/manager.js';
-import { RuntsError } from '../errors.js';
+import { invalid, RuntsError } from '../errors.js';
+import { dropNulls } from '../spec/normalise.js';
+import { resourcesProblems } from '../spec/validate-resources.js';
 import { SPEC_VERSION } from '../spec/defaults.js';
 import { parseSignal } from '../spec/signals.js';
 import type { LinuxResources, State, Status } from '../spec/types.js';
@@ -16,7 +18,7 @@ import { afterStartSync, hookState, runPoststop } from './hooks.js';
 import { releaseFifo } from './start.js';
 import { NotifyProxy, notifyTarget } from './notify.js';
 import type { ExecOptions, ExecProcessOptions } from './exec.js';
-import { ContainerProcess } from '../runtime.js';
+import { abortError, checkAbortOptions, ContainerProcess, type AbortOptions } from './process.js';
 import type { Process } from '../spec/types.js';
 import { assertCan, deriveStatus, hostProbe, waitExec } from './status.js';
 import type { CheckpointOptions } from '../criu/checkpoint.js';
@@ -36,7 +38,7 @@ export interface DeleteOptions {
 }
 
 /** A container. Obtain one from Runtime.create, Runtime.run or Runtime.load. */
-export class Container {
+export class Container implements AsyncDisposable {
   /** The container id. */
   readonly id: string;
   private readonly store: Store;
@@ -96,10 +98,19 @@ export class Container {
    * cgroup of the container; fields not given come from the container's process (env
    * entries are added to its env). `wait()` on the result gives its exit status.
    */
-  async exec(process: ExecProcessOptions | Process, opts: ExecOptions = {}): Promise<ContainerProcess> {
+  async exec(process: ExecProcessOptions | Process, opts: ExecOptions & AbortOptions = {}): Promise<ContainerProcess> {
+    const what = `exec in container ${this.id}`;
+    checkAbortOptions(opts);
+    if (opts.signal?.aborted) throw abortError(what, opts.signal.reason);
     const { execIn } = await import('./exec.js'); // loaded on first use, as the CRIU code below
-    const r = await execIn(this.rt, this.store, this.id, process, opts, false);
-    return new ContainerProcess(r.shim, r.pid);
+    const { signal: _s, killSignal: _k, ...execOpts } = opts;
+    const r = await execIn(this.rt, this.store, this.id, process, execOpts, false);
+    const proc = new ContainerProcess(r.shim, r.pid, { what }, opts);
+    if (opts.signal?.aborted) {
+      await proc.dispose(); // aborted while it was starting: it does not outlive the call
+      throw abortError(what, opts.signal.reason);
+    }
+    return proc;
   }
 
   /** exec without waiting: returns the host pid once the process runs (it is not a child of this process). */
@@ -147,6 +158,10 @@ export class Container {
    * change; the merged resources are kept in the state for later updates.
    */
   set(resources: LinuxResources): void {
+    // Read as a config's resources are (a null member is absent) and checked the same way.
+    resources = dropNulls(resources) as LinuxResources;
+    const problems = resourcesProblems(resources);
+    if (problems.length) throw invalid(problems, 'invalid resources');
     const l = lock(this.store.dir(this.id));
     try {
       const st = this.stored();
@@ -219,6 +234,24 @@ export class Container {
     } finally {
       l.release();
     }
+  }
+
+  /**
+   * Scoped cleanup (`await using c = await runtime.create(...)`): force-delete the
+   * container (kill its processes; cgroup, state, mounts gone). A container that is
+   * already gone is not an error.
+   */
+  async dispose(): Promise<void> {
+    try {
+      this.delete({ force: true });
+    } catch (e) {
+      if (!(e instanceof RuntsError && e.code === 'ENOTFOUND')) throw e;
+    }
+  }
+
+  /** `await using`: see dispose(). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
   }
 
   private cgroup(st: StoredState): CgroupManager | null {

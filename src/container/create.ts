@@ -6,8 +6,9 @@
  *   -> cgroup create -> spawn shim (joins the cgroup before it gets its plan)
  *   -> PID -> READY -> state.json (pid, start time) -> pid file -> barrier left to start/GO
  */
-import { rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import * as fs from '../sys/fs.js';
+import { cwd, egid, euid, kill, monotonic, pid as ownPid } from '../sys/self.js';
+import { dirname, isAbsolute, resolve } from '../sys/path.js';
 import { deviceRulesFor, newCgroupManager, type CgroupManager } from '../cgroups/manager.js';
 import { RuntsError, invalid, sysError } from '../errors.js';
 import { ambientIgnored, buildInitPlan, CLONE_NEW, type LaunchMode } from '../plan/build.js';
@@ -79,7 +80,7 @@ export interface Launched {
 
 function sourceKind(p: string): 'dir' | 'file' | 'missing' {
   try {
-    return statSync(p).isDirectory() ? 'dir' : 'file';
+    return fs.stat(p).isDirectory() ? 'dir' : 'file';
   } catch {
     return 'missing';
   }
@@ -87,18 +88,18 @@ function sourceKind(p: string): 'dir' | 'file' | 'missing' {
 
 /** RFC 3339 with nanoseconds, as runc prints `created`. */
 export function rfc3339Nano(): string {
-  const ns = process.hrtime.bigint() % 1_000_000n;
+  const ns = Math.floor(monotonic() * 1e6) % 1_000_000;
   return new Date().toISOString().replace(/\.(\d{3})Z$/, (_m, ms: string) => `.${ms}${ns.toString().padStart(6, '0')}Z`);
 }
 
 /** Write a pid file atomically (tmp + rename), as runc does. */
 export function writePidFile(path: string, pid: number): void {
-  const tmp = resolve(dirname(path), `.${process.pid}.pid.tmp`);
+  const tmp = resolve(dirname(path), `.${ownPid()}.pid.tmp`);
   try {
-    writeFileSync(tmp, String(pid));
-    renameSync(tmp, path);
+    fs.writeFile(tmp, String(pid));
+    fs.rename(tmp, path);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    fs.remove(tmp, { force: true });
     throw sysError('write pid file', e, path);
   }
 }
@@ -128,9 +129,10 @@ export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: 
 }
 
 async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: Store, id: string, spec: Spec, mode: LaunchMode, opts: CreateOptions, stdioAll: StdioEntry[]): Promise<Launched> {
-  const bundle = resolve(opts.bundle ?? process.cwd());
-  const { problems, warnings } = checkSpec(spec, { bundle });
+  const bundle = resolve(opts.bundle ?? cwd());
+  const { problems, warnings, spec: normal } = checkSpec(spec, { bundle });
   if (problems.length) throw invalid(problems);
+  spec = normal as Spec; // as runc reads it: nulls dropped, mount destinations absolute (normalise.ts)
   const ignored = ambientIgnored(spec.process);
   if (ignored.length) warnings.push({ path: 'process.capabilities.ambient', message: `ignoring ${ignored.join(', ')}: an ambient capability must also be inheritable and permitted` });
   for (const w of warnings) rt.onWarning?.(`${w.path}: ${w.message}`);
@@ -151,20 +153,22 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
   let cgroup: CgroupManager | null = null;
   let shim: ShimSession | undefined;
   let initPid = 0;
+  let cgroupMade = false;
   let proxy: NotifyProxy | undefined;
   const state: StoredState = {
     version: 1, id, pid: 0, pidStart: 0, bundle, rootfs, created: rfc3339Nano(),
-    owner: '', spec, cgroup: null, creator: { pid: process.pid, start: selfStartTime() },
+    owner: '', spec, cgroup: null, creator: { pid: ownPid(), start: selfStartTime() },
   };
   try {
     if (rt.cgroups !== false) {
-      const resources = { ...spec.linux?.resources, devices: deviceRulesFor(spec.linux?.resources, spec.linux?.devices) };
+      const resources = { ...spec.linux?.resources, devices: deviceRulesFor(spec.linux?.resources) };
       cgroup = newCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, resources, shimPath: rt.shimPath, deferDevices: true });
       state.cgroup = cgroup.state();
     }
     store.write(state);
     crashPoint('create:after-state');
     cgroup?.create();
+    cgroupMade = true;
     crashPoint('create:after-cgroup');
     const notifyDir = opts.notifySocket ? prepareNotify(store.dir(id), opts.notifySocket) : undefined;
     const plan = buildInitPlan(notifyDir ? withNotify(spec, notifyDir) : spec, {
@@ -173,7 +177,7 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
       cgroup: cgroup ? { layout: cgroup.layout, paths: cgroup.paths } : undefined,
     });
     if (rt.rootless && (plan.cloneFlags & BigInt(CLONE_NEW.user))) {
-      Object.assign(plan, rootlessMaps(spec.linux, process.geteuid?.() ?? 0, process.getegid?.() ?? 0));
+      Object.assign(plan, rootlessMaps(spec.linux, euid(), egid()));
     }
     if (early instanceof Error) throw early;
     shim = early;
@@ -215,7 +219,7 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
     if (mode === 'create') shim.close();
     else {
       // Bound before the process runs; MAINPID is the init, or us when we stay (foreground run).
-      if (notifyDir) proxy = NotifyProxy.start(rt.shimPath, store.dir(id), opts.notifySocket!, initPid, mode === 'run' ? process.pid : initPid);
+      if (notifyDir) proxy = NotifyProxy.start(rt.shimPath, store.dir(id), opts.notifySocket!, initPid, mode === 'run' ? ownPid() : initPid);
       shim.send(Msg.GO);
       await shim.flush();
       if (hasHooks(spec, 'startContainer')) await startHooksDone(shim, initPid, ps.startTime);
@@ -230,7 +234,7 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
   } catch (e) {
     if (initPid) {
       try {
-        process.kill(initPid, 'SIGKILL');
+        kill(initPid, 'SIGKILL');
       } catch {
         /* gone */
       }
@@ -238,11 +242,12 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
     shim?.kill();
     proxy?.kill();
     try {
-      cgroup?.destroy();
+      // A refused create() (a busy or frozen cgroup) made nothing: what is there is not ours.
+      if (cgroupMade) cgroup?.destroy();
     } catch {
       /* best effort: the original error matters more */
     }
-    if (opts.pidFile) rmSync(opts.pidFile, { force: true });
+    if (opts.pidFile) fs.remove(opts.pidFile, { force: true });
     store.remove(id);
     throw e;
   }

@@ -18,6 +18,7 @@ import { seccompCacheDir, seccompPlan } from '../plan/seccomp.js';
 import { buildExecPlan, completeProcess, execCgroupDirs, execProcess, parseSubCgroups, type ExecOverrides } from '../plan/exec.js';
 import { Msg } from '../process/protocol.js';
 import { ShimSession, type StdioEntry } from '../process/shim.js';
+import { dropNulls } from '../spec/normalise.js';
 import { resolveUser } from '../spec/passwd.js';
 import type { Process } from '../spec/types.js';
 import type { InitPlan } from '../plan/types.js';
@@ -127,7 +128,8 @@ function execPlan(rt: RuntimeConfig, store: Store, id: string, process: ExecProc
   const st = store.read(id);
   const status = deriveStatus(st, probe);
   if (!(status === 'paused' && opts.ignorePaused)) assertCan('exec', status, id);
-  const proc = opts.complete ? completeProcess(st.spec.process, process as Process) : mergeProcess(st, process as ExecProcessOptions);
+  // A process.json is read as runc reads it: a null member is an absent one (normalise.ts).
+  const proc = opts.complete ? completeProcess(st.spec.process, dropNulls(process) as Process) : mergeProcess(st, process as ExecProcessOptions);
   checkProcess(st, proc, opts, detach);
   const dirs = cgroupDirs(st, opts.cgroup);
 

@@ -3,11 +3,12 @@
  * Everything here is data in, data out; host facts (is a bind source a directory, the
  * cgroup paths) come in through BuildContext.
  */
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from '../sys/path.js';
 import { Barrier, DeviceKind, Mode, MountKind } from '../process/protocol.js';
 import { capMask } from '../spec/capabilities.js';
 import {
-  MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_REC, MS_SHARED, MS_SLAVE, MS_UNBINDABLE, parseMountOptions,
+  MS_BIND, MS_NOATIME, MS_NODEV, MS_NODIRATIME, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_REC, MS_RELATIME, MS_SHARED, MS_SLAVE,
+  MS_STRICTATIME, MS_UNBINDABLE, parseMountOptions,
 } from '../spec/mount-options.js';
 import { parseRlimits } from '../spec/rlimits.js';
 import type { Device, IDMapping, Mount, NamespaceType, Process, Spec } from '../spec/types.js';
@@ -242,9 +243,17 @@ export function planMounts(m: Mount, ctx: BuildContext): PlanMount[] {
     destIsFile: false,
     remountFlags: 0n,
   };
-  if (!bind) return [o.tmpcopyup ? { ...base, tmpcopyup: true } : base];
+  if (!bind) {
+    // runc 1.2+: a tmpfs without mode= keeps the mode of the directory it covers.
+    const keepMode = type === 'tmpfs' && !o.data.split(',').some((d) => d.startsWith('mode='));
+    return [{ ...base, ...(o.tmpcopyup ? { tmpcopyup: true } : {}), ...(keepMode ? { keepMode: true } : {}) }];
+  }
   const source = isAbsolute(m.source ?? '') ? (m.source as string) : resolve(ctx.bundle, m.source ?? '');
+  // runc 1.2+: any flag option, set or cleared, means a remount with exactly the flags
+  // asked for (plus the source's atime flags when none was asked for).
   const remount = o.flags & ~(MS_BIND | MS_REC);
+  const clear = o.clearFlags & ~(MS_BIND | MS_REC);
+  const atime = MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME;
   return [{
     ...base,
     kind: MountKind.BIND,
@@ -254,6 +263,8 @@ export function planMounts(m: Mount, ctx: BuildContext): PlanMount[] {
     data: '',
     destIsFile: ctx.sourceKind(source) === 'file',
     remountFlags: remount ? remount : 0n,
+    ...(clear ? { remountClear: clear } : {}),
+    ...((remount || clear) && !(remount & atime) ? { keepAtime: true } : {}),
   }];
 }
 

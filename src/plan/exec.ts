@@ -8,7 +8,7 @@
  * compares each with its own and setns's into those that differ: user and cgroup
  * included), the container's cgroup (or a sub-cgroup of it), and applies the process.
  */
-import { join } from 'node:path';
+import { join } from '../sys/path.js';
 import { RuntsError } from '../errors.js';
 import { Barrier, Mode } from '../process/protocol.js';
 import type { Capabilities, Linux, Process } from '../spec/types.js';

@@ -2,10 +2,11 @@
  * Linux capabilities: names (as in config.json, `CAP_SYS_ADMIN`) to bit numbers
  * (<linux/capability.h>), and name lists to 64-bit masks.
  *
- * runc 1.2+ ignores capabilities it does not know (with a warning) so that a config
- * written for a newer kernel still runs; we do the same for well-formed names
- * (`CAP_` + upper-case letters, digits, underscores). A name that cannot be a
- * capability at all (`chown`, `cap_chown`, a number) is an error.
+ * runc (1.1.5 and 1.3 alike) ignores any capability name it does not know, with a
+ * warning, so that a config written for a newer kernel still runs: case counts
+ * (`cap_chown` is not CAP_CHOWN, it is unknown and ignored), and so does a name that can
+ * never be a capability (`chown`, ""). We do the same. Only a non-string is an error
+ * (Go cannot decode it).
  */
 
 import type { Problem } from '../errors.js';
@@ -65,8 +66,6 @@ export const CAPABILITY_SETS = ['bounding', 'effective', 'inheritable', 'permitt
 /** One of the five capability sets. */
 export type CapabilitySet = (typeof CAPABILITY_SETS)[number];
 
-const WELL_FORMED = /^CAP_[A-Z0-9_]+$/;
-
 /** Every capability name we know, in bit order. */
 export function allCapabilities(): string[] {
   return Object.keys(CAPABILITIES).sort((a, b) => CAPABILITIES[a]! - CAPABILITIES[b]!);
@@ -81,9 +80,9 @@ export function capNumber(name: string): number | undefined {
 export interface CapMaskResult {
   /** Bit i set for each known capability number i. */
   mask: bigint;
-  /** Malformed entries (not a string, or not `CAP_[A-Z0-9_]+`), each with its JSON path. */
+  /** Entries that are not strings, each with its JSON path. */
   problems: Problem[];
-  /** Well-formed but unknown names (the caller logs a warning and ignores them, as runc does). */
+  /** Unknown names (the caller logs a warning and ignores them, as runc does). */
   unknown: string[];
 }
 
@@ -107,13 +106,8 @@ export function capMask(names: unknown, path: string): CapMaskResult {
     const bit = capNumber(name);
     if (bit !== undefined) {
       result.mask |= 1n << BigInt(bit);
-    } else if (WELL_FORMED.test(name)) {
-      if (!result.unknown.includes(name)) result.unknown.push(name);
-    } else {
-      result.problems.push({
-        path: at,
-        message: `malformed capability name ${JSON.stringify(name)}: must look like CAP_SYS_ADMIN`,
-      });
+    } else if (!result.unknown.includes(name)) {
+      result.unknown.push(name);
     }
   });
   return result;

@@ -227,3 +227,35 @@ export function strMap(r: Report, v: unknown, path: string, opts: CheckOptions =
   }
   return out;
 }
+
+/**
+ * Largest CPU or NUMA node number in a list: runc's CPU sets have 1024 bits (it refuses
+ * "values larger than 1023"), and the kernel has at most 1024 NUMA nodes (NODES_SHIFT 10).
+ * The bound also keeps a list such as `0-99999999999` from being expanded at all.
+ */
+export const MAX_CPU_OR_NODE = 1023;
+
+/**
+ * Check a list such as `0-3,7` of CPU or node numbers (`what`: "CPU", "node"), each at
+ * most MAX_CPU_OR_NODE, ranges low to high. Returns true when valid.
+ */
+export function cpuList(r: Report, s: string, path: string, what: string): boolean {
+  if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(s)) {
+    r.problem(path, `invalid ${what} list ${JSON.stringify(s)}: expected a list such as 0-3,7`);
+    return false;
+  }
+  for (const part of s.split(',')) {
+    const [a, b = a] = part.split('-').map(Number) as [number, number?];
+    const big = [a, b].find((n) => n > MAX_CPU_OR_NODE);
+    if (big !== undefined) {
+      const digits = part.split('-').find((x) => Number(x) === big) ?? String(big);
+      r.problem(path, `${what} ${digits} is out of range: values larger than ${MAX_CPU_OR_NODE} are not supported`);
+      return false;
+    }
+    if (b < a) {
+      r.problem(path, `invalid range ${part}: the first ${what} is larger than the last`);
+      return false;
+    }
+  }
+  return true;
+}

@@ -8,7 +8,7 @@ import type { NamespaceType } from './types.js';
 import { checkResources } from './validate-resources.js';
 import { checkSeccomp } from './validate-seccomp.js';
 import {
-  bool, field, id, int, isObject, key, list, MAX_UINT32, obj, Report, str, strList, strMap,
+  bool, cpuList, field, id, int, isObject, key, list, MAX_UINT32, obj, Report, str, strList, strMap,
 } from './check.js';
 
 /** Namespace types of the spec, in runc's order. */
@@ -135,8 +135,8 @@ export function checkLinux(r: Report, v: unknown, ns: NamespaceMap | undefined):
       oneOf: ['MPOL_DEFAULT', 'MPOL_BIND', 'MPOL_INTERLEAVE', 'MPOL_WEIGHTED_INTERLEAVE', 'MPOL_PREFERRED', 'MPOL_PREFERRED_MANY', 'MPOL_LOCAL'],
     });
     const nodes = str(r, field(mpol, 'nodes'), key(p, 'nodes'));
-    if (nodes !== undefined && nodes !== '' && !/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(nodes)) {
-      r.problem(key(p, 'nodes'), `invalid node list ${JSON.stringify(nodes)}: expected a list such as 0-3,7`);
+    if (nodes !== undefined && nodes !== '' && !cpuList(r, nodes, key(p, 'nodes'), 'node')) {
+      // reported
     } else if (nodes && (mode === 'MPOL_DEFAULT' || mode === 'MPOL_LOCAL')) {
       r.problem(key(p, 'nodes'), `${mode} takes no nodes`);
     } else if (!nodes && mode !== undefined && !['MPOL_DEFAULT', 'MPOL_LOCAL', 'MPOL_PREFERRED'].includes(mode)) {

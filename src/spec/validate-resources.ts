@@ -3,6 +3,7 @@
  * version supports a setting is decided by the cgroup manager, not here.
  */
 
+import type { Problem } from '../errors.js';
 import { bool, field, int, key, list, MAX_UINT32, obj, Report, str, strMap } from './check.js';
 
 /** Check `linux.resources` at `path`. */
@@ -112,4 +113,15 @@ function checkBlockIO(r: Report, bio: Record<string, unknown>, path: string): vo
       return o;
     });
   }
+}
+
+/** The problems of a LinuxResources given on its own (update), with paths under `path`. Never throws. */
+export function resourcesProblems(v: unknown, path = 'resources'): Problem[] {
+  const r = new Report();
+  try {
+    checkResources(r, v, path);
+  } catch (err) {
+    r.problem(path, `could not be validated: ${String((err as Error)?.message ?? err)}`);
+  }
+  return r.problems;
 }

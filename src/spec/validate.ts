@@ -12,10 +12,11 @@ import { invalid, type Problem } from '../errors.js';
 import type { Spec } from './types.js';
 import { CAPABILITY_SETS, capMask } from './capabilities.js';
 import { parseMountOptions } from './mount-options.js';
+import { normaliseSpec } from './normalise.js';
 import { checkRlimits } from './rlimits.js';
 import { checkLinux, checkMappings, lacks, namespaceMap, type NamespaceMap } from './validate-linux.js';
 import {
-  bool, field, id, int, key, list, MAX_UINT32, obj, Report, str, strList, strMap, type JsonObject,
+  bool, cpuList, field, id, int, key, list, MAX_UINT32, obj, Report, str, strList, strMap, type JsonObject,
 } from './check.js';
 
 /** Oldest runtime-spec version we accept. */
@@ -40,22 +41,33 @@ export interface CheckResult {
   problems: Problem[];
   /** Accepted, but the caller should log these (unknown capabilities, ignored fields). */
   warnings: Problem[];
+  /**
+   * The config as runc reads it (normalise.ts: nulls dropped, relative mount
+   * destinations made absolute ...): what the caller must go on with when it is valid.
+   */
+  spec: unknown;
 }
 
-/** Check a parsed config.json. Never throws. */
+/** Check a parsed config.json, as runc reads it (normalise.ts). Never throws. */
 export function checkSpec(spec: unknown, opts: ValidateOptions = {}): CheckResult {
   const r = new Report();
+  let normal = spec;
   try {
     // Depth first: the spec is stored (JSON.stringify recurses) and walked, and no valid
     // config comes near this depth.
     const deep = nestedTooDeep(spec);
     if (deep !== undefined) r.problem(deep, `nested more than ${MAX_DEPTH} levels deep`);
-    else walk(r, spec, opts);
+    else {
+      const n = normaliseSpec(spec);
+      normal = n.spec;
+      r.warnings.push(...n.warnings);
+      walk(r, normal, opts);
+    }
   } catch (err) {
     // Only an exotic JS value (a Proxy, a throwing getter) can get here, never parsed JSON.
     r.problem('', `config could not be validated: ${String((err as Error)?.message ?? err)}`);
   }
-  return { problems: r.problems, warnings: r.warnings };
+  return { problems: r.problems, warnings: r.warnings, spec: normal };
 }
 
 /** Deepest nesting of objects and arrays a config may have (a real one has fewer than 10). */
@@ -100,7 +112,11 @@ export function validateSpec(spec: unknown, opts: ValidateOptions = {}): Problem
   return checkSpec(spec, opts).problems;
 }
 
-/** Throw an EINVALID RuntsError listing every problem unless `spec` is valid (warnings are dropped: use checkSpec to log them). */
+/**
+ * Throw an EINVALID RuntsError listing every problem unless `spec` is valid (warnings are
+ * dropped: use checkSpec to log them). A config runc tolerates only after normalisation
+ * (a null member, a relative mount destination) passes: use checkSpec's `spec` to go on.
+ */
 export function assertValidSpec(spec: unknown, opts: ValidateOptions = {}): asserts spec is Spec {
   const { problems } = checkSpec(spec, opts);
   if (problems.length > 0) throw invalid(problems);
@@ -238,9 +254,7 @@ function checkProcess(r: Report, p: JsonObject): void {
   if (aff) {
     for (const k of ['initial', 'final']) {
       const s = str(r, field(aff, k), key(at('execCPUAffinity'), k));
-      if (s !== undefined && !/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(s)) {
-        r.problem(key(at('execCPUAffinity'), k), `invalid cpu list ${JSON.stringify(s)}: expected a list such as 0-3,7`);
-      }
+      if (s) cpuList(r, s, key(at('execCPUAffinity'), k), 'CPU');
     }
   }
 }

@@ -5,21 +5,17 @@
  * a crash never wedges a container. Waiters poll with a short sleep and give up after a
  * timeout with a clear error.
  */
-import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import * as fs from '../sys/fs.js';
+import { join } from '../sys/path.js';
+import { pid, sleepSync } from '../sys/self.js';
 import { RuntsError, sysError } from '../errors.js';
 import { isAlive, readProcStat } from '../sys/proc.js';
 
 let selfStart: number | undefined;
 /** This process's start time (cached). */
 export function selfStartTime(): number {
-  selfStart ??= readProcStat(process.pid)?.startTime ?? 0;
+  selfStart ??= readProcStat(pid())?.startTime ?? 0;
   return selfStart;
-}
-
-const sleepBuf = new Int32Array(new SharedArrayBuffer(4));
-function sleepMs(ms: number): void {
-  Atomics.wait(sleepBuf, 0, 0, ms);
 }
 
 /** A held lock; release() is idempotent. */
@@ -30,19 +26,19 @@ export interface Lock {
 /** Take the lock file `<dir>/lock`, waiting up to timeoutMs. */
 export function lock(dir: string, timeoutMs = 10_000): Lock {
   const file = join(dir, 'lock');
-  const me = `${process.pid} ${selfStartTime()}`;
+  const me = `${pid()} ${selfStartTime()}`;
   const deadline = Date.now() + timeoutMs;
   for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
     try {
-      const fd = openSync(file, 'wx', 0o600);
-      writeSync(fd, me);
-      closeSync(fd);
+      const fd = fs.open(file, fs.O.WRONLY | fs.O.CREAT | fs.O.EXCL, 0o600);
+      fs.write(fd, me);
+      fs.close(fd);
       let held = true;
       return {
         release() {
           if (!held) return;
           held = false;
-          rmSync(file, { force: true });
+          fs.remove(file, { force: true });
         },
       };
     } catch (e) {
@@ -51,19 +47,19 @@ export function lock(dir: string, timeoutMs = 10_000): Lock {
       if (code !== 'EEXIST') throw sysError('lock', e, file);
     }
     if (holderGone(file)) {
-      rmSync(file, { force: true });
+      fs.remove(file, { force: true });
       continue;
     }
     if (Date.now() > deadline) {
       throw new RuntsError('ETIMEOUT', `lock ${file}: still held by ${holderText(file)} after ${timeoutMs} ms`);
     }
-    sleepMs(delay);
+    sleepSync(delay);
   }
 }
 
 function holderText(file: string): string {
   try {
-    return `pid ${readFileSync(file, 'utf8').split(' ')[0]}`;
+    return `pid ${fs.readText(file).split(' ')[0]}`;
   } catch {
     return 'another process';
   }
@@ -73,7 +69,7 @@ function holderText(file: string): string {
 function holderGone(file: string): boolean {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = fs.readText(file);
   } catch {
     return false; // vanished: retry the create
   }
@@ -82,7 +78,7 @@ function holderGone(file: string): boolean {
     // Created but not yet written: the holder is between open and write, or died there.
     // Only a file older than a second is treated as abandoned.
     try {
-      return Date.now() - statSync(file).mtimeMs > 1000;
+      return Date.now() - fs.stat(file).mtimeMs > 1000;
     } catch {
       return false;
     }

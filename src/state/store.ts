@@ -3,8 +3,9 @@
  * (facts only, written atomically: tmp + fsync-free rename, since the kernel facts it
  * points at do not survive a reboot either) and `exec.fifo` between create and start.
  */
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import * as fs from '../sys/fs.js';
+import { join } from '../sys/path.js';
+import { pid } from '../sys/self.js';
 import { RuntsError, sysError } from '../errors.js';
 import type { Spec } from '../spec/types.js';
 import type { CgroupState } from '../cgroups/manager.js';
@@ -60,13 +61,13 @@ export class Store {
   /** Reserve the id: an atomic mkdir; a second create of the same id fails with EEXIST. */
   reserve(id: string): string {
     try {
-      mkdirSync(this.root, { recursive: true, mode: 0o700 });
+      fs.mkdir(this.root, { recursive: true, mode: 0o700 });
     } catch (e) {
       throw sysError('create state root', e, this.root);
     }
     const dir = this.dir(id);
     try {
-      mkdirSync(dir, { mode: 0o711 });
+      fs.mkdir(dir, { mode: 0o711 });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
         throw new RuntsError('EEXIST', `container with id ${id} already exists`);
@@ -79,12 +80,12 @@ export class Store {
   /** Write state.json atomically. */
   write(st: StoredState): void {
     const file = this.stateFile(st.id);
-    const tmp = `${file}.${process.pid}.tmp`;
+    const tmp = `${file}.${pid()}.tmp`;
     try {
-      writeFileSync(tmp, JSON.stringify(st), { mode: 0o600 });
-      renameSync(tmp, file);
+      fs.writeFile(tmp, JSON.stringify(st), 0o600);
+      fs.rename(tmp, file);
     } catch (e) {
-      rmSync(tmp, { force: true });
+      fs.remove(tmp, { force: true });
       throw sysError('write state', e, file);
     }
   }
@@ -94,7 +95,7 @@ export class Store {
     checkId(id);
     let text: string;
     try {
-      text = readFileSync(this.stateFile(id), 'utf8');
+      text = fs.readText(this.stateFile(id));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') throw notFound(id);
@@ -110,9 +111,9 @@ export class Store {
   /** Ids of every directory under the root (containers, including ones being created). */
   ids(): string[] {
     try {
-      return readdirSync(this.root, { withFileTypes: true })
-        .filter((d) => d.isDirectory() && ID_RE.test(d.name))
-        .map((d) => d.name)
+      return fs
+        .subdirs(this.root)
+        .filter((d) => ID_RE.test(d))
         .sort();
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
@@ -123,7 +124,7 @@ export class Store {
   /** Remove the container's state directory (idempotent). */
   remove(id: string): void {
     try {
-      rmSync(this.dir(id), { recursive: true, force: true });
+      fs.remove(this.dir(id), { recursive: true, force: true });
     } catch (e) {
       throw sysError('remove state dir', e, this.dir(id));
     }

@@ -39,7 +39,7 @@ export interface QjsHost {
   chmod(path: string, mode: number): void;
   rename(from: string, to: string): void;
   symlink(target: string, path: string): void;
-  readdir(path: string): string[];
+  readdir(path: string, dirsOnly?: boolean): string[];
   readlink(path: string): string;
   realpath(path: string): string;
   sha256(data: Uint8Array): ArrayBuffer;
@@ -64,6 +64,8 @@ export interface QjsHost {
   isatty(fd: number): boolean;
   /** fds[i] becomes fd i in the child (-1: closed); every other fd is close-on-exec. */
   spawn(path: string, argv: string[], env: string[], fds: string[], setsid: boolean): number;
+  /** [status, signal, stdout, stderr, timedOut]; -1 where not applicable. */
+  runSync(path: string, argv: string[], env: string[], input: Uint8Array | null, timeoutMs: number, maxOutput: number): [number, number, ArrayBuffer, ArrayBuffer, boolean];
   waitpid(pid: number, block: boolean): [number, number, number] | null;
   connectUnix(path: string): number;
   sendFds(sock: number, data: Uint8Array, fds: number[]): number;

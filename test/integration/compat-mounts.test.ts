@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Spec } from '../../src/spec/types.js';
 import { RUNTS, SKIP_NOT_ROOT, mountsUnder, rootfs, workspace, type Workspace } from './helpers.js';
@@ -140,5 +140,121 @@ describe('mounts as runc makes them', { skip: SKIP }, () => {
       assert.equal(exec.out, seen[0]!.exec.out, `exec output differs from ${bin}`);
     }
     assert.equal(seen[0]!.exec.out, 'secret\nsecret\n/home ro,relatime ext4\n/etc/group rw,relatime ext4\n');
+  });
+
+  /** A host tmpfs mounted with flags, under the workspace (unmounted by after()). */
+  function hostMount(name: string, options: string): string {
+    const dir = join(ws.dir, name);
+    mkdirSync(dir, { recursive: true });
+    const r = spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return dir;
+  }
+
+  it('bind flags as runc 1.2+: unasked flags of the source are cleared, atime kept when none is asked for', () => {
+    const src = hostMount('locked-src', 'ro,nosuid,nodev,noexec,nosymfollow,noatime');
+    const expected: Record<string, string> = {
+      'bind': 'ro,nosuid,nodev,noexec,noatime,nosymfollow', // no flag option: no remount
+      'bind,dev': 'rw,noatime',
+      'rbind,ro,symfollow': 'ro,noatime',
+      'bind,relatime': 'rw,relatime',
+      'bind,strictatime,rw': 'rw',
+      'bind,norelatime': 'rw,noatime',
+      'bind,nodiratime': 'rw,nodiratime,relatime',
+    };
+    for (const [opts, flags] of Object.entries(expected)) {
+      const r = agree(flagsOf('/home'), (s) => s.mounts!.push({ destination: '/home', type: 'bind', source: src, options: opts.split(',') }));
+      assert.equal(r.out, `/home ${flags} tmpfs\n`, opts);
+    }
+  });
+
+  it('bind flags in a user namespace: locked flags kept, clearing one (or changing a locked atime) fails clearly, as runc', () => {
+    const src = hostMount('userns-src', 'ro,nosuid,nodev,noexec,nosymfollow,noatime');
+    const expected: Record<string, string | RegExp> = {
+      'bind': 'ro,nosuid,nodev,noexec,noatime,nosymfollow',
+      'bind,symfollow': 'ro,nosuid,nodev,noexec,noatime',
+      'bind,nosuid': 'ro,nosuid,nodev,noexec,noatime',
+      'bind,norelatime': 'ro,nosuid,nodev,noexec,noatime',
+      'bind,dev': /cannot clear locked flags MS_NODEV/,
+      'bind,rw': /cannot clear locked flags MS_RDONLY/,
+      'bind,exec': /cannot clear locked flags MS_NOEXEC/,
+      'bind,relatime': /cannot change locked atime flags MS_NOATIME/,
+    };
+    for (const [opts, want] of Object.entries(expected)) {
+      const r = agree(flagsOf('/home'), (s) => {
+        userns(s);
+        s.mounts!.push({ destination: '/home', type: 'bind', source: src, options: opts.split(',') });
+      });
+      if (typeof want === 'string') assert.equal(r.out, `/home ${want} tmpfs\n`, `${opts}: ${r.err}`);
+      else {
+        assert.equal(r.code, 1, opts);
+        assert.match(r.err, want, opts);
+        assert.match(r.err, /remount \/home/, opts);
+      }
+    }
+  });
+
+  it('tmpfs mode: explicit mode= wins, otherwise the covered directory\'s mode is kept (a new one: 0755), as runc 1.3', () => {
+    const script = `stat -c '%n %a' /tmp /root /srv /etc; awk '$9 == "tmpfs" && $5 ~ /^\\/(tmp|root|srv|etc)$/ { print $5, $NF }' /proc/self/mountinfo`;
+    const tmpfs = (s: Spec) => s.mounts!.push(
+      { destination: '/tmp', type: 'tmpfs', source: 'tmpfs' }, // 1777 in the image
+      { destination: '/root', type: 'tmpfs', source: 'tmpfs', options: ['size=1m'] }, // 0755 in the image
+      { destination: '/srv', type: 'tmpfs', source: 'tmpfs', options: ['nosuid'] }, // missing: made 0755
+      { destination: '/etc', type: 'tmpfs', source: 'tmpfs', options: ['mode=700'] },
+    );
+    ws.privateRootfs();
+    const priv = (s: Spec) => {
+      s.root!.path = join(ws.dir, 'rootfs');
+      tmpfs(s);
+    };
+    const r = agree(script, priv);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^\/tmp 1777\n\/root 755\n\/srv 755\n\/etc 700\n/);
+    assert.match(r.out, /\/srv rw,mode=755\n/);
+    // with a user namespace (the container's root may not make /srv: the image has it now)
+    chmodSync(join(ws.dir, 'rootfs', 'root'), 0o750);
+    const u = agree(script, (s) => {
+      userns(s);
+      priv(s);
+    });
+    assert.equal(u.code, 0, u.err);
+    assert.match(u.out, /^\/tmp 1777\n\/root 750\n\/srv 755\n\/etc 700\n/);
+  });
+
+  it('bind destinations through dangling symlinks are made inside the rootfs (trailing, middle, relative, chained), never on the host', () => {
+    const src = join(ws.dir, 'dangle-src');
+    mkdirSync(src, { recursive: true });
+    writeFileSync(join(src, 'f'), 'bound\n');
+    const escape = `/runts-escape-${process.pid}`;
+    const outcomes = [RUNTS, RUNC].map((bin, i) => {
+      const root = join(ws.dir, `dangle-rootfs-${i}`);
+      cpSync(rootfs(), root, { recursive: true, verbatimSymlinks: true });
+      symlinkSync(`${escape}/trail`, join(root, 'trail')); // absolute, to a path that exists nowhere
+      symlinkSync(`../..${escape}-mid/deep`, join(root, 'mid')); // climbs above the root
+      symlinkSync('relative/sub', join(root, 'rel'));
+      symlinkSync('/trail', join(root, 'chain')); // to another dangling symlink
+      ws.writeSpec(ws.spec(['sh', '-c', 'cat /trail/f /mid/x/f /rel/f /chain/f; awk \'$4 ~ /dangle-src/ { print $4, $5 }\' /proc/self/mountinfo'], (s) => {
+        s.root!.path = root;
+        s.mounts!.push(
+          { destination: '/trail', type: 'bind', source: src, options: ['bind'] },
+          { destination: '/mid/x', type: 'bind', source: src, options: ['bind'] },
+          { destination: '/rel/f', type: 'bind', source: join(src, 'f'), options: ['bind'] },
+          { destination: '/chain', type: 'bind', source: src, options: ['bind'] },
+        );
+      }));
+      const id = ws.id();
+      const r = runtime(bin, ['run', id]);
+      runtime(bin, ['delete', '-f', id]);
+      const made = [`${escape}/trail`, `${escape}-mid/deep/x`, 'relative/sub/f'].map((p) => existsSync(join(root, p)));
+      return { ...r, made };
+    });
+    const [ours, ref] = outcomes;
+    assert.equal(ours!.code, 0, ours!.err);
+    assert.equal(ours!.code, ref!.code, ref!.err);
+    assert.equal(ours!.out, ref!.out);
+    assert.match(ours!.out, /^(bound\n){4}/);
+    assert.deepEqual(ours!.made, [true, true, true], 'the destinations were made inside the rootfs');
+    assert.deepEqual(ours!.made, ref!.made);
+    assert.ok(!existsSync(escape) && !existsSync(`${escape}-mid`), 'nothing was made on the host');
   });
 });

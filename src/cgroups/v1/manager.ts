@@ -6,12 +6,12 @@
  * hierarchy offers (hugetlb on this machine) is driven there with v2 files. Freezing
  * uses the v1 freezer (or cgroup.freeze on the unified directory without one).
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import * as fs from '../../sys/fs.js';
+import { dirname, join } from '../../sys/path.js';
 import type { LinuxResources } from '../../spec/types.js';
 import { RuntsError } from '../../errors.js';
 import type { CgroupManager, CgroupState, ManagerOptions } from '../manager.js';
-import { applyWrites, attachDeviceFilter, controllersIn, enableControllers, type Freezer, freeze, freezerFrozen, destroyTrees, hasBpf, joinCgroup, thaw, throwProblems, TIMEOUTS, undoCreate } from '../common.js';
+import { applyWrites, attachDeviceFilter, checkReusable, controllersIn, enableControllers, type Freezer, freeze, freezerFrozen, destroyTrees, hasBpf, joinCgroup, thaw, throwProblems, TIMEOUTS, undoCreate } from '../common.js';
 import { mkdirBelow, procsRecursive, tryRead } from '../fs.js';
 import { GROUPS, type HostFacts, planResources, type Route, usedGroups } from '../resources.js';
 import { blkioV1, cpuV1, cpuV2, emptyStats, hugetlbV1, hugetlbV2, ioV2, memoryV1, memoryV2, pidsStats, type Stats } from '../stats.js';
@@ -58,12 +58,12 @@ export class V1Manager implements CgroupManager {
     if (mem && used.has('memory')) {
       const lim = tryRead(join(mem, 'memory.limit_in_bytes'));
       if (lim !== undefined) f.memoryLimit = Number(lim.trim());
-      f.memsw = existsSync(join(mem, 'memory.memsw.limit_in_bytes'));
+      f.memsw = fs.exists(join(mem, 'memory.memsw.limit_in_bytes'));
     }
     const blk = this.paths.blkio;
-    if (blk && used.has('blkio')) f.bfq = !existsSync(join(blk, 'blkio.weight')) && existsSync(join(blk, 'blkio.bfq.weight'));
+    if (blk && used.has('blkio')) f.bfq = !fs.exists(join(blk, 'blkio.weight')) && fs.exists(join(blk, 'blkio.bfq.weight'));
     const u = this.paths[''];
-    if (!blk && u && used.has('blkio')) f.bfq = existsSync(join(u, 'io.bfq.weight'));
+    if (!blk && u && used.has('blkio')) f.bfq = fs.exists(join(u, 'io.bfq.weight'));
     const dev = this.paths.devices;
     if (dev && used.has('devices')) f.devicesList = tryRead(join(dev, 'devices.list'));
     return f;
@@ -83,14 +83,17 @@ export class V1Manager implements CgroupManager {
     // are those of the nearest existing ancestor.
     const avail = () => (u ? controllersIn(nearestExisting(u)) : []);
     throwProblems(planResources(r, this.route(avail), {}));
+    const freezers: Freezer[] = [];
+    if (this.paths.freezer) freezers.push({ dir: this.paths.freezer, v2: false });
+    if (u !== undefined) freezers.push({ dir: u, v2: true });
+    checkReusable(this.dirs(), freezers);
     const made: string[] = [];
     try {
       for (const dir of this.dirs()) {
         const top = this.tops[dir];
         if (!top) throw new RuntsError('EINVALID', `cgroup ${dir}: no hierarchy known for it`);
-        const m = mkdirBelow(top, dir);
-        made.push(...m);
-        if (dir === this.paths.cpuset) for (const d of m) copyCpuset(d);
+        made.push(...mkdirBelow(top, dir));
+        if (dir === this.paths.cpuset) fillCpusets(top, dir);
       }
       if (u !== undefined) {
         const want = GROUPS.filter((g) => usedGroups(r).has(g.group) && !(g.v1 && this.paths[g.v1]) && g.v2).map((g) => g.v2!);
@@ -180,20 +183,25 @@ export class V1Manager implements CgroupManager {
 
 function nearestExisting(dir: string): string {
   let d = dir;
-  while (!existsSync(d) && d !== dirname(d)) d = dirname(d);
+  while (!fs.exists(d) && d !== dirname(d)) d = dirname(d);
   return d;
 }
 
 /**
- * A new v1 cpuset cgroup starts with empty cpuset.cpus/mems, and no task can join it
- * until both are set: copy them from the parent (as runc does) for each level created.
+ * A v1 cpuset cgroup starts with empty cpuset.cpus/mems, and no task can join it (ENOSPC)
+ * until both are set: from the hierarchy's top down to `dir`, give every level that has
+ * them empty its parent's values, as runc does; this covers levels made by someone else
+ * and left empty, not only the ones create() just made.
  */
-function copyCpuset(dir: string): void {
-  const parent = dirname(dir);
-  for (const f of ['cpuset.cpus', 'cpuset.mems']) {
-    const mine = tryRead(join(dir, f))?.trim();
-    if (mine) continue;
-    const theirs = tryRead(join(parent, f))?.trim();
-    if (theirs) applyWrites([{ controller: '', file: f, value: theirs, field: `linux.resources.cpu.${f === 'cpuset.cpus' ? 'cpus' : 'mems'}` }], () => dir);
+function fillCpusets(top: string, dir: string): void {
+  let parent = top;
+  for (const part of dir.slice(top.length + 1).split('/')) {
+    const cur = join(parent, part);
+    for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+      if (tryRead(join(cur, f))?.trim()) continue;
+      const theirs = tryRead(join(parent, f))?.trim();
+      if (theirs) applyWrites([{ controller: '', file: f, value: theirs, field: `linux.resources.cpu.${f === 'cpuset.cpus' ? 'cpus' : 'mems'}` }], () => cur);
+    }
+    parent = cur;
   }
 }

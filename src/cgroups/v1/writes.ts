@@ -27,6 +27,10 @@ export const V1: Writers = {
   cpu(c) {
     const cpu = c.r.cpu!;
     const shares = checkShares(c);
+    // The kernel refuses cpu.shares while the group is idle: leaving idle goes first,
+    // entering it last (so `idle: 0` plus shares works on an idle group).
+    const idle = checkRange(c, `${P}.cpu.idle`, cpu.idle, 0, 1);
+    if (idle && cpu.idle === 0) c.w('cpu.idle', '0', `${P}.cpu.idle`);
     if (shares) c.w('cpu.shares', String(shares), `${P}.cpu.shares`);
     const quota = cpu.quota;
     const qok = quota !== undefined && quota !== 0 && (isInt(quota) && quota >= -1 ? true : (c.problem(`${P}.cpu.quota`, `${quota} is not a quota in microseconds or -1`), false));
@@ -34,9 +38,13 @@ export const V1: Writers = {
     if (checkRange(c, `${P}.cpu.period`, cpu.period || undefined, 1000, 1000000)) c.w('cpu.cfs_period_us', String(cpu.period), `${P}.cpu.period`, qok ? { retry: true } : {});
     if (checkRange(c, `${P}.cpu.burst`, cpu.burst, 0, Number.MAX_SAFE_INTEGER)) c.w('cpu.cfs_burst_us', String(cpu.burst), `${P}.cpu.burst`, qok ? { retry: true } : {});
     if (qok) c.w('cpu.cfs_quota_us', String(quota), `${P}.cpu.quota`);
-    if (checkRange(c, `${P}.cpu.realtimePeriod`, cpu.realtimePeriod || undefined, 1, Number.MAX_SAFE_INTEGER)) c.w('cpu.rt_period_us', String(cpu.realtimePeriod), `${P}.cpu.realtimePeriod`);
-    if (cpu.realtimeRuntime !== undefined && cpu.realtimeRuntime !== 0 && checkRange(c, `${P}.cpu.realtimeRuntime`, cpu.realtimeRuntime, -1, Number.MAX_SAFE_INTEGER)) c.w('cpu.rt_runtime_us', String(cpu.realtimeRuntime), `${P}.cpu.realtimeRuntime`);
-    if (checkRange(c, `${P}.cpu.idle`, cpu.idle, 0, 1)) c.w('cpu.idle', String(cpu.idle), `${P}.cpu.idle`);
+    // The kernel keeps runtime/period within the parent's share at every write: a shorter
+    // period under the current runtime is refused (EINVAL) until the runtime shrinks, so
+    // the period is retried after the runtime when both are given (as runc does).
+    const rtRun = cpu.realtimeRuntime !== undefined && cpu.realtimeRuntime !== 0 && checkRange(c, `${P}.cpu.realtimeRuntime`, cpu.realtimeRuntime, -1, Number.MAX_SAFE_INTEGER);
+    if (checkRange(c, `${P}.cpu.realtimePeriod`, cpu.realtimePeriod || undefined, 1, Number.MAX_SAFE_INTEGER)) c.w('cpu.rt_period_us', String(cpu.realtimePeriod), `${P}.cpu.realtimePeriod`, rtRun ? { retry: true } : {});
+    if (rtRun) c.w('cpu.rt_runtime_us', String(cpu.realtimeRuntime), `${P}.cpu.realtimeRuntime`);
+    if (idle && cpu.idle === 1) c.w('cpu.idle', '1', `${P}.cpu.idle`);
   },
   pids(c) {
     const v = pidsValue(c);

@@ -4,11 +4,11 @@
  * stats work), devices are an eBPF program attached through the runts-init helper, the
  * freezer is cgroup.freeze and destroy() kills through cgroup.kill when the kernel has it.
  */
-import { dirname, join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { dirname, join } from '../../sys/path.js';
+import * as fs from '../../sys/fs.js';
 import type { LinuxResources } from '../../spec/types.js';
 import type { CgroupManager, CgroupState, ManagerOptions } from '../manager.js';
-import { applyWrites, attachDeviceFilter, controllersIn, enableControllers, freeze, freezerFrozen, destroyTrees, hasBpf, joinCgroup, thaw, throwProblems, TIMEOUTS, undoCreate } from '../common.js';
+import { applyWrites, attachDeviceFilter, checkReusable, controllersIn, enableControllers, freeze, freezerFrozen, destroyTrees, hasBpf, joinCgroup, thaw, throwProblems, TIMEOUTS, undoCreate } from '../common.js';
 import { mkdirBelow, procsRecursive, tryRead } from '../fs.js';
 import { type HostFacts, planResources, routeFor, usedGroups } from '../resources.js';
 import { deviceFilterProgram } from './devices-bpf.js';
@@ -51,7 +51,7 @@ export class V2Manager implements CgroupManager {
       const m = tryRead(join(this.dir, 'cpu.max'))?.trim();
       if (m) f.cpuMax = m;
     }
-    if (used.has('blkio')) f.bfq = existsSync(join(this.dir, 'io.bfq.weight'));
+    if (used.has('blkio')) f.bfq = fs.exists(join(this.dir, 'io.bfq.weight'));
     return f;
   }
 
@@ -70,8 +70,9 @@ export class V2Manager implements CgroupManager {
     const r = this.opts.resources ?? {};
     // Validate first against what the nearest existing ancestor could enable.
     let anc = dirname(this.dir);
-    while (!existsSync(anc) && anc !== dirname(anc)) anc = dirname(anc);
+    while (!fs.exists(anc) && anc !== dirname(anc)) anc = dirname(anc);
     throwProblems(planResources(r, routeFor('v2', controllersIn(anc)), {}));
+    checkReusable([this.dir], [{ dir: this.dir, v2: true }]);
     let made: string[] = [];
     try {
       made = mkdirBelow(this.top, this.dir);

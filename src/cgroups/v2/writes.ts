@@ -33,8 +33,12 @@ export const V2: Writers = {
   cpu(c) {
     const cpu = c.r.cpu!;
     const shares = checkShares(c);
+    // The kernel refuses a weight while the group is idle: leaving idle goes first,
+    // entering it last (so `idle: 0` plus a weight works on an idle group).
+    const idle = checkRange(c, `${P}.cpu.idle`, cpu.idle, 0, 1);
+    if (idle && cpu.idle === 0) c.w('cpu.idle', '0', `${P}.cpu.idle`);
     if (shares) c.w('cpu.weight', String(sharesToWeight(shares)), `${P}.cpu.shares`);
-    if (checkRange(c, `${P}.cpu.idle`, cpu.idle, 0, 1)) c.w('cpu.idle', String(cpu.idle), `${P}.cpu.idle`);
+    if (idle && cpu.idle === 1) c.w('cpu.idle', '1', `${P}.cpu.idle`);
     if (cpu.realtimeRuntime) v1Only(c, `${P}.cpu.realtimeRuntime`);
     if (cpu.realtimePeriod) v1Only(c, `${P}.cpu.realtimePeriod`);
     const quota = cpu.quota;

@@ -77,12 +77,13 @@ test('v1 transition: an update changes only what differs (no deny-all window)', 
   assert.deepEqual(devicesTransition(cur, devicePolicy(N([{ allow: false }, { allow: true, type: 'c', major: 1, minor: 3 }, { allow: true, type: 'c', major: 1, minor: 5 }]))), []);
 });
 
-test('default device rules: runc\'s allowed devices plus linux.devices', () => {
-  const rules = defaultDeviceRules([{ type: 'c', path: '/dev/fuse', major: 10, minor: 229 }]);
-  const p = devicePolicy(N([{ allow: false }, ...rules]));
-  for (const [maj, min] of [[1, 3], [1, 5], [1, 7], [1, 8], [1, 9], [5, 0], [5, 1], [5, 2], [136, 4], [10, 200], [10, 229]] as const) {
+test('default device rules: runc\'s allowed devices, not /dev/console nor linux.devices', () => {
+  const p = devicePolicy(N([{ allow: false }, ...defaultDeviceRules()]));
+  for (const [maj, min] of [[1, 3], [1, 5], [1, 7], [1, 8], [1, 9], [5, 0], [5, 2], [136, 4], [10, 200]] as const) {
     assert.ok(policyAllows(p, 'c', maj, min, 'rw'), `c ${maj}:${min}`);
   }
+  assert.ok(!policyAllows(p, 'c', 5, 1, 'w'), 'c 5:1 (/dev/console) is not in runc\'s list');
+  assert.ok(!policyAllows(p, 'c', 1, 11, 'w'), 'c 1:11 (/dev/kmsg) is denied');
   assert.ok(policyAllows(p, 'b', 8, 0, 'm'));
   assert.ok(!policyAllows(p, 'b', 8, 0, 'r'));
   assert.ok(!policyAllows(p, 'c', 4, 0, 'w'));
@@ -90,10 +91,11 @@ test('default device rules: runc\'s allowed devices plus linux.devices', () => {
 
 test('deviceRulesFor: the spec rules first, then the defaults', async () => {
   const { deviceRulesFor } = await import('../../../src/cgroups/devices.js');
-  const rules = deviceRulesFor({ devices: [{ allow: false, access: 'rwm' }] }, [{ type: 'b', path: '/dev/loop0', major: 7, minor: 0 }]);
+  const rules = deviceRulesFor({ devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'b', major: 7, minor: 0, access: 'rw' }] });
   assert.deepEqual(rules[0], { allow: false, access: 'rwm' });
-  assert.deepEqual(rules[rules.length - 1], { allow: true, type: 'b', major: 7, minor: 0, access: 'rwm' });
-  const p = devicePolicy(N(deviceRulesFor(undefined, [])));
+  assert.deepEqual(rules[1], { allow: true, type: 'b', major: 7, minor: 0, access: 'rw' });
+  assert.deepEqual(rules.slice(2), defaultDeviceRules());
+  const p = devicePolicy(N(deviceRulesFor(undefined)));
   assert.ok(!policyAllows(p, 'b', 8, 0, 'r'));
   assert.ok(policyAllows(p, 'c', 1, 3, 'rw'));
 });

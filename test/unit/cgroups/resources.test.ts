@@ -36,11 +36,11 @@ test('v1: every field of a full spec, in order', () => {
     `memory/memory.limit_in_bytes=${100 << 20}`, // fresh cgroup: limit first, memsw after
     `memory/memory.memsw.limit_in_bytes=${200 << 20}`,
     `memory/memory.soft_limit_in_bytes=${50 << 20}`,
+    'cpu/cpu.idle=0', // leaving idle before shares: the kernel refuses shares on an idle group
     'cpu/cpu.shares=1024',
     'cpu/cpu.cfs_period_us=100000',
     'cpu/cpu.cfs_burst_us=10000',
     'cpu/cpu.cfs_quota_us=50000',
-    'cpu/cpu.idle=0',
     'pids/pids.max=64',
     'blkio/blkio.weight=500',
     'blkio/blkio.weight_device=8:0 300',
@@ -70,8 +70,8 @@ test('v2: every field of a full spec, in order', () => {
     `memory.swap.max=${100 << 20}`, // swap alone = 200M - 100M
     `memory.max=${100 << 20}`,
     `memory.low=${50 << 20}`,
-    'cpu.weight=39',
     'cpu.idle=0',
+    'cpu.weight=39',
     'cpu.max.burst=10000',
     'cpu.max=50000 100000',
     'pids.max=64',
@@ -140,6 +140,10 @@ test('v1: unified is an error; network and rt work', () => {
   assert.deepEqual(p.problems, [{ path: 'linux.resources.unified', message: 'needs cgroup v2 (the host uses cgroup v1)' }]);
   const q = planResources({ network: { classID: 0x100001, priorities: [{ name: 'eth0', priority: 5 }, { name: 'lo', priority: 2 }] }, cpu: { realtimePeriod: 1000000, realtimeRuntime: 950000 } }, v1);
   assert.deepEqual(W(q.writes), ['cpu/cpu.rt_period_us=1000000', 'cpu/cpu.rt_runtime_us=950000', 'net_cls/net_cls.classid=1048577', 'net_prio/net_prio.ifpriomap=eth0 5', 'net_prio/net_prio.ifpriomap=lo 2']);
+  // a shorter period under a longer current runtime is refused until the runtime shrinks
+  assert.deepEqual(q.writes.filter((w) => w.retry).map((w) => w.file), ['cpu.rt_period_us']);
+  const idle = planResources({ cpu: { idle: 1, shares: 512 } }, v1);
+  assert.deepEqual(W(idle.writes), ['cpu/cpu.shares=512', 'cpu/cpu.idle=1']);
 });
 
 test('missing controllers: the field and the controller are named', () => {

@@ -108,11 +108,39 @@ describe('planMounts', () => {
     assert.equal(m!.flags, MS_BIND);
     assert.equal(m!.destIsFile, false);
   });
+  it('runc 1.2+ remounts: a cleared flag alone asks for a remount; atime kept unless an atime option is given (through encode/decode)', () => {
+    const [dev] = planMounts({ destination: '/d', source: '/src', options: ['bind', 'dev', 'rw'] }, ctx);
+    assert.equal(dev!.remountFlags, 0n);
+    assert.equal(dev!.remountClear, MS_NODEV | MS_RDONLY);
+    assert.equal(dev!.keepAtime, true);
+    const [rel] = planMounts({ destination: '/d', source: '/src', options: ['bind', 'ro', 'relatime'] }, ctx);
+    assert.equal(rel!.keepAtime, undefined);
+    assert.equal(rel!.remountClear, undefined);
+    const [plain] = planMounts({ destination: '/d', source: '/src', options: ['bind'] }, ctx);
+    assert.equal(plain!.keepAtime, undefined);
+    const plan = { ...buildInitPlan(defaultSpec(), ctx), mounts: [dev!], mountSources: true };
+    const back = decodePlan(encodePlan(plan));
+    assert.equal(back.mounts[0]!.remountClear, MS_NODEV | MS_RDONLY);
+    assert.equal(back.mounts[0]!.keepAtime, true);
+    assert.equal(back.mountSources, true);
+  });
+  it('mount sources are served by stage-0 with a user namespace and binds, never rootless', () => {
+    const spec = defaultSpec();
+    spec.linux!.namespaces!.push({ type: 'user' });
+    spec.mounts!.push({ destination: '/d', type: 'bind', source: '/src', options: ['bind'] });
+    assert.equal(buildInitPlan(spec, ctx).mountSources, true);
+    assert.equal(buildInitPlan(spec, { ...ctx, rootless: true }).mountSources, false);
+    assert.equal(buildInitPlan(defaultSpec(), ctx).mountSources, false);
+  });
   it('tmpcopyup: a tmpfs mount carries it (the data string does not), through encode and decode', () => {
     const [m] = planMounts({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['rw', 'nosuid', 'tmpcopyup', 'mode=1777'] }, ctx);
     assert.equal(m!.tmpcopyup, true);
     assert.equal(m!.data, 'mode=1777');
     assert.equal(planMounts({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs' }, ctx)[0]!.tmpcopyup, undefined);
+    // keepMode: only a tmpfs without mode= (runc 1.2+ keeps the covered directory's mode)
+    assert.equal(m!.keepMode, undefined);
+    assert.equal(planMounts({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['size=1m'] }, ctx)[0]!.keepMode, true);
+    assert.equal(planMounts({ destination: '/q', type: 'mqueue', source: 'mqueue' }, ctx)[0]!.keepMode, undefined);
     const plan = { ...buildInitPlan(defaultSpec(), ctx), mounts: [m!] };
     assert.equal(decodePlan(encodePlan(plan)).mounts[0]!.tmpcopyup, true);
   });

@@ -24,9 +24,10 @@ test('defaultSpec({rootless}) prints exactly what runc spec --rootless prints (a
 });
 
 test('both defaults validate clean, without warnings', () => {
-  assert.deepEqual(checkSpec(defaultSpec()), { problems: [], warnings: [] });
-  assert.deepEqual(checkSpec(defaultSpec({ rootless: true, hostUid: 1000, hostGid: 1000 })), { problems: [], warnings: [] });
-  assert.deepEqual(checkSpec(defaultSpec({ cgroupns: true, args: ['/bin/true'] })), { problems: [], warnings: [] });
+  const clean = (s: unknown) => { const { problems, warnings } = checkSpec(s); return { problems, warnings }; };
+  assert.deepEqual(clean(defaultSpec()), { problems: [], warnings: [] });
+  assert.deepEqual(clean(defaultSpec({ rootless: true, hostUid: 1000, hostGid: 1000 })), { problems: [], warnings: [] });
+  assert.deepEqual(clean(defaultSpec({ cgroupns: true, args: ['/bin/true'] })), { problems: [], warnings: [] });
 });
 
 test('options: args, cgroupns, host ids for rootless', () => {
