@@ -100,6 +100,7 @@ export function buildInitPlan(spec: Spec, ctx: BuildContext): InitPlan {
   p.mode = Mode.INIT;
   p.label = ctx.id;
   p.setsid = true;
+  p.stdioOwner = true;
   p.barrier = ctx.launch === 'create' ? Barrier.FIFO : Barrier.SOCKET;
   p.fifoPath = ctx.launch === 'create' ? (ctx.fifoPath ?? '') : '';
   p.monitor = ctx.launch === 'run';

@@ -199,6 +199,7 @@ export function buildExecPlan(proc: Process, ctx: ExecContext): InitPlan {
   p.initPid = ctx.initPid;
   p.cgroupProcs = ctx.cgroupDirs.map((d) => join(d, 'cgroup.procs'));
   p.setsid = true;
+  p.stdioOwner = true;
   p.monitor = !ctx.detach;
   p.preserveFds = ctx.preserveFds ?? 0;
   if (ctx.consoleSocket) p.consoleSocket = ctx.consoleSocket;

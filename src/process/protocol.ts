@@ -221,6 +221,9 @@ export const Tag = {
   CWD_MKDIR: 503, // u32 bool (INIT): create a missing CWD in the rootfs (0755, as the namespace's root) before pivot_root
   CPU_RESET: 502, // u32 bool: the process may run on every CPU (no CPU_FINAL): the caller's affinity does not leak in
 
+  // 550-599: terminals and stdio as runc sets them up (native/console.c, monitor.c)
+  STDIO_OWNER: 550, // u32 bool: before the user switch, fds 0-2 (the pty slave, pipes) are chowned to UID, group kept, as runc's fixStdioPermissions
+
   // 430-439: tmpcopyup (native/copyup.c)
   M_TMPCOPYUP: 430, // u32 bool (MOUNT group): FS tmpfs only: copy what the rootfs had at the destination into the new tmpfs
 
