@@ -61,6 +61,7 @@ static const struct field_desc mount_fields[] = {
 	SCALAR(RUNTS_TAG_M_REMOUNT_CLEAR, F_U64, plan_mount, remount_clear),
 	SCALAR(RUNTS_TAG_M_KEEP_ATIME, F_BOOL, plan_mount, keep_atime),
 	SCALAR(RUNTS_TAG_M_KEEP_MODE, F_BOOL, plan_mount, keep_mode),
+	SCALAR(RUNTS_TAG_M_ORDINARY_DIR, F_BOOL, plan_mount, ordinary_dir),
 };
 static const struct field_desc seccomp_arg_fields[] = {
 	SCALAR(RUNTS_TAG_SA_INDEX, F_U32, plan_seccomp_arg, index),
@@ -172,6 +173,7 @@ static const struct field_desc plan_fields[] = {
 	SCALAR(RUNTS_TAG_NO_NEW_PRIVS, F_BOOL, plan, no_new_privs),
 	SCALAR(RUNTS_TAG_PRESERVE_FDS, F_U32, plan, preserve_fds),
 	SCALAR(RUNTS_TAG_SETSID, F_BOOL, plan, setsid),
+	SCALAR(RUNTS_TAG_STDIO_OWNER, F_BOOL, plan, stdio_owner),
 	SCALAR(RUNTS_TAG_INIT_PID, F_U32, plan, init_pid),
 	ARRAY(RUNTS_TAG_CGROUP_PROCS, F_STR_ARR, plan, cgroup_procs),
 	SCALAR(RUNTS_TAG_CGROUP_INTO, F_STR, plan, cgroup_into),

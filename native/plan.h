@@ -26,6 +26,7 @@ struct plan_mount {
 	uint64_t remount_clear; /* BIND: MS_* flags the options cleared: remount even when remount_flags is 0 */
 	bool keep_atime;        /* BIND remount without an atime option: keep the source's atime flags */
 	bool keep_mode;         /* FS tmpfs without mode=: mount with the mode of the directory it covers */
+	bool ordinary_dir;      /* proc, sysfs: the destination must be a directory, not a symlink */
 };
 
 struct plan_seccomp_arg {
@@ -134,6 +135,7 @@ struct plan {
 	bool no_new_privs;
 	uint32_t preserve_fds;
 	bool setsid;
+	bool stdio_owner;
 	uint32_t init_pid;
 	char **cgroup_procs;
 	size_t n_cgroup_procs;

@@ -84,6 +84,7 @@ function mountFields(m: PlanMount): Field[] {
     ...(m.remountClear ? [u64(Tag.M_REMOUNT_CLEAR, m.remountClear)] : []),
     ...(m.keepAtime ? [u32(Tag.M_KEEP_ATIME, 1)] : []),
     ...(m.keepMode ? [u32(Tag.M_KEEP_MODE, 1)] : []),
+    ...(m.ordinaryDir ? [u32(Tag.M_ORDINARY_DIR, 1)] : []),
   ];
 }
 
@@ -134,7 +135,7 @@ export function encodePlan(p: InitPlan): Buffer {
   );
   f.push(...bool(Tag.NO_NEW_PRIVS, p.noNewPrivs));
   if (p.preserveFds) f.push(u32(Tag.PRESERVE_FDS, p.preserveFds));
-  f.push(...bool(Tag.SETSID, p.setsid));
+  f.push(...bool(Tag.SETSID, p.setsid), ...bool(Tag.STDIO_OWNER, p.stdioOwner));
   if (p.initPid) f.push(u32(Tag.INIT_PID, p.initPid));
   for (const c of p.cgroupProcs) f.push(str(Tag.CGROUP_PROCS, c));
   if (p.cgroupInto) f.push(str(Tag.CGROUP_INTO, p.cgroupInto));
@@ -229,6 +230,7 @@ export function decodePlan(buf: Buffer): InitPlan {
           else if (t === Tag.M_REMOUNT_CLEAR) m.remountClear = b64(x);
           else if (t === Tag.M_KEEP_ATIME) m.keepAtime = n(x) !== 0;
           else if (t === Tag.M_KEEP_MODE) m.keepMode = n(x) !== 0;
+          else if (t === Tag.M_ORDINARY_DIR) m.ordinaryDir = n(x) !== 0;
           else throw new RangeError(`unknown mount tag ${t}`);
         }
         p.mounts.push(m);
@@ -295,6 +297,7 @@ export function decodePlan(buf: Buffer): InitPlan {
       case Tag.NO_NEW_PRIVS: p.noNewPrivs = n(v) !== 0; break;
       case Tag.PRESERVE_FDS: p.preserveFds = n(v); break;
       case Tag.SETSID: p.setsid = n(v) !== 0; break;
+      case Tag.STDIO_OWNER: p.stdioOwner = n(v) !== 0; break;
       case Tag.INIT_PID: p.initPid = n(v); break;
       case Tag.CGROUP_PROCS: p.cgroupProcs.push(s(v)); break;
       case Tag.CGROUP_INTO: p.cgroupInto = s(v); break;

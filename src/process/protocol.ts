@@ -218,6 +218,9 @@ export const Tag = {
   // 500-549: runc-compatible process set-up (src/plan/seccomp.ts ENOSYS stub, native/seccomp.c)
   SC_ENOSYS_NAME: 500, // str (repeated, SECCOMP group): the profile's names; syscalls numbered above the largest get ENOSYS
 
+  // 550-599: terminals and stdio as runc sets them up (native/console.c, monitor.c)
+  STDIO_OWNER: 550, // u32 bool: before the user switch, fds 0-2 (the pty slave, pipes) are chowned to UID, group kept, as runc's fixStdioPermissions
+
   // 430-439: tmpcopyup (native/copyup.c)
   M_TMPCOPYUP: 430, // u32 bool (MOUNT group): FS tmpfs only: copy what the rootfs had at the destination into the new tmpfs
 
@@ -226,6 +229,7 @@ export const Tag = {
   M_REMOUNT_CLEAR: 601, // u64 (MOUNT group): BIND only: MS_* flags the options cleared (rw, dev, exec ...): a remount is due; clearing one the kernel locked is an error
   M_KEEP_ATIME: 602, // u32 bool (MOUNT group): BIND remount without an atime option: keep the source's atime flags
   M_KEEP_MODE: 603, // u32 bool (MOUNT group): FS tmpfs without mode=: mount with the mode of the directory it covers
+  M_ORDINARY_DIR: 604, // u32 bool (MOUNT group): the destination must be a directory, not a symlink (proc, sysfs: runc's "must be mounted on ordinary directory")
 
   // 300-329: process I/O (src/container/exec.ts, native/pidfd.c, native/notify.c)
   PIDFD_SOCKET: 300, // str: unix socket path; stage-0 sends a pidfd of the child there (SCM_RIGHTS), as runc's --pidfd-socket
