@@ -11,7 +11,8 @@
  * (so the process is inside the pid namespace), then applies the process like an init:
  * pty, rlimits, user, capabilities, no_new_privs, cwd, execve. Hooks never run for exec.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import * as fs from '../sys/fs.js';
+import { kill } from '../sys/self.js';
 import { isFrozen } from '../cgroups/manager.js';
 import { invalid, RuntsError } from '../errors.js';
 import { seccompCacheDir, seccompPlan } from '../plan/seccomp.js';
@@ -109,7 +110,7 @@ export async function execIn(
   } catch (e) {
     if (pid && readProcStat(pid)) {
       try {
-        globalThis.process.kill(pid, 'SIGKILL');
+        kill(pid, 'SIGKILL');
       } catch {
         /* gone */
       }
@@ -196,7 +197,7 @@ function checkProcess(st: StoredState, proc: Process, opts: ExecOptions, detach:
   if (proc.apparmorProfile && proc.apparmorProfile !== base?.apparmorProfile && !apparmorEnabled()) {
     throw new RuntsError('EUNSUPPORTED', `apparmor profile ${proc.apparmorProfile}: AppArmor is not enabled on this host`);
   }
-  if (proc.selinuxLabel && proc.selinuxLabel !== base?.selinuxLabel && !existsSync('/sys/fs/selinux/enforce')) {
+  if (proc.selinuxLabel && proc.selinuxLabel !== base?.selinuxLabel && !fs.exists('/sys/fs/selinux/enforce')) {
     throw new RuntsError('EUNSUPPORTED', `selinux label ${proc.selinuxLabel}: SELinux is not enabled on this host`);
   }
 }
@@ -210,7 +211,7 @@ function cgroupDirs(st: StoredState, args: string[] | undefined): string[] {
   const dirs = execCgroupDirs(st.cgroup.paths, sub, st.cgroup.layout);
   if (Object.keys(sub).length) {
     for (const d of dirs) {
-      if (!existsSync(d)) throw new RuntsError('EINVALID', `--cgroup: sub-cgroup ${d} does not exist`, { path: d });
+      if (!fs.exists(d)) throw new RuntsError('EINVALID', `--cgroup: sub-cgroup ${d} does not exist`, { path: d });
     }
   }
   return dirs;
@@ -218,7 +219,7 @@ function cgroupDirs(st: StoredState, args: string[] | undefined): string[] {
 
 function apparmorEnabled(): boolean {
   try {
-    return readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').startsWith('Y');
+    return fs.readText('/sys/module/apparmor/parameters/enabled').startsWith('Y');
   } catch {
     return false;
   }
