@@ -20,7 +20,7 @@ import { buildExecPlan, completeProcess, execCgroupDirs, execProcess, parseSubCg
 import { Msg } from '../process/protocol.js';
 import { ShimSession, type StdioEntry } from '../process/shim.js';
 import { dropNulls } from '../spec/normalise.js';
-import { parsePasswd, resolveUser } from '../spec/passwd.js';
+import { resolveUser } from '../spec/passwd.js';
 import type { Process } from '../spec/types.js';
 import type { InitPlan } from '../plan/types.js';
 import { checkSpec } from '../spec/validate.js';
@@ -139,6 +139,7 @@ function execPlan(rt: RuntimeConfig, store: Store, id: string, process: ExecProc
   });
   const plan = buildExecPlan(proc, {
     ...(seccomp ? { seccomp } : {}),
+    ...(st.spec.linux ? { linux: st.spec.linux } : {}),
     id, initPid: st.pid, cgroupDirs: dirs, detach, preserveFds: opts.preserveFds,
     ...(opts.consoleSocket ? { consoleSocket: opts.consoleSocket } : {}),
     ...(opts.pidfdSocket ? { pidfdSocket: opts.pidfdSocket } : {}),
@@ -156,26 +157,15 @@ function execPlan(rt: RuntimeConfig, store: Store, id: string, process: ExecProc
 function mergeProcess(st: StoredState, p: ExecProcessOptions): Process {
   const { user, ...rest } = p;
   const o: ExecOverrides = { ...rest };
-  let home: string | undefined;
   if (typeof user === 'string') {
     const r = resolveUser(user, readRootfsFile(st.rootfs, '/etc/passwd'), readRootfsFile(st.rootfs, '/etc/group'));
     o.user = { uid: r.uid, gid: r.gid, additionalGids: r.additionalGids };
-    home = r.home;
   } else if (user) {
     o.user = user;
   }
-  const proc = execProcess(st.spec.process, o);
-  if (!(proc.env ?? []).some((e) => e.startsWith('HOME='))) {
-    home ??= homeOf(st, proc.user.uid);
-    proc.env = [...(proc.env ?? []), `HOME=${home}`];
-  }
-  return proc;
-}
-
-function homeOf(st: StoredState, uid: number): string {
-  const text = readRootfsFile(st.rootfs, '/etc/passwd');
-  const home = text === undefined ? undefined : parsePasswd(text).find((u) => u.uid === uid)?.home;
-  return home || '/';
+  // HOME, when the env has none, is set by the shim from the container's /etc/passwd
+  // for the process's uid (processEnv in src/plan/build.ts), as for the init.
+  return execProcess(st.spec.process, o);
 }
 
 function checkProcess(st: StoredState, proc: Process, opts: ExecOptions, detach: boolean): void {
