@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
@@ -61,6 +62,17 @@ void console_setup(struct ctx *c)
 		if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
 			die_sys("console", "ioctl", "TIOCSWINSZ");
 	}
+	/* Relayed by stage-0 (no console socket): as runc's relay, the pty does not turn "\n"
+	 * into "\r\n", so the caller reads the bytes the process wrote. Done here, before the
+	 * process can write anything. With a console socket the receiver owns the settings. */
+	if (c->console_fd < 0) {
+		struct termios t;
+		if (tcgetattr(slave, &t) < 0)
+			die_sys("console", "tcgetattr", name);
+		t.c_oflag &= ~(tcflag_t)ONLCR;
+		if (tcsetattr(slave, TCSANOW, &t) < 0)
+			die_sys("console", "tcsetattr", name);
+	}
 	if (getsid(0) != getpid() && setsid() < 0)
 		die_sys("console", "setsid", NULL);
 	if (ioctl(slave, TIOCSCTTY, 0) < 0)
@@ -74,4 +86,28 @@ void console_setup(struct ctx *c)
 		die("console", "sendmsg", c->console_fd >= 0 ? p->console_socket : NULL, errno, "sending the pty master");
 	close(master);
 	util_close(&c->console_fd);
+}
+
+/* runc's fixStdioPermissions: fds 0-2 (the pty slave above all, or the caller's pipes)
+ * become the process's uid, their group kept (the pty's is devpts' gid=5, tty), so that
+ * the user owns its terminal and can reopen /dev/stdout. Left alone: /dev/null, fds
+ * already the user's, and what cannot be changed here (an id or inode the user namespace
+ * does not map: EINVAL/EPERM; a read-only fs: EROFS), as runc skips them. Runs as root,
+ * before the user switch. */
+void console_stdio_owner(struct ctx *c)
+{
+	const struct plan *p = c->plan;
+	if (!p->stdio_owner)
+		return;
+	struct stat null;
+	bool have_null = stat("/dev/null", &null) == 0 && S_ISCHR(null.st_mode);
+	for (int fd = 0; fd < 3; fd++) {
+		struct stat st;
+		if (fstat(fd, &st) < 0)
+			continue; /* closed: nothing to own */
+		if (st.st_uid == p->uid || (have_null && S_ISCHR(st.st_mode) && st.st_rdev == null.st_rdev))
+			continue;
+		if (fchown(fd, p->uid, st.st_gid) < 0 && errno != EINVAL && errno != EPERM && errno != EROFS)
+			die("stdio_owner", "fchown", NULL, errno, "fd %d to uid %u", fd, p->uid);
+	}
 }

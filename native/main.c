@@ -138,6 +138,7 @@ static noreturn void child_finish(struct ctx *c)
 	lsm_apply(c);
 	exec_umask_cwd(c);
 	exec_close_fds(c);
+	console_stdio_owner(c); /* as root, before the user switch and the filter */
 	if (!c->plan->no_new_privs)
 		secfilter_load(c);
 	caps_apply_user(c);

@@ -48,6 +48,9 @@ static void relay_winsize(struct relay *r)
 		ioctl(r->master, TIOCSWINSZ, &ws);
 }
 
+/* The caller's terminal (stdin) as runc's relay sets it (containerd/console): raw for
+ * input and echo, but its output processing (OPOST) kept, so that it still shows "\n"
+ * as a new line: the container's pty does not add "\r" (console.c clears its ONLCR). */
 static void relay_start(struct relay *r)
 {
 	util_close(&r->inner);
@@ -57,6 +60,7 @@ static void relay_start(struct relay *r)
 	if (isatty(0) && tcgetattr(0, &r->saved) == 0) {
 		struct termios t = r->saved;
 		cfmakeraw(&t);
+		t.c_oflag |= r->saved.c_oflag & OPOST;
 		r->raw = tcsetattr(0, TCSANOW, &t) == 0;
 		relay_winsize(r);
 	}

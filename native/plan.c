@@ -172,6 +172,7 @@ static const struct field_desc plan_fields[] = {
 	SCALAR(RUNTS_TAG_NO_NEW_PRIVS, F_BOOL, plan, no_new_privs),
 	SCALAR(RUNTS_TAG_PRESERVE_FDS, F_U32, plan, preserve_fds),
 	SCALAR(RUNTS_TAG_SETSID, F_BOOL, plan, setsid),
+	SCALAR(RUNTS_TAG_STDIO_OWNER, F_BOOL, plan, stdio_owner),
 	SCALAR(RUNTS_TAG_INIT_PID, F_U32, plan, init_pid),
 	ARRAY(RUNTS_TAG_CGROUP_PROCS, F_STR_ARR, plan, cgroup_procs),
 	SCALAR(RUNTS_TAG_CGROUP_INTO, F_STR, plan, cgroup_into),

@@ -134,6 +134,7 @@ struct plan {
 	bool no_new_privs;
 	uint32_t preserve_fds;
 	bool setsid;
+	bool stdio_owner;
 	uint32_t init_pid;
 	char **cgroup_procs;
 	size_t n_cgroup_procs;

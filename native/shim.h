@@ -156,6 +156,7 @@ void lsm_apply(struct ctx *c);
 /* console.c */
 void console_connect(struct ctx *c);
 void console_setup(struct ctx *c);
+void console_stdio_owner(struct ctx *c);
 
 /* cgroup-bpf.c: the second entry point, `runts-init bpf-devices DIR` (argv from "bpf-devices") */
 int cgroup_bpf_main(int argc, char **argv);

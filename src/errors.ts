@@ -23,7 +23,9 @@ export type ErrorCode =
   /** a wait ran out of time */
   | 'ETIMEOUT'
   /** a hook failed */
-  | 'EHOOK';
+  | 'EHOOK'
+  /** the caller's AbortSignal aborted the call (the process was killed, what the call created removed); `cause` is the signal's reason */
+  | 'EABORT';
 
 /** One validation problem: where (a JSON path such as `process.args[0]`) and why. */
 export interface Problem {

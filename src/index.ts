@@ -10,7 +10,8 @@
  * });
  * ```
  */
-export { Runtime, ContainerProcess, decodeWaitStatus, type RuntimeOptions, type RunOptions, type ProcessOptions, type ExitStatus } from './runtime.js';
+export { Runtime, type RuntimeOptions, type RunOptions, type RunResult, type RunPromise, type ProcessOptions } from './runtime.js';
+export { ContainerProcess, decodeWaitStatus, type ExitStatus, type AbortOptions, type Output, type OutputOptions } from './container/process.js';
 export { Container, type KillOptions, type DeleteOptions } from './container/container.js';
 export type { CreateOptions } from './container/create.js';
 export type { ExecOptions, ExecProcessOptions } from './container/exec.js';

@@ -2,7 +2,6 @@
  * The runtime: a state root plus options. It creates, runs, loads and lists containers.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Container, toState } from './container/container.js';
@@ -10,8 +9,8 @@ import type { RuntimeConfig } from './container/context.js';
 import type { CreateOptions } from './container/create.js';
 import { resolveRootfs } from './container/rootfs.js';
 import { RuntsError } from './errors.js';
-import { Msg } from './process/protocol.js';
-import type { ShimSession, StdioEntry } from './process/shim.js';
+import type { StdioEntry } from './process/shim.js';
+import { abortError, checkAbortOptions, ContainerProcess, type AbortOptions, type Output, type OutputOptions } from './container/process.js';
 import { resolveUser } from './spec/passwd.js';
 import type { Process, Spec, State } from './spec/types.js';
 import { Store } from './state/store.js';
@@ -45,76 +44,34 @@ export interface ProcessOptions extends Partial<Omit<Process, 'user'>> {
 }
 
 /** Options of Runtime.run. */
-export interface RunOptions extends CreateOptions {
+export interface RunOptions extends CreateOptions, AbortOptions {
   /** Overrides spec.process (merged over it). */
   process?: ProcessOptions;
 }
 
-/** How a process ended. */
-export interface ExitStatus {
-  /** Exit code, or 128 + signal number when killed (as a shell reports it). */
-  code: number;
-  /** Name of the signal that killed it, if any. */
-  signal?: NodeJS.Signals;
+/**
+ * What Runtime.run gives: the container and its running process. `await using` (or
+ * dispose()) kills the process if it still runs and force-deletes the container.
+ */
+export interface RunResult extends AsyncDisposable {
+  /** The container, running its process. */
+  container: Container;
+  /** The container's process (its init). */
+  process: ContainerProcess;
+  /** Kill the process if it still runs, wait for it, force-delete the container (cgroup, state, mounts). */
+  dispose(): Promise<void>;
 }
 
-/** A process running in a container, started by Runtime.run. */
-export class ContainerProcess {
-  /** Host pid of the process. */
-  readonly pid: number;
-  /** The container's stdin, when stdio[0] was 'pipe'. */
-  readonly stdin: NodeJS.WritableStream | null;
-  /** The container's stdout, when stdio[1] was 'pipe'. */
-  readonly stdout: NodeJS.ReadableStream | null;
-  /** The container's stderr, when stdio[2] was 'pipe'. */
-  readonly stderr: NodeJS.ReadableStream | null;
-  private readonly shim: ShimSession;
-  private exit: Promise<ExitStatus> | undefined;
-
-  /** @internal */
-  constructor(shim: ShimSession, pid: number) {
-    this.shim = shim;
-    this.pid = pid;
-    this.stdin = shim.child.stdin;
-    this.stdout = shim.child.stdout;
-    this.stderr = shim.child.stderr;
-  }
-
-  /**
-   * Wait for the process to exit. It resolves only once the piped stdout and stderr
-   * have ended too (as node's 'close'), so a 'data' listener has seen every byte.
-   */
-  wait(): Promise<ExitStatus> {
-    this.exit ??= this.shim.expect(Msg.EXIT, 'the exit status', Infinity).then(
-      async (f) => {
-        this.shim.close();
-        await this.shim.closed();
-        return decodeWaitStatus(f.payload.readInt32LE(0));
-      },
-      async (e) => {
-        this.shim.close();
-        await this.shim.closed();
-        const ex = await this.shim.wait();
-        if (ex.code !== null && ex.code !== 1) return { code: ex.code };
-        throw e;
-      },
-    );
-    return this.exit;
-  }
-
-  /** Send a signal to the process. */
-  signal(sig: NodeJS.Signals | number = 'SIGTERM'): void {
-    process.kill(this.pid, sig);
-  }
+/**
+ * Runtime.run's promise, with `output()`: run to completion, capture stdout/stderr, and
+ * delete the container, in one call.
+ */
+export interface RunPromise extends Promise<RunResult> {
+  /** Await the run, collect its output (see ContainerProcess.output), then force-delete the container. */
+  output(opts?: OutputOptions): Promise<Output>;
 }
 
-/** Decode a raw wait(2) status. */
-export function decodeWaitStatus(ws: number): ExitStatus {
-  const sig = ws & 0x7f;
-  if (sig === 0) return { code: (ws >> 8) & 0xff };
-  const name = Object.entries(osConstants.signals).find(([, n]) => n === sig)?.[0] as NodeJS.Signals | undefined;
-  return name ? { code: 128 + sig, signal: name } : { code: 128 + sig };
-}
+export { ContainerProcess, decodeWaitStatus, type ExitStatus } from './container/process.js';
 
 /** Default shim path: native/build/runts-init next to this package's dist/. */
 export function defaultShimPath(): string {
@@ -155,13 +112,37 @@ export class Runtime {
    * stdio defaults to 'pipe' (streams on the returned process). The container stays
    * (stopped) after the process exits until `container.delete()`.
    */
-  async run(id: string, spec: Spec, opts: RunOptions = {}): Promise<{ container: Container; process: ContainerProcess }> {
+  run(id: string, spec: Spec, opts: RunOptions = {}): RunPromise {
+    const p = this.runToResult(id, spec, opts);
+    return Object.assign(p, {
+      output: (o: OutputOptions = {}) => p.then(async (r) => {
+        try {
+          return await r.process.output(o);
+        } finally {
+          await r.dispose();
+        }
+      }),
+    });
+  }
+
+  private async runToResult(id: string, spec: Spec, opts: RunOptions): Promise<RunResult> {
+    const what = `run of container ${id}`;
+    checkAbortOptions(opts);
+    if (opts.signal?.aborted) throw abortError(what, opts.signal.reason);
     const bundle = resolve(opts.bundle ?? process.cwd());
     const merged = withProcess(spec, bundle, opts.process);
     const stdio: StdioEntry[] = opts.stdio ?? ['pipe', 'pipe', 'pipe'];
     const { launch } = await loadCreate();
-    const l = await launch(this.config, this.store, id, merged, 'run', { ...opts, bundle, stdio });
-    return { container: new Container(this.config, this.store, id), process: new ContainerProcess(l.shim, l.state.pid) };
+    const { signal: _s, killSignal: _k, ...createOpts } = opts;
+    const l = await launch(this.config, this.store, id, merged, 'run', { ...createOpts, bundle, stdio });
+    const container = new Container(this.config, this.store, id);
+    const proc = new ContainerProcess(l.shim, l.state.pid, { what, undo: () => container.dispose() }, opts);
+    const dispose = () => proc.dispose();
+    if (opts.signal?.aborted) {
+      await dispose(); // aborted while it was being created: undo it all
+      throw abortError(what, opts.signal.reason);
+    }
+    return { container, process: proc, dispose, [Symbol.asyncDispose]: dispose };
   }
 
   /** Run with the monitor but let the caller own the foreground (CLI `run`). @internal */

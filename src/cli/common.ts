@@ -1,6 +1,6 @@
 /** Helpers shared by the command modules. */
-import { fstatSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import * as fs from '../sys/fs.js';
+import { join, resolve } from '../sys/path.js';
 import { invalid, RuntsError, sysError } from '../errors.js';
 import { Runtime } from '../runtime.js';
 import type { Spec } from '../spec/types.js';
@@ -25,9 +25,9 @@ export function readSpec(bundle: string): Spec {
   let text: string;
   try {
     // A config is a few KiB; refuse a huge one before reading it (it is stored in state.json).
-    const size = statSync(file).size;
+    const size = fs.stat(file).size;
     if (size > MAX_CONFIG_BYTES) throw invalid([{ path: '', message: `${file}: too large (${size} bytes, at most ${MAX_CONFIG_BYTES})` }], 'invalid config.json');
-    text = readFileSync(file, 'utf8');
+    text = fs.readText(file);
   } catch (e) {
     if (e instanceof RuntsError) throw e;
     throw sysError('read config', e, file);
@@ -69,7 +69,7 @@ function invalidArg(cmd: string, msg: string) {
 export function checkPreservedFds(n: number): void {
   for (let i = 0; i < n; i++) {
     try {
-      fstatSync(3 + i);
+      fs.fstat(3 + i);
     } catch (e) {
       throw invalid([{ path: 'preserve-fds', message: `unable to stat preserved fd ${3 + i} (of ${n}): ${(e as NodeJS.ErrnoException).code === 'EBADF' ? 'not open' : (e as Error).message}` }], 'invalid flags');
     }

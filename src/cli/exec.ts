@@ -4,7 +4,7 @@
  * fails (no such container, not running, bad process, missing binary) the status is
  * 255 and the message starts with "exec failed", as runc's; usage errors exit 1.
  */
-import { readFileSync } from 'node:fs';
+import * as fs from '../sys/fs.js';
 import { invalid, RuntsError, sysError } from '../errors.js';
 import type { ExecOptions, ExecProcessOptions } from '../container/exec.js';
 import type { Process } from '../spec/types.js';
@@ -109,7 +109,7 @@ export async function main(ctx: CliContext, p: Parsed): Promise<number> {
 function readProcess(file: string): Process {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = fs.readText(file);
   } catch (e) {
     throw sysError('read process', e, file);
   }

@@ -3,7 +3,9 @@
  * as text or as JSON lines {"level","msg","time"} (containerd reads the last
  * "level":"error" line of that file).
  */
-import { appendFileSync, writeSync } from 'node:fs';
+import * as fs from '../sys/fs.js';
+import { utf8 } from '../sys/bytes.js';
+import { sleepSync } from '../sys/self.js';
 
 /** Where and how to log. */
 export interface LogConfig {
@@ -28,26 +30,24 @@ function line(level: string, msg: string): string {
 function toFile(level: string, msg: string): void {
   if (!cfg.file) return;
   try {
-    appendFileSync(cfg.file, line(level, msg));
+    fs.appendText(cfg.file, line(level, msg));
   } catch {
     /* a broken log file must not hide the real error */
   }
 }
-
-const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * Write to fd 1 or 2 directly: process.stdout/stderr are streams whose first use costs
  * ~10 ms of start-up on Bun. Retries when the fd is a non-blocking pipe that is full.
  */
 function writeFd(fd: number, text: string): void {
-  const b = Buffer.from(text);
+  const b = utf8(text);
   for (let off = 0; off < b.length; ) {
     try {
-      off += writeSync(fd, b, off);
+      off += fs.writeSome(fd, b, off);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return; // EPIPE, EBADF: nobody reads
-      Atomics.wait(pause, 0, 0, 1);
+      sleepSync(1);
     }
   }
 }

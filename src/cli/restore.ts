@@ -3,8 +3,9 @@
  * runs; in the foreground it forwards signals to the init, waits, deletes the container
  * and exits with its status, as `run` does.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import * as fs from '../sys/fs.js';
+import { cwd, kill, onSignal } from '../sys/self.js';
+import { join } from '../sys/path.js';
 import type { CommandDef, Parsed } from './args.js';
 import { intFlag } from './args.js';
 import { CRIU_FLAGS, criuOptions } from './checkpoint.js';
@@ -34,7 +35,7 @@ const FORWARD: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SI
 export async function main(ctx: CliContext, p: Parsed): Promise<number> {
   const id = oneId('restore', p.args);
   const f = p.flags;
-  const bundle = (f['bundle'] as string | undefined) ?? (existsSync(join(process.cwd(), 'config.json')) ? process.cwd() : undefined);
+  const bundle = (f['bundle'] as string | undefined) ?? (fs.exists(join(cwd(), 'config.json')) ? cwd() : undefined);
   const detach = f['detach'] === true;
   const statusFd = intFlag('restore', f, 'status-fd');
   const rt = runtime(ctx);
@@ -49,21 +50,19 @@ export async function main(ctx: CliContext, p: Parsed): Promise<number> {
     ...(statusFd !== undefined ? { statusFd } : {}),
   }, detach);
   if (detach) return 0;
-  const handlers = FORWARD.map((sig) => {
-    const h = () => {
+  const handlers = FORWARD.map((sig) =>
+    onSignal(sig, () => {
       try {
-        process.kill(r.pid, sig);
+        kill(r.pid, sig);
       } catch {
         /* already gone */
       }
-    };
-    process.on(sig, h);
-    return [sig, h] as const;
-  });
+    }),
+  );
   try {
     return await r.wait();
   } finally {
-    for (const [sig, h] of handlers) process.off(sig, h);
+    for (const off of handlers) off();
     rt.load(id).delete({ force: true });
   }
 }

@@ -10,6 +10,8 @@
  * process group (^C, ^\, hang-up): runts gets those too and forwards them, once.
  */
 
+import { kill, onSignal } from '../sys/self.js';
+
 /** The signals forwarded. */
 export const FORWARDED: readonly NodeJS.Signals[] = [
   'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGTERM', 'SIGALRM', 'SIGCONT', 'SIGTSTP', 'SIGTTIN',
@@ -18,23 +20,22 @@ export const FORWARDED: readonly NodeJS.Signals[] = [
 
 /** Forward FORWARDED signals to `pid` until the returned function is called. */
 export function forwardSignals(pid: number): () => void {
-  const installed: Array<[NodeJS.Signals, () => void]> = [];
+  const installed: Array<() => void> = [];
   for (const sig of FORWARDED) {
     const h = () => {
       try {
-        process.kill(pid, sig);
+        kill(pid, sig);
       } catch {
         /* already gone: its exit status is on its way */
       }
     };
     try {
-      process.on(sig, h);
-      installed.push([sig, h]);
+      installed.push(onSignal(sig, h));
     } catch {
       /* a signal this runtime cannot catch */
     }
   }
   return () => {
-    for (const [sig, h] of installed) process.off(sig, h);
+    for (const off of installed) off();
   };
 }

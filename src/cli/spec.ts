@@ -1,6 +1,7 @@
 /** runts spec: write a default config.json into the bundle. */
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import * as fs from '../sys/fs.js';
+import { egid, euid } from '../sys/self.js';
+import { join } from '../sys/path.js';
 import { RuntsError, sysError } from '../errors.js';
 import { defaultSpec } from '../spec/defaults.js';
 import type { CommandDef, Parsed } from './args.js';
@@ -20,9 +21,9 @@ export const def: CommandDef = {
 export function main(_ctx: CliContext, p: Parsed): number {
   if (p.args.length) throw usage('spec', `unexpected argument ${JSON.stringify(p.args[0])}`);
   const file = join((p.flags['bundle'] as string | undefined) ?? '.', 'config.json');
-  if (existsSync(file)) throw new RuntsError('EEXIST', `file ${file} exists: remove it first`);
+  if (fs.exists(file)) throw new RuntsError('EEXIST', `file ${file} exists: remove it first`);
   try {
-    writeFileSync(file, JSON.stringify(defaultSpec({ rootless: p.flags['rootless'] === true, hostUid: process.geteuid?.() ?? 0, hostGid: process.getegid?.() ?? 0 }), null, '\t') + '\n');
+    fs.writeFile(file, JSON.stringify(defaultSpec({ rootless: p.flags['rootless'] === true, hostUid: euid(), hostGid: egid() }), null, '\t') + '\n');
   } catch (e) {
     throw sysError('write', e, file);
   }

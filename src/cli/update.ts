@@ -7,7 +7,7 @@
  * as strconv.ParseUint (digits only), signed ones as ParseInt (an optional sign), memory
  * sizes as go-units' RAMInBytes (`512k`, `1.5g`, `10 MiB`; binary units) or -1.
  */
-import { readFileSync } from 'node:fs';
+import * as fs from '../sys/fs.js';
 import { invalid } from '../errors.js';
 import { dropNulls } from '../spec/normalise.js';
 import type { LinuxResources } from '../spec/types.js';
@@ -93,7 +93,7 @@ export function parseInteger(flag: string, kind: 'uint' | 'int', v: string): num
 }
 
 function readResources(file: string): LinuxResources {
-  const text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  const text = file === '-' ? fs.readFdText(0) : fs.readText(file);
   let r: unknown;
   try {
     r = JSON.parse(text);

@@ -18,7 +18,7 @@ import { afterStartSync, hookState, runPoststop } from './hooks.js';
 import { releaseFifo } from './start.js';
 import { NotifyProxy, notifyTarget } from './notify.js';
 import type { ExecOptions, ExecProcessOptions } from './exec.js';
-import { ContainerProcess } from '../runtime.js';
+import { abortError, checkAbortOptions, ContainerProcess, type AbortOptions } from './process.js';
 import type { Process } from '../spec/types.js';
 import { assertCan, deriveStatus, hostProbe, waitExec } from './status.js';
 import type { CheckpointOptions } from '../criu/checkpoint.js';
@@ -40,7 +40,7 @@ export interface DeleteOptions {
 }
 
 /** A container. Obtain one from Runtime.create, Runtime.run or Runtime.load. */
-export class Container {
+export class Container implements AsyncDisposable {
   /** The container id. */
   readonly id: string;
   private readonly store: Store;
@@ -100,10 +100,19 @@ export class Container {
    * cgroup of the container; fields not given come from the container's process (env
    * entries are added to its env). `wait()` on the result gives its exit status.
    */
-  async exec(process: ExecProcessOptions | Process, opts: ExecOptions = {}): Promise<ContainerProcess> {
+  async exec(process: ExecProcessOptions | Process, opts: ExecOptions & AbortOptions = {}): Promise<ContainerProcess> {
+    const what = `exec in container ${this.id}`;
+    checkAbortOptions(opts);
+    if (opts.signal?.aborted) throw abortError(what, opts.signal.reason);
     const { execIn } = await import('./exec.js'); // loaded on first use, as the CRIU code below
-    const r = await execIn(this.rt, this.store, this.id, process, opts, false);
-    return new ContainerProcess(r.shim, r.pid);
+    const { signal: _s, killSignal: _k, ...execOpts } = opts;
+    const r = await execIn(this.rt, this.store, this.id, process, execOpts, false);
+    const proc = new ContainerProcess(r.shim, r.pid, { what }, opts);
+    if (opts.signal?.aborted) {
+      await proc.dispose(); // aborted while it was starting: it does not outlive the call
+      throw abortError(what, opts.signal.reason);
+    }
+    return proc;
   }
 
   /** exec without waiting: returns the host pid once the process runs (it is not a child of this process). */
@@ -239,6 +248,24 @@ export class Container {
     } finally {
       l.release();
     }
+  }
+
+  /**
+   * Scoped cleanup (`await using c = await runtime.create(...)`): force-delete the
+   * container (kill its processes; cgroup, state, mounts gone). A container that is
+   * already gone is not an error.
+   */
+  async dispose(): Promise<void> {
+    try {
+      this.delete({ force: true });
+    } catch (e) {
+      if (!(e instanceof RuntsError && e.code === 'ENOTFOUND')) throw e;
+    }
+  }
+
+  /** `await using`: see dispose(). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
   }
 
   private cgroup(st: StoredState): CgroupManager | null {

@@ -6,8 +6,9 @@
  *   -> cgroup create -> spawn shim (joins the cgroup before it gets its plan)
  *   -> PID -> READY -> state.json (pid, start time) -> pid file -> barrier left to start/GO
  */
-import { rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import * as fs from '../sys/fs.js';
+import { cwd, egid, euid, kill, monotonic, pid as ownPid } from '../sys/self.js';
+import { dirname, isAbsolute, resolve } from '../sys/path.js';
 import { deviceRulesFor, newCgroupManager, type CgroupManager } from '../cgroups/manager.js';
 import { RuntsError, invalid, sysError } from '../errors.js';
 import { ambientIgnored, buildInitPlan, CLONE_NEW, type LaunchMode } from '../plan/build.js';
@@ -78,7 +79,7 @@ export interface Launched {
 
 function sourceKind(p: string): 'dir' | 'file' | 'missing' {
   try {
-    return statSync(p).isDirectory() ? 'dir' : 'file';
+    return fs.stat(p).isDirectory() ? 'dir' : 'file';
   } catch {
     return 'missing';
   }
@@ -86,18 +87,18 @@ function sourceKind(p: string): 'dir' | 'file' | 'missing' {
 
 /** RFC 3339 with nanoseconds, as runc prints `created`. */
 export function rfc3339Nano(): string {
-  const ns = process.hrtime.bigint() % 1_000_000n;
+  const ns = Math.floor(monotonic() * 1e6) % 1_000_000;
   return new Date().toISOString().replace(/\.(\d{3})Z$/, (_m, ms: string) => `.${ms}${ns.toString().padStart(6, '0')}Z`);
 }
 
 /** Write a pid file atomically (tmp + rename), as runc does. */
 export function writePidFile(path: string, pid: number): void {
-  const tmp = resolve(dirname(path), `.${process.pid}.pid.tmp`);
+  const tmp = resolve(dirname(path), `.${ownPid()}.pid.tmp`);
   try {
-    writeFileSync(tmp, String(pid));
-    renameSync(tmp, path);
+    fs.writeFile(tmp, String(pid));
+    fs.rename(tmp, path);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    fs.remove(tmp, { force: true });
     throw sysError('write pid file', e, path);
   }
 }
@@ -127,7 +128,7 @@ export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: 
 }
 
 async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: Store, id: string, spec: Spec, mode: LaunchMode, opts: CreateOptions, stdioAll: StdioEntry[]): Promise<Launched> {
-  const bundle = resolve(opts.bundle ?? process.cwd());
+  const bundle = resolve(opts.bundle ?? cwd());
   const { problems, warnings, spec: normal } = checkSpec(spec, { bundle });
   if (problems.length) throw invalid(problems);
   spec = normal as Spec; // as runc reads it: nulls dropped, mount destinations absolute (normalise.ts)
@@ -154,7 +155,7 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
   let proxy: NotifyProxy | undefined;
   const state: StoredState = {
     version: 1, id, pid: 0, pidStart: 0, bundle, rootfs, created: rfc3339Nano(),
-    owner: '', spec, cgroup: null, creator: { pid: process.pid, start: selfStartTime() },
+    owner: '', spec, cgroup: null, creator: { pid: ownPid(), start: selfStartTime() },
   };
   try {
     if (rt.cgroups !== false) {
@@ -174,7 +175,7 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
       cgroup: cgroup ? { layout: cgroup.layout, paths: cgroup.paths } : undefined,
     });
     if (rt.rootless && (plan.cloneFlags & BigInt(CLONE_NEW.user))) {
-      Object.assign(plan, rootlessMaps(spec.linux, process.geteuid?.() ?? 0, process.getegid?.() ?? 0));
+      Object.assign(plan, rootlessMaps(spec.linux, euid(), egid()));
     }
     if (early instanceof Error) throw early;
     shim = early;
@@ -216,7 +217,7 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
     if (mode === 'create') shim.close();
     else {
       // Bound before the process runs; MAINPID is the init, or us when we stay (foreground run).
-      if (notifyDir) proxy = NotifyProxy.start(rt.shimPath, store.dir(id), opts.notifySocket!, initPid, mode === 'run' ? process.pid : initPid);
+      if (notifyDir) proxy = NotifyProxy.start(rt.shimPath, store.dir(id), opts.notifySocket!, initPid, mode === 'run' ? ownPid() : initPid);
       shim.send(Msg.GO);
       await shim.flush();
       if (hasHooks(spec, 'startContainer')) await startHooksDone(shim, initPid, ps.startTime);
@@ -231,7 +232,7 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
   } catch (e) {
     if (initPid) {
       try {
-        process.kill(initPid, 'SIGKILL');
+        kill(initPid, 'SIGKILL');
       } catch {
         /* gone */
       }
@@ -244,7 +245,7 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
     } catch {
       /* best effort: the original error matters more */
     }
-    if (opts.pidFile) rmSync(opts.pidFile, { force: true });
+    if (opts.pidFile) fs.remove(opts.pidFile, { force: true });
     store.remove(id);
     throw e;
   }

@@ -1,6 +1,6 @@
 /** The bundle's rootfs, resolved and checked (its own module: `run` and `exec` need it without the create code). */
-import { realpathSync, statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import * as fs from '../sys/fs.js';
+import { isAbsolute, resolve } from '../sys/path.js';
 import { invalid } from '../errors.js';
 import type { Spec } from '../spec/types.js';
 
@@ -10,11 +10,11 @@ export function resolveRootfs(spec: Spec, bundle: string): string {
   const abs = isAbsolute(raw) ? raw : resolve(bundle, raw);
   let real: string;
   try {
-    real = realpathSync(abs);
+    real = fs.realpath(abs);
   } catch (e) {
     throw invalid([{ path: 'root.path', message: `${abs}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (e as Error).message}` }]);
   }
-  if (!statSync(real).isDirectory()) throw invalid([{ path: 'root.path', message: `${abs}: not a directory` }]);
+  if (!fs.stat(real).isDirectory()) throw invalid([{ path: 'root.path', message: `${abs}: not a directory` }]);
   // As runc: a rootfs reached through a symlink is refused (whoever controls the link
   // could swap it between this check and the shim's pivot_root).
   if (real !== resolve(abs)) throw invalid([{ path: 'root.path', message: `${abs}: is or passes through a symlink (it resolves to ${real})` }]);

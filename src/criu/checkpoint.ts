@@ -8,8 +8,8 @@
  * A failed dump leaves the container running (CRIU rolls back) and reports CRIU's
  * reason in one line with the path of its log.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
-import { resolve } from 'node:path';
+import * as fs from '../sys/fs.js';
+import { resolve } from '../sys/path.js';
 import { loadCgroupManager } from '../cgroups/manager.js';
 import type { RuntimeConfig } from '../container/context.js';
 import { RuntsError, sysError } from '../errors.js';
@@ -88,15 +88,15 @@ export function cgMode(name = 'soft'): number {
 export function openDir(path: string, create: boolean, what: string): number {
   if (create) {
     try {
-      mkdirSync(path, { recursive: true, mode: 0o700 });
+      fs.mkdir(path, { recursive: true, mode: 0o700 });
     } catch (e) {
       throw sysError(`create ${what}`, e, path);
     }
   }
   try {
-    const fd = openSync(path, 'r');
-    if (!fstatSync(fd).isDirectory()) {
-      closeSync(fd);
+    const fd = fs.open(path, fs.O.RDONLY);
+    if (!fs.fstat(fd).isDirectory()) {
+      fs.close(fd);
       throw new RuntsError('EINVALID', `${what} ${path}: not a directory`);
     }
     return fd;
@@ -126,14 +126,14 @@ export async function checkpoint(rt: RuntimeConfig, store: Store, id: string, op
     fds.push(openDir(imagePath, true, 'image path'));
     if (workPath) fds.push(openDir(workPath, true, 'work path'));
 
-    const mounts = parseMountInfo(readFileSync(`/proc/${st.pid}/mountinfo`, 'utf8'));
+    const mounts = parseMountInfo(fs.readText(`/proc/${st.pid}/mountinfo`));
     const ext = externalMounts(st.spec, mounts);
     const stdio = stdioKeys(st.pid, new Set(mounts.map((m) => m.id)));
     const external = [...stdio.external];
     for (const ns of st.spec.linux?.namespaces ?? []) {
       if (!ns.path || (ns.type !== 'network' && ns.type !== 'pid')) continue;
       const key = ns.type === 'network' ? 'extRootNetNS' : 'extRootPidNS';
-      external.push(`${ns.type === 'network' ? 'net' : 'pid'}[${statSync(ns.path).ino}]:${key}`);
+      external.push(`${ns.type === 'network' ? 'net' : 'pid'}[${fs.stat(ns.path).ino}]:${key}`);
     }
     const o: CriuOpts = {
       imagesDirFd: 4,
@@ -184,8 +184,8 @@ export async function checkpoint(rt: RuntimeConfig, store: Store, id: string, op
         // CRIU has frozen the container and is dumping it: the worst moment to die.
         if (script === 'post-dump') crashPoint('checkpoint:in-dump');
         if (script === 'status-ready' && opts.statusFd !== undefined) {
-          writeSync(opts.statusFd, '\0');
-          closeSync(opts.statusFd);
+          fs.write(opts.statusFd, '\0');
+          fs.close(opts.statusFd);
         }
       });
     } catch (e) {
@@ -200,7 +200,7 @@ export async function checkpoint(rt: RuntimeConfig, store: Store, id: string, op
     crashPoint('checkpoint:after-dump');
     if (!opts.leaveRunning && !opts.preDump) removeDumped(rt, store, st);
   } finally {
-    for (const fd of fds) closeSync(fd);
+    for (const fd of fds) fs.close(fd);
     l.release();
   }
 }

@@ -4,8 +4,8 @@
  * host (CRIU must be told: `ext_mnt`), and what its init's stdio points at (pipes and
  * host files are outside the container; a restore hands the new stdio in their place).
  */
-import { existsSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import * as fs from '../sys/fs.js';
+import { join, posix } from '../sys/path.js';
 import { RuntsError, sysError } from '../errors.js';
 import type { Spec } from '../spec/types.js';
 import type { StoredState } from '../state/store.js';
@@ -87,7 +87,7 @@ export function stdioKeys(pid: number, containerMountIds: Set<number>): { keys: 
   for (let fd = 0; fd < 3; fd++) {
     let link: string;
     try {
-      link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      link = fs.readlink(`/proc/${pid}/fd/${fd}`);
     } catch {
       keys.push(null);
       continue;
@@ -100,12 +100,12 @@ export function stdioKeys(pid: number, containerMountIds: Set<number>): { keys: 
       keys.push(null);
       continue;
     }
-    const mnt = Number(/^mnt_id:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'))?.[1] ?? -1);
+    const mnt = Number(/^mnt_id:\s*(\d+)/m.exec(fs.readText(`/proc/${pid}/fdinfo/${fd}`))?.[1] ?? -1);
     if (containerMountIds.has(mnt)) {
       keys.push(null);
       continue;
     }
-    const key = `file[${mnt.toString(16)}:${statSync(`/proc/${pid}/fd/${fd}`).ino.toString(16)}]`;
+    const key = `file[${mnt.toString(16)}:${fs.stat(`/proc/${pid}/fd/${fd}`).ino.toString(16)}]`;
     if (!external.includes(key)) external.push(key);
     keys.push(key);
   }
@@ -116,7 +116,7 @@ export function stdioKeys(pid: number, containerMountIds: Set<number>): { keys: 
 export function writeImage(dir: string, image: CheckpointImage): void {
   const file = join(dir, IMAGE_FILE);
   try {
-    writeFileSync(file, JSON.stringify(image), { mode: 0o600 });
+    fs.writeFile(file, JSON.stringify(image), 0o600);
   } catch (e) {
     throw sysError('write checkpoint state', e, file);
   }
@@ -127,10 +127,10 @@ export function readImage(dir: string): CheckpointImage {
   const file = join(dir, IMAGE_FILE);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = fs.readText(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      if (!existsSync(dir)) throw new RuntsError('EINVALID', `image path ${dir} does not exist`, { path: dir });
+      if (!fs.exists(dir)) throw new RuntsError('EINVALID', `image path ${dir} does not exist`, { path: dir });
       throw new RuntsError('EINVALID', `image path ${dir}: not a runts checkpoint (no ${IMAGE_FILE}; was it made by \`runts checkpoint\` without --pre-dump?)`);
     }
     throw sysError('read checkpoint state', e, file);

@@ -5,7 +5,7 @@
  * We take the first error that is neither, strip its log prefix, add the runts flag that
  * fixes it when there is one, and point at the log.
  */
-import { readFileSync } from 'node:fs';
+import * as fs from '../sys/fs.js';
 import { RuntsError } from '../errors.js';
 import type { CriuResp } from './rpc.js';
 
@@ -64,7 +64,7 @@ export function hintFor(cause: string): string | undefined {
 export function criuFailure(what: string, logPath: string, resp?: CriuResp, cause?: unknown): RuntsError {
   let text = '';
   try {
-    text = readFileSync(logPath, 'utf8');
+    text = fs.readText(logPath);
   } catch {
     /* no log: the answer is all we have */
   }

@@ -13,8 +13,8 @@
  * destination holds a later mount point is bound while that one is created, so it is
  * created in the bind's source, where `create` made it.
  */
-import { statSync } from 'node:fs';
-import { posix, resolve } from 'node:path';
+import * as fs from '../sys/fs.js';
+import { posix, resolve } from '../sys/path.js';
 import { RuntsError } from '../errors.js';
 import type { Spec } from '../spec/types.js';
 
@@ -55,7 +55,7 @@ export function restoreMountpoints(spec: Spec, bundle: string): RestoreMountpoin
     const source = resolve(bundle, m.source ?? '');
     let dir: boolean;
     try {
-      dir = statSync(source).isDirectory();
+      dir = fs.stat(source).isDirectory();
     } catch (e) {
       const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`;
       throw new RuntsError('EINVALID', `mounts[${i}].source: ${source} ${why} (the bind mount of ${dest} cannot be restored)`, {

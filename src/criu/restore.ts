@@ -12,8 +12,9 @@
  * monitor mode (foreground `restore`) the relay stays, waits for it and exits with its
  * status. Every failure removes what was made: state, cgroup, pid file, processes.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import * as fs from '../sys/fs.js';
+import { kill, pid } from '../sys/self.js';
+import { resolve } from '../sys/path.js';
 import { newCgroupManager, deviceRulesFor, type CgroupManager } from '../cgroups/manager.js';
 import type { RuntimeConfig } from '../container/context.js';
 import { resolveRootfs, rfc3339Nano, writePidFile } from '../container/create.js';
@@ -77,7 +78,7 @@ export async function restore(rt: RuntimeConfig, store: Store, id: string, opts:
   store.reserve(id);
   const state: StoredState = {
     version: 1, id, pid: 0, pidStart: 0, bundle, rootfs, created: rfc3339Nano(), owner: '', spec, cgroup: null,
-    creator: { pid: process.pid, start: selfStartTime() },
+    creator: { pid: pid(), start: selfStartTime() },
   };
   let cgroup: CgroupManager | null = null;
   let session: SwrkSession | undefined;
@@ -92,7 +93,7 @@ export async function restore(rt: RuntimeConfig, store: Store, id: string, opts:
       if (ns.type === 'network' || ns.type === 'pid') {
         let fd: number;
         try {
-          fd = openSync(ns.path, 'r');
+          fd = fs.open(ns.path, fs.O.RDONLY);
         } catch (e) {
           throw sysError(`open ${ns.type} namespace`, e, ns.path);
         }
@@ -111,7 +112,7 @@ export async function restore(rt: RuntimeConfig, store: Store, id: string, opts:
     }
     store.write(state);
     cgroup?.create();
-    mkdirSync(criuRoot, { mode: 0o755 });
+    fs.mkdir(criuRoot, { mode: 0o755 });
 
     const stdio = opts.stdio ?? ['ignore', 'ignore', 'ignore'];
     session = new SwrkSession({
@@ -155,7 +156,7 @@ export async function restore(rt: RuntimeConfig, store: Store, id: string, opts:
         if (script === 'post-restore') recordPid(pid);
         else if (script === 'status-ready' && opts.statusFd !== undefined) {
           try {
-            closeSync(opts.statusFd);
+            fs.close(opts.statusFd);
           } catch {
             /* already closed */
           }
@@ -176,7 +177,7 @@ export async function restore(rt: RuntimeConfig, store: Store, id: string, opts:
     session?.kill();
     if (state.pid) {
       try {
-        process.kill(state.pid, 'SIGKILL');
+        kill(state.pid, 'SIGKILL');
       } catch {
         /* gone */
       }
@@ -186,11 +187,11 @@ export async function restore(rt: RuntimeConfig, store: Store, id: string, opts:
     } catch {
       /* the original error matters more */
     }
-    if (pidFile) rmSync(pidFile, { force: true });
+    if (pidFile) fs.remove(pidFile, { force: true });
     store.remove(id);
     throw e;
   } finally {
-    for (const fd of fds) closeSync(fd);
+    for (const fd of fds) fs.close(fd);
   }
 }
 
@@ -227,7 +228,7 @@ function externalMountMap(img: CheckpointImage, spec: Spec, bundle: string, cgro
 /** cg_root: the relay's cgroups (the new container's), one per hierarchy, as runc passes them. */
 function cgroupRoots(pid: number): Array<{ ctrl: string; path: string }> {
   const out: Array<{ ctrl: string; path: string }> = [];
-  for (const line of readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n')) {
+  for (const line of fs.readText(`/proc/${pid}/cgroup`).split('\n')) {
     const m = /^\d+:([^:]*):(.*)$/.exec(line);
     if (m) out.push({ ctrl: m[1] as string, path: m[2] as string });
   }
@@ -237,7 +238,7 @@ function cgroupRoots(pid: number): Array<{ ctrl: string; path: string }> {
 /** Remove the (empty, unmounted in our namespace) criu-root mount point; leftovers go with the state dir. */
 function rmdirQuiet(dir: string): void {
   try {
-    rmdirSync(dir);
+    fs.rmdir(dir);
   } catch {
     /* delete removes the state directory */
   }

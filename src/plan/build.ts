@@ -3,7 +3,7 @@
  * Everything here is data in, data out; host facts (is a bind source a directory, the
  * cgroup paths) come in through BuildContext.
  */
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from '../sys/path.js';
 import { Barrier, DeviceKind, Mode, MountKind } from '../process/protocol.js';
 import { capMask } from '../spec/capabilities.js';
 import {
@@ -100,6 +100,7 @@ export function buildInitPlan(spec: Spec, ctx: BuildContext): InitPlan {
   p.mode = Mode.INIT;
   p.label = ctx.id;
   p.setsid = true;
+  p.stdioOwner = true;
   p.barrier = ctx.launch === 'create' ? Barrier.FIFO : Barrier.SOCKET;
   p.fifoPath = ctx.launch === 'create' ? (ctx.fifoPath ?? '') : '';
   p.monitor = ctx.launch === 'run';

@@ -134,7 +134,7 @@ export function encodePlan(p: InitPlan): Buffer {
   );
   f.push(...bool(Tag.NO_NEW_PRIVS, p.noNewPrivs));
   if (p.preserveFds) f.push(u32(Tag.PRESERVE_FDS, p.preserveFds));
-  f.push(...bool(Tag.SETSID, p.setsid));
+  f.push(...bool(Tag.SETSID, p.setsid), ...bool(Tag.STDIO_OWNER, p.stdioOwner));
   if (p.initPid) f.push(u32(Tag.INIT_PID, p.initPid));
   for (const c of p.cgroupProcs) f.push(str(Tag.CGROUP_PROCS, c));
   if (p.cgroupInto) f.push(str(Tag.CGROUP_INTO, p.cgroupInto));
@@ -295,6 +295,7 @@ export function decodePlan(buf: Buffer): InitPlan {
       case Tag.NO_NEW_PRIVS: p.noNewPrivs = n(v) !== 0; break;
       case Tag.PRESERVE_FDS: p.preserveFds = n(v); break;
       case Tag.SETSID: p.setsid = n(v) !== 0; break;
+      case Tag.STDIO_OWNER: p.stdioOwner = n(v) !== 0; break;
       case Tag.INIT_PID: p.initPid = n(v); break;
       case Tag.CGROUP_PROCS: p.cgroupProcs.push(s(v)); break;
       case Tag.CGROUP_INTO: p.cgroupInto = s(v); break;

@@ -8,7 +8,7 @@
  * compares each with its own and setns's into those that differ: user and cgroup
  * included), the container's cgroup (or a sub-cgroup of it), and applies the process.
  */
-import { join } from 'node:path';
+import { join } from '../sys/path.js';
 import { RuntsError } from '../errors.js';
 import { Barrier, Mode } from '../process/protocol.js';
 import type { Capabilities, Process } from '../spec/types.js';
@@ -195,6 +195,7 @@ export function buildExecPlan(proc: Process, ctx: ExecContext): InitPlan {
   p.initPid = ctx.initPid;
   p.cgroupProcs = ctx.cgroupDirs.map((d) => join(d, 'cgroup.procs'));
   p.setsid = true;
+  p.stdioOwner = true;
   p.monitor = !ctx.detach;
   p.preserveFds = ctx.preserveFds ?? 0;
   if (ctx.consoleSocket) p.consoleSocket = ctx.consoleSocket;

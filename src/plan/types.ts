@@ -143,6 +143,12 @@ export interface InitPlan {
   noNewPrivs: boolean;
   preserveFds: number;
   setsid: boolean;
+  /**
+   * Give stdio (fds 0-2: the pty slave, pipes; not /dev/null) to the process's uid before
+   * the user switch, keeping the group, as runc does: so the pty is the user's (group
+   * tty, from devpts' gid=5) and a non-root process can reopen /dev/stdout.
+   */
+  stdioOwner: boolean;
   initPid: number;
   cgroupProcs: string[];
   /**
@@ -183,7 +189,7 @@ export function emptyPlan(): InitPlan {
     bindDevices: false, symlinks: [], maskedPaths: [], readonlyPaths: [], rootReadonly: false,
     sysctls: [], rlimits: [], loopbackUp: false, uid: 0, gid: 0, additionalGids: [], cwd: '/',
     args: [], env: [], capBounding: 0n, capEffective: 0n, capInheritable: 0n, capPermitted: 0n,
-    capAmbient: 0n, noNewPrivs: false, preserveFds: 0, setsid: false, initPid: 0, cgroupProcs: [], cgroupInto: '', deviceBpf: '',
+    capAmbient: 0n, noNewPrivs: false, preserveFds: 0, setsid: false, stdioOwner: false, initPid: 0, cgroupProcs: [], cgroupInto: '', deviceBpf: '',
     parentDeathSignal: 0, label: '', monitor: false, terminal: false, consoleSocket: '',
     consoleHeight: 0, consoleWidth: 0, pidfdSocket: '', mapsByParent: false,
     hookBarrier: false, hooks: [], cpuInitial: [], cpuFinal: [], timeOffsets: '', netDevices: [],

@@ -218,6 +218,9 @@ export const Tag = {
   // 500-549: runc-compatible process set-up (src/plan/seccomp.ts ENOSYS stub, native/seccomp.c)
   SC_ENOSYS_NAME: 500, // str (repeated, SECCOMP group): the profile's names; syscalls numbered above the largest get ENOSYS
 
+  // 550-599: terminals and stdio as runc sets them up (native/console.c, monitor.c)
+  STDIO_OWNER: 550, // u32 bool: before the user switch, fds 0-2 (the pty slave, pipes) are chowned to UID, group kept, as runc's fixStdioPermissions
+
   // 430-439: tmpcopyup (native/copyup.c)
   M_TMPCOPYUP: 430, // u32 bool (MOUNT group): FS tmpfs only: copy what the rootfs had at the destination into the new tmpfs
 

@@ -11,7 +11,8 @@
  * time read before and after the open, so a recycled pid is never trusted) and to be a
  * memfd named runts-init. A cached copy is dropped when the binary on disk changes.
  */
-import { closeSync, openSync, readlinkSync, statSync } from 'node:fs';
+import * as fs from '../sys/fs.js';
+import { pid } from '../sys/self.js';
 import { readProcStat } from '../sys/proc.js';
 
 interface Copy {
@@ -29,7 +30,7 @@ export interface ShimExe {
 
 function diskKey(path: string): string {
   try {
-    const st = statSync(path);
+    const st = fs.stat(path);
     return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
   } catch {
     return '';
@@ -51,10 +52,10 @@ export function shimExe(path: string): ShimExe {
   if (!reuse) return { exe: path, key: '' };
   const key = diskKey(path);
   const c = copies.get(path);
-  if (c && c.key === key) return { exe: `/proc/${process.pid}/fd/${c.fd}`, key };
+  if (c && c.key === key) return { exe: `/proc/${pid()}/fd/${c.fd}`, key };
   if (c) {
     copies.delete(path);
-    closeSync(c.fd);
+    fs.close(c.fd);
   }
   return { exe: path, key };
 }
@@ -69,16 +70,16 @@ export function remember(path: string, exe: ShimExe, pid: number, start: number)
   if (copies.has(path) || !exe.key || start < 0 || exe.exe !== path) return;
   let fd: number;
   try {
-    fd = openSync(`/proc/${pid}/exe`, 'r');
+    fd = fs.open(`/proc/${pid}/exe`, fs.O.RDONLY);
   } catch {
     return; // rootless, or the shim is gone: nothing to reuse
   }
   let ok = false;
   try {
-    ok = startTimeOf(pid) === start && readlinkSync(`/proc/self/fd/${fd}`).startsWith('/memfd:runts-init');
+    ok = startTimeOf(pid) === start && fs.readlink(`/proc/self/fd/${fd}`).startsWith('/memfd:runts-init');
   } catch {
     ok = false;
   }
   if (ok) copies.set(path, { fd, key: exe.key });
-  else closeSync(fd);
+  else fs.close(fd);
 }

@@ -4,7 +4,7 @@
  * `syscall` and `path`: callers branch on `code` and wrap with sysError.
  */
 import { nodeModule, qjs, type HostStat } from './host.js';
-import { utf8 } from './bytes.js';
+import { concat, text, utf8 } from './bytes.js';
 import { join } from './path.js';
 
 type NodeFs = typeof import('node:fs');
@@ -99,6 +99,23 @@ export function close(fd: number): void {
 export function write(fd: number, data: string | Uint8Array): void {
   const b = typeof data === 'string' ? utf8(data) : data;
   for (let off = 0; off < b.length; ) off += qjs ? qjs.write(fd, b, off, b.length - off) : nfs().writeSync(fd, b, off, b.length - off);
+}
+
+/** One write(2) of b[off..]: returns the bytes written (may be fewer; EAGAIN throws). */
+export function writeSome(fd: number, b: Uint8Array, off = 0): number {
+  return qjs ? qjs.write(fd, b, off, b.length - off) : nfs().writeSync(fd, b, off, b.length - off);
+}
+
+/** Everything readable from fd until end of file, as UTF-8 text (e.g. stdin). */
+export function readFdText(fd: number): string {
+  const parts: Uint8Array[] = [];
+  for (;;) {
+    const b = new Uint8Array(65536);
+    const n = read(fd, b);
+    if (n <= 0) break;
+    parts.push(b.subarray(0, n));
+  }
+  return text(concat(parts));
 }
 
 /** Read up to buf.length bytes at the fd's offset; 0 at end of file. */

@@ -4,6 +4,7 @@
  */
 import { nodeModule, qjs } from './host.js';
 import { utf8 } from './bytes.js';
+import { SIGNALS } from '../spec/signals.js';
 
 type NodeProcess = NodeJS.Process;
 const proc = (): NodeProcess => (globalThis as unknown as { process: NodeProcess }).process;
@@ -43,10 +44,12 @@ export function osRelease(): string {
   return qjs ? qjs.release() : nodeModule<typeof import('node:os')>('node:os').release();
 }
 
-/** Send signal `sig` (a number; 0 probes) to `target`; throws an errno-coded Error. */
-export function kill(target: number, sig: number): void {
-  if (qjs) qjs.kill(target, sig);
-  else proc().kill(target, sig);
+/** Send signal `sig` (a number, 0 probes, or a name such as SIGKILL) to `target`; throws an errno-coded Error. */
+export function kill(target: number, sig: number | string): void {
+  const n = typeof sig === 'number' ? sig : SIGNALS[sig];
+  if (n === undefined) throw new RangeError(`unknown signal ${sig}`);
+  if (qjs) qjs.kill(target, n);
+  else proc().kill(target, n);
 }
 
 /** Write all of `s` to fd 1 or 2, synchronously (a runtime's output must not be lost on exit). */
@@ -110,11 +113,13 @@ export function timer(ms: number, cb: () => void): () => void {
 }
 
 /**
- * Listen for signal `signo` (number) until the returned function is called. On the CLI
- * the signal is blocked and read through a signalfd; on Node/Bun it is process.on.
+ * Listen for signal `name` until the returned function is called. On the CLI the signal
+ * is blocked and read through a signalfd; on Node/Bun it is process.on.
  */
-export function onSignal(signo: number, name: NodeJS.Signals, cb: () => void): () => void {
+export function onSignal(name: NodeJS.Signals, cb: () => void): () => void {
   const h = qjs;
+  const signo = SIGNALS[name];
+  if (signo === undefined) throw new RangeError(`unknown signal ${name}`);
   if (h) {
     h.onSignal(signo, cb);
     return () => h.onSignal(signo, null);

@@ -33,7 +33,22 @@ try {
   assert.deepEqual(await r.process.wait(), { code: 0 });
   assert.deepEqual([bigOut.length, bigOut.endsWith('aend\n')], [300004, true]);
   r.container.delete();
-  console.log(`ok - library on bun ${process.versions['bun']}: run, stdout, exit status, delete, complete output at wait()`);
+  // output(), AbortSignal.timeout and await using, as on Node (library-scoped.test.ts).
+  const small = defaultSpec({ args: ['sh', '-c', 'cat; echo err >&2; exit 2'] });
+  small.root = spec.root;
+  small.process!.terminal = false;
+  assert.deepEqual(await rt.run(`bun-${process.pid}-out`, small, { bundle: dir }).output({ input: 'in\n' }), { code: 2, stdout: 'in\n', stderr: 'err\n', truncated: false });
+  const sleeper = { ...small, process: { ...small.process!, args: ['sleep', '100'] } };
+  await assert.rejects(rt.run(`bun-${process.pid}-abort`, sleeper, { bundle: dir, signal: AbortSignal.timeout(200) }).output(), (e: Error & { code?: string }) => e.code === 'EABORT');
+  let scopedPid = 0;
+  await assert.rejects(async () => {
+    await using s = await rt.run(`bun-${process.pid}-using`, sleeper, { bundle: dir, stdio: ['ignore', 'ignore', 'ignore'] });
+    scopedPid = s.process.pid;
+    throw new Error('leave the scope');
+  }, /leave the scope/);
+  assert.throws(() => process.kill(scopedPid, 0));
+  assert.deepEqual(rt.list(), []);
+  console.log(`ok - library on bun ${process.versions['bun']}: run, stdout, exit status, delete, complete output at wait(), output(), abort, await using`);
 } finally {
   for (const c of rt.list()) rt.load(c.id).delete({ force: true });
   rmSync(dir, { recursive: true, force: true });
