@@ -49,7 +49,11 @@ static void masks_mask(int rootfd, int *nullfd, const char *path)
 		int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
 		if (fs < 0)
 			die_sys("masked_path", "fsopen", path);
+		/* Read-only down to the superblock, and as small as runc's (4k, one inode). */
 		if (fsconfig(fs, FSCONFIG_SET_STRING, "source", "tmpfs", 0) < 0 ||
+		    fsconfig(fs, FSCONFIG_SET_STRING, "size", "4k", 0) < 0 ||
+		    fsconfig(fs, FSCONFIG_SET_STRING, "nr_inodes", "1", 0) < 0 ||
+		    fsconfig(fs, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0 ||
 		    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 			die_sys("masked_path", "fsconfig", path);
 		if ((mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY)) < 0)

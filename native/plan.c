@@ -61,6 +61,7 @@ static const struct field_desc mount_fields[] = {
 	SCALAR(RUNTS_TAG_M_REMOUNT_CLEAR, F_U64, plan_mount, remount_clear),
 	SCALAR(RUNTS_TAG_M_KEEP_ATIME, F_BOOL, plan_mount, keep_atime),
 	SCALAR(RUNTS_TAG_M_KEEP_MODE, F_BOOL, plan_mount, keep_mode),
+	SCALAR(RUNTS_TAG_M_ORDINARY_DIR, F_BOOL, plan_mount, ordinary_dir),
 };
 static const struct field_desc seccomp_arg_fields[] = {
 	SCALAR(RUNTS_TAG_SA_INDEX, F_U32, plan_seccomp_arg, index),

@@ -26,6 +26,7 @@ struct plan_mount {
 	uint64_t remount_clear; /* BIND: MS_* flags the options cleared: remount even when remount_flags is 0 */
 	bool keep_atime;        /* BIND remount without an atime option: keep the source's atime flags */
 	bool keep_mode;         /* FS tmpfs without mode=: mount with the mode of the directory it covers */
+	bool ordinary_dir;      /* proc, sysfs: the destination must be a directory, not a symlink */
 };
 
 struct plan_seccomp_arg {

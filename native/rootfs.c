@@ -171,9 +171,26 @@ static char *rootfs_keep_mode(const struct plan_mount *m, int fd)
 	return data;
 }
 
+/* ORDINARY_DIR (proc, sysfs): the destination, if it exists, must be a directory itself,
+ * not a symlink to one (runc refuses the same). */
+static void rootfs_check_ordinary_dir(struct ctx *c, const struct plan_mount *m)
+{
+	const char *name;
+	struct stat st;
+	if (!m->ordinary_dir)
+		return;
+	int dir = resolve_parent(c->rootfs_fd, m->dest, &name);
+	if (dir < 0)
+		die("mount", "openat2", m->dest, errno, "%s on %s", m->source ? m->source : "none", m->dest);
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode))
+		die("mount", NULL, m->dest, 0, "%s: filesystem \"%s\" must be mounted on ordinary directory", m->dest, m->fstype);
+	close(dir);
+}
+
 static void rootfs_mount_one(struct ctx *c, const struct plan_mount *m)
 {
 	char tp[32], sp[32];
+	rootfs_check_ordinary_dir(c, m);
 	/* In config order: the source as the earlier mounts left it (mountsrc.c). */
 	int src = mountsrc_get(c, m);
 	int fd = rootfs_resolve(c, m, rootfs_source_is_file(m, src) ? RESOLVE_MKFILE : RESOLVE_MKDIR, "mount");

@@ -139,7 +139,7 @@ export function buildInitPlan(spec: Spec, ctx: BuildContext): InitPlan {
     p.symlinks.push({ target: 'pts/ptmx', path: '/dev/ptmx' });
   }
   p.symlinks.push(...cgroupSymlinks(spec.mounts ?? [], ctx));
-  p.maskedPaths = [...(linux.maskedPaths ?? [])];
+  p.maskedPaths = [...new Set(linux.maskedPaths ?? [])]; // a path listed twice is masked once
   p.readonlyPaths = [...(linux.readonlyPaths ?? [])];
 
   if (spec.hostname !== undefined && spec.hostname !== '') p.hostname = spec.hostname;
@@ -227,7 +227,11 @@ export function planMounts(m: Mount, ctx: BuildContext): PlanMount[] {
   if (!bind) {
     // runc 1.2+: a tmpfs without mode= keeps the mode of the directory it covers.
     const keepMode = type === 'tmpfs' && !o.data.split(',').some((d) => d.startsWith('mode='));
-    return [{ ...base, ...(o.tmpcopyup ? { tmpcopyup: true } : {}), ...(keepMode ? { keepMode: true } : {}) }];
+    // runc: proc and sysfs go on a real directory; a symlink there (to anywhere) is refused.
+    const ordinaryDir = type === 'proc' || type === 'sysfs';
+    return [{
+      ...base, ...(o.tmpcopyup ? { tmpcopyup: true } : {}), ...(keepMode ? { keepMode: true } : {}), ...(ordinaryDir ? { ordinaryDir: true } : {}),
+    }];
   }
   const source = isAbsolute(m.source ?? '') ? (m.source as string) : resolve(ctx.bundle, m.source ?? '');
   // runc 1.2+: any flag option, set or cleared, means a remount with exactly the flags

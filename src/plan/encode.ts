@@ -84,6 +84,7 @@ function mountFields(m: PlanMount): Field[] {
     ...(m.remountClear ? [u64(Tag.M_REMOUNT_CLEAR, m.remountClear)] : []),
     ...(m.keepAtime ? [u32(Tag.M_KEEP_ATIME, 1)] : []),
     ...(m.keepMode ? [u32(Tag.M_KEEP_MODE, 1)] : []),
+    ...(m.ordinaryDir ? [u32(Tag.M_ORDINARY_DIR, 1)] : []),
   ];
 }
 
@@ -229,6 +230,7 @@ export function decodePlan(buf: Buffer): InitPlan {
           else if (t === Tag.M_REMOUNT_CLEAR) m.remountClear = b64(x);
           else if (t === Tag.M_KEEP_ATIME) m.keepAtime = n(x) !== 0;
           else if (t === Tag.M_KEEP_MODE) m.keepMode = n(x) !== 0;
+          else if (t === Tag.M_ORDINARY_DIR) m.ordinaryDir = n(x) !== 0;
           else throw new RangeError(`unknown mount tag ${t}`);
         }
         p.mounts.push(m);

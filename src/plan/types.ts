@@ -39,6 +39,8 @@ export interface PlanMount {
   keepAtime?: boolean;
   /** tmpfs without `mode=`: mounted with the mode of the directory it covers (runc 1.2+). */
   keepMode?: boolean;
+  /** proc and sysfs: the destination must be a real directory (a symlink there is refused, as runc). */
+  ordinaryDir?: boolean;
 }
 
 /** A device node to create under /dev. */

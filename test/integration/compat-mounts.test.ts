@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Spec } from '../../src/spec/types.js';
 import { RUNTS, SKIP_NOT_ROOT, mountsUnder, rootfs, workspace, type Workspace } from './helpers.js';
@@ -256,5 +256,42 @@ describe('mounts as runc makes them', { skip: SKIP }, () => {
     assert.deepEqual(ours!.made, [true, true, true], 'the destinations were made inside the rootfs');
     assert.deepEqual(ours!.made, ref!.made);
     assert.ok(!existsSync(escape) && !existsSync(`${escape}-mid`), 'nothing was made on the host');
+  });
+
+  it('/proc or /sys replaced by a symlink in the rootfs is refused, as runc ("must be mounted on ordinary directory")', () => {
+    for (const [dir, link] of [['proc', 'tmp'], ['sys', '/nowhere']] as const) {
+      const root = join(ws.dir, `symlinked-${dir}`);
+      cpSync(rootfs(), root, { recursive: true, verbatimSymlinks: true });
+      rmSync(join(root, dir), { recursive: true });
+      symlinkSync(link, join(root, dir));
+      const [ours, ref] = each('echo ran', (s) => (s.root!.path = root));
+      for (const [name, r] of [['runts', ours!], ['runc', ref!]] as const) {
+        assert.equal(r.code, 1, `${name} ran with /${dir} -> ${link}`);
+        assert.equal(r.out, '');
+        assert.match(r.err, new RegExp(`filesystem \\\\?"${dir === 'proc' ? 'proc' : 'sysfs'}\\\\?" must be mounted on ordinary directory`), name);
+      }
+      assert.match(ours!.err, new RegExp(`mount /${dir}`));
+      assert.equal(ws.runts(['list', '-q']).stdout, '', 'nothing left');
+    }
+  });
+
+  it('masked paths: each masked directory its own read-only tmpfs (read-only superblock too), files masked by /dev/null, a path listed twice masked once', () => {
+    const script = `awk '$5 ~ /^\\/(proc\\/(acpi|kcore|scsi)|sys\\/firmware)$/ { for (i = 7; $i != "-"; i++); print $3, $5, $6, $(i+1), $NF }' /proc/self/mountinfo; touch /proc/acpi/x 2>/dev/null || echo refused; cat /proc/kcore | wc -c`;
+    const masked = (s: Spec) => (s.linux!.maskedPaths = ['/proc/acpi', '/proc/acpi', '/proc/kcore', '/sys/firmware', '/proc/scsi', '/no/such/path']);
+    const [ours, ref] = each(script, masked);
+    assert.equal(ours!.code, 0, ours!.err);
+    assert.equal(ref!.code, 0, ref!.err);
+    const lines = (o: Outcome) => o.out.trim().split('\n');
+    const mine = lines(ours!);
+    // runts: one mount per path; runc 1.3.6 mounts a duplicate twice and shares one tmpfs between the directories
+    const dirs = mine.filter((l) => / tmpfs /.test(l));
+    assert.deepEqual(dirs.map((l) => l.split(' ').slice(1).join(' ')), [
+      '/proc/acpi ro,relatime tmpfs ro,size=4k,nr_inodes=1',
+      '/sys/firmware ro,relatime tmpfs ro,size=4k,nr_inodes=1',
+    ]);
+    assert.notEqual(dirs[0]!.split(' ')[0], dirs[1]!.split(' ')[0], 'each directory has its own tmpfs');
+    const flagsOnly = (ls: string[]) => [...new Set(ls.map((l) => l.split(' ').slice(1).join(' ')))].sort();
+    assert.deepEqual(flagsOnly(mine), flagsOnly(lines(ref!)), 'same flags as runc for each masked path');
+    assert.deepEqual(mine.slice(-2), ['refused', '0']);
   });
 });
