@@ -52,6 +52,10 @@ static void hooks_parse_done(struct ctx *c, const uint8_t *p, size_t left)
 
 static uint32_t hook_preserved_fds;
 
+/* The container process's env (HOME included), which a hook without its own env gets,
+ * as runc's hooks inherit its init's environment. */
+static char **hook_default_env;
+
 static noreturn void hook_child(const struct plan_hook *h, int in, int out)
 {
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
@@ -65,7 +69,7 @@ static noreturn void hook_child(const struct plan_hook *h, int in, int out)
 	signal(SIGPIPE, SIG_DFL);
 	char *argv0[] = { h->path, NULL };
 	char *no_env[] = { NULL };
-	execve(h->path, h->n_args ? h->args : argv0, h->n_env ? h->env : no_env);
+	execve(h->path, h->n_args ? h->args : argv0, h->n_env ? h->env : hook_default_env ? hook_default_env : no_env);
 	dprintf(2, "execve %s: %s", h->path, strerror(errno));
 	_exit(127);
 }
@@ -204,6 +208,7 @@ void hooks_barrier(struct ctx *c)
 void hooks_start(struct ctx *c)
 {
 	hook_preserved_fds = c->plan->preserve_fds;
+	hook_default_env = c->plan->env;
 	if (c->plan->n_hooks)
 		hooks_run_kind(c, RUNTS_HOOK_KIND_START_CONTAINER, c->hook_state[1]);
 }

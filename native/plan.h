@@ -159,6 +159,9 @@ struct plan {
 	uint32_t ioprio;
 	uint32_t *cpu_initial, *cpu_final;
 	size_t n_cpu_initial, n_cpu_final;
+	bool cpu_reset;        /* no cpu_final: every CPU (the cgroup's cpuset still applies) */
+	bool home_from_passwd; /* append HOME from /etc/passwd for uid */
+	bool cwd_mkdir;        /* INIT: create a missing cwd in the rootfs */
 	bool has_personality;
 	uint32_t personality;
 	char *time_offsets;

@@ -1,9 +1,9 @@
 /**
  * The runtime: a state root plus options. It creates, runs, loads and lists containers.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import * as fs from './sys/fs.js';
+import { cwd } from './sys/self.js';
+import { dirname, fileUrlPath, resolve } from './sys/path.js';
 import { Container, toState } from './container/container.js';
 import type { RuntimeConfig } from './container/context.js';
 import type { CreateOptions } from './container/create.js';
@@ -75,7 +75,7 @@ export { ContainerProcess, decodeWaitStatus, type ExitStatus } from './container
 
 /** Default shim path: native/build/runts-init next to this package's dist/. */
 export function defaultShimPath(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
+  const here = dirname(fileUrlPath(import.meta.url));
   return resolve(here, '..', '..', 'native', 'build', 'runts-init');
 }
 
@@ -129,7 +129,7 @@ export class Runtime {
     const what = `run of container ${id}`;
     checkAbortOptions(opts);
     if (opts.signal?.aborted) throw abortError(what, opts.signal.reason);
-    const bundle = resolve(opts.bundle ?? process.cwd());
+    const bundle = resolve(opts.bundle ?? cwd());
     const merged = withProcess(spec, bundle, opts.process);
     const stdio: StdioEntry[] = opts.stdio ?? ['pipe', 'pipe', 'pipe'];
     const { launch } = await loadCreate();
@@ -176,7 +176,7 @@ export class Runtime {
     } catch (e) {
       // A bare reservation (its creator was killed between mkdir and the first state
       // write) still loads, so that delete --force can remove it; it reads as missing.
-      if (!(e instanceof RuntsError && e.code === 'ENOTFOUND' && existsSync(this.store.dir(id)))) throw e;
+      if (!(e instanceof RuntsError && e.code === 'ENOTFOUND' && fs.exists(this.store.dir(id)))) throw e;
     }
     return new Container(this.config, this.store, id);
   }
@@ -223,7 +223,7 @@ export function withProcess(spec: Spec, bundle: string, p: ProcessOptions | unde
 /** Text of a file inside a rootfs, symlinks resolved inside it; undefined when unreadable. */
 export function readRootfsFile(rootfs: string, path: string): string | undefined {
   try {
-    return readFileSync(secureJoin(rootfs, path), 'utf8');
+    return fs.readText(secureJoin(rootfs, path));
   } catch {
     return undefined;
   }

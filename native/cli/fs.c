@@ -297,7 +297,24 @@ static JSValue h_text(JSContext *ctx, JSValueConst this, int argc, JSValueConst 
 	return JS_NewStringLen(ctx, (const char *)buf, size);
 }
 
+/* errno(n) -> [name, text], e.g. 1 -> ["EPERM", "Operation not permitted"]; null if unknown. */
+static JSValue h_errno(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+	(void)this; (void)argc;
+	int64_t n;
+	if (host_int(ctx, argv[0], &n) < 0)
+		return JS_EXCEPTION;
+	const char *name = n > 0 && n < 4096 ? strerrorname_np((int)n) : NULL;
+	if (!name)
+		return JS_NULL;
+	JSValue a = JS_NewArray(ctx);
+	JS_SetPropertyUint32(ctx, a, 0, JS_NewString(ctx, name));
+	JS_SetPropertyUint32(ctx, a, 1, JS_NewString(ctx, strerror((int)n)));
+	return a;
+}
+
 static const JSCFunctionListEntry fs_funcs[] = {
+	JS_CFUNC_DEF("errno", 1, h_errno),
 	JS_CFUNC_DEF("utf8", 1, h_utf8),
 	JS_CFUNC_DEF("text", 1, h_text),
 	JS_CFUNC_DEF("open", 3, h_open),

@@ -5,7 +5,7 @@
  * stalled with the OOM killer disabled. v2 polls the `oom_kill` count of memory.events.
  * The iteration ends when the signal aborts or the cgroup disappears.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { timer } from '../sys/self.js';
 import { join } from '../sys/path.js';
 import type { CgroupState } from './manager.js';
 import { tryRead } from './fs.js';
@@ -32,11 +32,18 @@ export async function* watchOom(st: CgroupState, signal: AbortSignal, intervalMs
   };
   let last = read();
   while (last && !signal.aborted) {
-    try {
-      await sleep(intervalMs, undefined, { signal });
-    } catch {
-      return;
-    }
+    const woke = await new Promise<boolean>((resolve) => {
+      const cancel = timer(intervalMs, () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(true);
+      });
+      const onAbort = () => {
+        cancel();
+        resolve(false);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    if (!woke) return;
     const now = read();
     if (!now) return;
     if ((now.oom_kill ?? 0) > (last.oom_kill ?? 0) || (now.under_oom === 1 && last.under_oom !== 1)) yield { type: 'oom' };

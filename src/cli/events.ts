@@ -7,6 +7,7 @@ import type { CommandDef, Parsed } from './args.js';
 import { usage } from './args.js';
 import { oneId, runtime } from './common.js';
 import type { CliContext } from './main.js';
+import { writeOut } from '../sys/self.js';
 
 export const def: CommandDef = {
   name: 'events',
@@ -30,7 +31,7 @@ export function parseInterval(v: string): number {
 export async function main(ctx: CliContext, p: Parsed): Promise<number> {
   const id = oneId('events', p.args);
   const c = runtime(ctx).load(id);
-  const emit = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
+  const emit = (o: object) => writeOut(JSON.stringify(o) + '\n');
   if (p.flags['stats']) {
     emit({ type: 'stats', id, data: c.stats() });
     return 0;

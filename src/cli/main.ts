@@ -6,6 +6,7 @@ import { RuntsError } from '../errors.js';
 import { helpText, parseArgs, usage, type CommandDef, type Parsed } from './args.js';
 import { configureLog, logDebug, logError } from './log.js';
 import { defaultStateRoot, isRootless } from '../sys/rootless.js';
+import { writeOut } from '../sys/self.js';
 
 /** What every command gets. */
 export interface CliContext {
@@ -88,12 +89,12 @@ export async function cli(argv: string[], shimPath: string): Promise<number> {
   }
   if (gp.flags['version']) {
     const native = (await import('../sys/host-features.js')).nativeVersions(shimPath);
-    process.stdout.write(`runts version ${VERSION}\nspec: ${(await import('../spec/defaults.js')).SPEC_VERSION}\n${native}`);
+    writeOut(`runts version ${VERSION}\nspec: ${(await import('../spec/defaults.js')).SPEC_VERSION}\n${native}`);
     return 0;
   }
   const [name, ...rest] = gp.args;
   if (!name || gp.flags['help'] || name === 'help') {
-    process.stdout.write(helpText(GLOBAL));
+    writeOut(helpText(GLOBAL));
     return name || gp.flags['help'] ? 0 : 1;
   }
   const load = COMMANDS[name];
@@ -103,7 +104,7 @@ export async function cli(argv: string[], shimPath: string): Promise<number> {
   }
   const cmd = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(helpText(cmd.def));
+    writeOut(helpText(cmd.def));
     return 0;
   }
   const ctx: CliContext = {

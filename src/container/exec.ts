@@ -11,7 +11,8 @@
  * (so the process is inside the pid namespace), then applies the process like an init:
  * pty, rlimits, user, capabilities, no_new_privs, cwd, execve. Hooks never run for exec.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import * as fs from '../sys/fs.js';
+import { kill } from '../sys/self.js';
 import { isFrozen } from '../cgroups/manager.js';
 import { invalid, RuntsError } from '../errors.js';
 import { seccompCacheDir, seccompPlan } from '../plan/seccomp.js';
@@ -19,7 +20,7 @@ import { buildExecPlan, completeProcess, execCgroupDirs, execProcess, parseSubCg
 import { Msg } from '../process/protocol.js';
 import { ShimSession, type StdioEntry } from '../process/shim.js';
 import { dropNulls } from '../spec/normalise.js';
-import { parsePasswd, resolveUser } from '../spec/passwd.js';
+import { resolveUser } from '../spec/passwd.js';
 import type { Process } from '../spec/types.js';
 import type { InitPlan } from '../plan/types.js';
 import { checkSpec } from '../spec/validate.js';
@@ -109,7 +110,7 @@ export async function execIn(
   } catch (e) {
     if (pid && readProcStat(pid)) {
       try {
-        globalThis.process.kill(pid, 'SIGKILL');
+        kill(pid, 'SIGKILL');
       } catch {
         /* gone */
       }
@@ -138,6 +139,7 @@ function execPlan(rt: RuntimeConfig, store: Store, id: string, process: ExecProc
   });
   const plan = buildExecPlan(proc, {
     ...(seccomp ? { seccomp } : {}),
+    ...(st.spec.linux ? { linux: st.spec.linux } : {}),
     id, initPid: st.pid, cgroupDirs: dirs, detach, preserveFds: opts.preserveFds,
     ...(opts.consoleSocket ? { consoleSocket: opts.consoleSocket } : {}),
     ...(opts.pidfdSocket ? { pidfdSocket: opts.pidfdSocket } : {}),
@@ -155,26 +157,15 @@ function execPlan(rt: RuntimeConfig, store: Store, id: string, process: ExecProc
 function mergeProcess(st: StoredState, p: ExecProcessOptions): Process {
   const { user, ...rest } = p;
   const o: ExecOverrides = { ...rest };
-  let home: string | undefined;
   if (typeof user === 'string') {
     const r = resolveUser(user, readRootfsFile(st.rootfs, '/etc/passwd'), readRootfsFile(st.rootfs, '/etc/group'));
     o.user = { uid: r.uid, gid: r.gid, additionalGids: r.additionalGids };
-    home = r.home;
   } else if (user) {
     o.user = user;
   }
-  const proc = execProcess(st.spec.process, o);
-  if (!(proc.env ?? []).some((e) => e.startsWith('HOME='))) {
-    home ??= homeOf(st, proc.user.uid);
-    proc.env = [...(proc.env ?? []), `HOME=${home}`];
-  }
-  return proc;
-}
-
-function homeOf(st: StoredState, uid: number): string {
-  const text = readRootfsFile(st.rootfs, '/etc/passwd');
-  const home = text === undefined ? undefined : parsePasswd(text).find((u) => u.uid === uid)?.home;
-  return home || '/';
+  // HOME, when the env has none, is set by the shim from the container's /etc/passwd
+  // for the process's uid (processEnv in src/plan/build.ts), as for the init.
+  return execProcess(st.spec.process, o);
 }
 
 function checkProcess(st: StoredState, proc: Process, opts: ExecOptions, detach: boolean): void {
@@ -196,7 +187,7 @@ function checkProcess(st: StoredState, proc: Process, opts: ExecOptions, detach:
   if (proc.apparmorProfile && proc.apparmorProfile !== base?.apparmorProfile && !apparmorEnabled()) {
     throw new RuntsError('EUNSUPPORTED', `apparmor profile ${proc.apparmorProfile}: AppArmor is not enabled on this host`);
   }
-  if (proc.selinuxLabel && proc.selinuxLabel !== base?.selinuxLabel && !existsSync('/sys/fs/selinux/enforce')) {
+  if (proc.selinuxLabel && proc.selinuxLabel !== base?.selinuxLabel && !fs.exists('/sys/fs/selinux/enforce')) {
     throw new RuntsError('EUNSUPPORTED', `selinux label ${proc.selinuxLabel}: SELinux is not enabled on this host`);
   }
 }
@@ -210,7 +201,7 @@ function cgroupDirs(st: StoredState, args: string[] | undefined): string[] {
   const dirs = execCgroupDirs(st.cgroup.paths, sub, st.cgroup.layout);
   if (Object.keys(sub).length) {
     for (const d of dirs) {
-      if (!existsSync(d)) throw new RuntsError('EINVALID', `--cgroup: sub-cgroup ${d} does not exist`, { path: d });
+      if (!fs.exists(d)) throw new RuntsError('EINVALID', `--cgroup: sub-cgroup ${d} does not exist`, { path: d });
     }
   }
   return dirs;
@@ -218,7 +209,7 @@ function cgroupDirs(st: StoredState, args: string[] | undefined): string[] {
 
 function apparmorEnabled(): boolean {
   try {
-    return readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').startsWith('Y');
+    return fs.readText('/sys/module/apparmor/parameters/enabled').startsWith('Y');
   } catch {
     return false;
   }

@@ -9,10 +9,10 @@
  * root, keyed by the binary (path, size, mtime) and the kernel release: a new kernel or
  * a new CRIU is checked again.
  */
-import { spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { release } from 'node:os';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { runSync } from '../sys/spawn.js';
+import { env, osRelease, pid } from '../sys/self.js';
+import * as fs from '../sys/fs.js';
+import { isAbsolute, join, resolve } from '../sys/path.js';
 import { RuntsError } from '../errors.js';
 import { plainErrors } from './log.js';
 
@@ -37,8 +37,18 @@ export const MIN_CRIU_VERSION = 31600;
  * PTRACE_SYSCALL instead, the path it takes on architectures without breakpoints; it
  * costs a few ptrace stops per task. A caller's own CRIU_FAULT wins.
  */
-export function criuEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, CRIU_FAULT: process.env['CRIU_FAULT'] || '130' };
+export function criuEnv(): Record<string, string | undefined> {
+  return { ...env(), CRIU_FAULT: env()['CRIU_FAULT'] || '130' };
+}
+
+/** Run criu to completion; a criu that cannot be started shows as `error`, as spawnSync did. */
+function runCriu(path: string, args: string[], timeoutMs: number): { status: number | null; stdout: string; stderr: string; error?: Error } {
+  try {
+    const r = runSync(path, args, { env: criuEnv(), timeoutMs });
+    return r.timedOut ? { ...r, error: new Error(`timed out after ${timeoutMs / 1000} s`) } : r;
+  } catch (e) {
+    return { status: null, stdout: '', stderr: '', error: e as Error };
+  }
 }
 
 /** Resolve the criu binary: an explicit path, else `criu` on PATH. */
@@ -48,7 +58,7 @@ export function findCriu(explicit?: string): string {
     if (!executable(p)) throw missing(`${p} is not an executable file`);
     return p;
   }
-  for (const dir of (process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter)) {
+  for (const dir of (env()['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
     if (!dir || !isAbsolute(dir)) continue;
     const p = join(dir, 'criu');
     if (executable(p)) return p;
@@ -70,7 +80,7 @@ export function parseCriuVersion(text: string): { version: number; text: string 
  */
 export function requireCriu(opts: { path?: string; cacheDir?: string } = {}): Criu {
   const path = findCriu(opts.path);
-  const v = spawnSync(path, ['--version'], { encoding: 'utf8', env: criuEnv(), timeout: 10_000 });
+  const v = runCriu(path, ['--version'], 10_000);
   const parsed = parseCriuVersion(`${v.stdout ?? ''}${v.stderr ?? ''}`);
   if (v.error || v.status !== 0 || !parsed) {
     throw missing(`${path} --version failed: ${v.error?.message ?? lastLines(`${v.stderr}${v.stdout}`) ?? `exit status ${v.status}`}`);
@@ -79,14 +89,14 @@ export function requireCriu(opts: { path?: string; cacheDir?: string } = {}): Cr
     throw missing(`${path} is CRIU ${parsed.text}; runts needs CRIU 3.16 or newer`);
   }
   const criu: Criu = { path, version: parsed.version, versionText: parsed.text };
-  const st = statSync(path);
-  const key = JSON.stringify({ path, size: st.size, mtime: st.mtimeMs, kernel: release() });
+  const st = fs.stat(path);
+  const key = JSON.stringify({ path, size: st.size, mtime: st.mtimeMs, kernel: osRelease() });
   const cache = opts.cacheDir ? join(opts.cacheDir, '.criu-check') : undefined;
   if (cache && readCache(cache) === key) return criu;
-  const c = spawnSync(path, ['check'], { encoding: 'utf8', env: criuEnv(), timeout: 60_000 });
+  const c = runCriu(path, ['check'], 60_000);
   if (c.error || c.status !== 0) {
     const why = lastLines(`${c.stdout ?? ''}${c.stderr ?? ''}`) ?? c.error?.message ?? `exit status ${c.status}`;
-    throw missing(`\`${path} check\` failed on kernel ${release()} (CRIU ${parsed.text}): ${why}`);
+    throw missing(`\`${path} check\` failed on kernel ${osRelease()} (CRIU ${parsed.text}): ${why}`);
   }
   if (cache) writeCache(cache, key);
   return criu;
@@ -98,8 +108,8 @@ function missing(why: string): RuntsError {
 
 function executable(p: string): boolean {
   try {
-    accessSync(p, constants.X_OK);
-    return statSync(p).isFile();
+    fs.access(p, fs.X_OK);
+    return fs.stat(p).isFile();
   } catch {
     return false;
   }
@@ -114,7 +124,7 @@ function lastLines(text: string): string | undefined {
 
 function readCache(file: string): string | undefined {
   try {
-    return readFileSync(file, 'utf8');
+    return fs.readText(file);
   } catch {
     return undefined;
   }
@@ -122,10 +132,10 @@ function readCache(file: string): string | undefined {
 
 function writeCache(file: string, key: string): void {
   try {
-    mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, key, { mode: 0o600 });
-    renameSync(tmp, file);
+    fs.mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${pid()}.tmp`;
+    fs.writeFile(tmp, key, 0o600);
+    fs.rename(tmp, file);
   } catch {
     /* a cache only */
   }

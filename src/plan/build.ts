@@ -13,7 +13,7 @@ import {
 import { parseRlimits } from '../spec/rlimits.js';
 import type { Device, IDMapping, Mount, NamespaceType, Process, Spec } from '../spec/types.js';
 import type { CgroupLayout } from '../cgroups/manager.js';
-import { applyHooks, applyLinuxFields, applyProcessFields } from './fields.js';
+import { applyHooks, applyLinuxFields, applyProcessFields, initAffinity } from './fields.js';
 import { withIdmap } from './idmap.js';
 import { withMountLabel } from './mount-label.js';
 import { seccompPlan } from './seccomp.js';
@@ -152,6 +152,8 @@ export function buildInitPlan(spec: Spec, ctx: BuildContext): InitPlan {
   if (ctx.pidfdSocket) p.pidfdSocket = ctx.pidfdSocket;
 
   applyProcess(p, spec.process);
+  p.cwdMkdir = true; // as runc: a cwd missing from the image is created (exec's is not)
+  initAffinity(p);
   if (ctx.listenFds) {
     p.env = p.env.filter((e) => !e.startsWith('LISTEN_FDS=') && !e.startsWith('LISTEN_PID='));
     p.env.push(`LISTEN_FDS=${ctx.listenFds}`, 'LISTEN_PID=1');
@@ -167,7 +169,9 @@ export function buildInitPlan(spec: Spec, ctx: BuildContext): InitPlan {
 export function applyProcess(p: InitPlan, proc: Process | undefined): void {
   if (!proc) return;
   p.args = [...(proc.args ?? [])];
-  p.env = [...(proc.env ?? [])];
+  const env = processEnv(proc.env);
+  p.env = env.env;
+  p.homeFromPasswd = env.homeFromPasswd;
   p.cwd = proc.cwd;
   p.uid = proc.user.uid;
   p.gid = proc.user.gid;
@@ -192,6 +196,22 @@ export function applyProcess(p: InitPlan, proc: Process | undefined): void {
     p.consoleWidth = proc.consoleSize.width;
   }
   applyProcessFields(p, proc);
+}
+
+/**
+ * The process environment as runc 1.3 prepares it: a KEY given twice keeps its last
+ * value (at the place of that last one), and HOME, when absent or empty, comes from the
+ * container's /etc/passwd for the process's uid ("/" without an entry; the shim reads
+ * it inside the container and appends it). No env at all stays empty, without HOME.
+ * (runc 1.1 kept duplicates and replaced an empty HOME in place.)
+ */
+export function processEnv(env: readonly string[] | undefined): { env: string[]; homeFromPasswd: boolean } {
+  if (env === undefined) return { env: [], homeFromPasswd: false };
+  const keyOf = (e: string) => (e.includes('=') ? e.slice(0, e.indexOf('=')) : e);
+  const last = new Map<string, number>();
+  env.forEach((e, i) => last.set(keyOf(e), i));
+  const out = env.filter((e, i) => last.get(keyOf(e)) === i && e !== 'HOME=');
+  return { env: out, homeFromPasswd: !out.some((e) => e.startsWith('HOME=')) };
 }
 
 /** Names of ambient capabilities that will be ignored (not both permitted and inheritable). */

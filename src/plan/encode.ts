@@ -170,6 +170,9 @@ function encodeExtra(p: InitPlan): Field[] {
   if (p.ioprio !== undefined) f.push(u32(Tag.IOPRIO, p.ioprio));
   for (const c of p.cpuInitial) f.push(u32(Tag.CPU_INITIAL, c));
   for (const c of p.cpuFinal) f.push(u32(Tag.CPU_FINAL, c));
+  if (p.cpuReset) f.push(u32(Tag.CPU_RESET, 1));
+  if (p.homeFromPasswd) f.push(u32(Tag.HOME_FROM_PASSWD, 1));
+  if (p.cwdMkdir) f.push(u32(Tag.CWD_MKDIR, 1));
   if (p.personality !== undefined) f.push(u32(Tag.PERSONALITY, p.personality));
   if (p.timeOffsets) f.push(str(Tag.TIME_OFFSETS, p.timeOffsets));
   if (p.memPolicy) {
@@ -349,6 +352,9 @@ function decodeExtra(p: InitPlan, tag: number, v: Buffer): boolean {
     case Tag.IOPRIO: p.ioprio = n(v); return true;
     case Tag.CPU_INITIAL: p.cpuInitial.push(n(v)); return true;
     case Tag.CPU_FINAL: p.cpuFinal.push(n(v)); return true;
+    case Tag.CPU_RESET: p.cpuReset = n(v) !== 0; return true;
+    case Tag.HOME_FROM_PASSWD: p.homeFromPasswd = n(v) !== 0; return true;
+    case Tag.CWD_MKDIR: p.cwdMkdir = n(v) !== 0; return true;
     case Tag.PERSONALITY: p.personality = n(v); return true;
     case Tag.TIME_OFFSETS: p.timeOffsets = s(v); return true;
     case Tag.MEMPOLICY_MODE: (p.memPolicy ??= { mode: 0, nodes: [] }).mode = n(v); return true;

@@ -7,8 +7,8 @@
  * The same function serves `create`/`run` and `exec` (runc applies the container's
  * profile to every process it starts in it).
  */
-import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { sha256Hex } from '../sys/bytes.js';
+import { join } from '../sys/path.js';
 import { SPEC_VERSION } from '../spec/defaults.js';
 import type { Seccomp } from '../spec/types.js';
 
@@ -146,7 +146,7 @@ const CACHE_FORMAT = 2; // 2: the ENOSYS stub
 /** Digest naming a compiled program: the rules, actions, architectures and flags. */
 export function seccompCacheKey(p: Pick<PlanSeccomp, 'defaultAction' | 'archs' | 'flags' | 'rules' | 'enosysNames'>): string {
   const text = JSON.stringify([CACHE_FORMAT, p.defaultAction, p.archs, p.flags, p.rules, p.enosysNames], (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
-  return createHash('sha256').update(text).digest('hex');
+  return sha256Hex(text);
 }
 
 /**

@@ -217,6 +217,9 @@ export const Tag = {
 
   // 500-549: runc-compatible process set-up (src/plan/seccomp.ts ENOSYS stub, native/seccomp.c)
   SC_ENOSYS_NAME: 500, // str (repeated, SECCOMP group): the profile's names; syscalls numbered above the largest get ENOSYS
+  HOME_FROM_PASSWD: 501, // u32 bool: append HOME=<home of UID in the container's /etc/passwd, or "/"> to ENV
+  CWD_MKDIR: 503, // u32 bool (INIT): create a missing CWD in the rootfs (0755, as the namespace's root) before pivot_root
+  CPU_RESET: 502, // u32 bool: the process may run on every CPU (no CPU_FINAL): the caller's affinity does not leak in
 
   // 550-599: terminals and stdio as runc sets them up (native/console.c, monitor.c)
   STDIO_OWNER: 550, // u32 bool: before the user switch, fds 0-2 (the pty slave, pipes) are chowned to UID, group kept, as runc's fixStdioPermissions

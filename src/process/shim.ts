@@ -5,7 +5,6 @@
  * given, plus one extra 'pipe' entry, which Node and Bun both create as a unix stream
  * socketpair: that is the sync socket. Its fd number goes in argv.
  */
-import { getSystemErrorMap } from 'node:util';
 import { RuntsError } from '../errors.js';
 import { encodePlan, parseTlv } from '../plan/encode.js';
 import type { InitPlan } from '../plan/types.js';
@@ -33,20 +32,8 @@ export interface SpawnShimOptions {
   timeoutMs?: number;
 }
 
-let errnoMap: Map<number, [string, string]> | undefined;
-
-/** errno number -> [name, text], e.g. 1 -> ['EPERM', 'operation not permitted']. */
-export function errnoInfo(errno: number): [string, string] {
-  if (!errnoMap) {
-    try {
-      errnoMap = getSystemErrorMap(); // built on first use: it costs ~9 ms at start-up on Bun
-    } catch {
-      errnoMap = new Map();
-    }
-  }
-  const e = errnoMap.get(-Math.abs(errno));
-  return e ? [e[0], e[1].toLowerCase()] : [`errno ${errno}`, `errno ${errno}`];
-}
+import { errnoInfo } from '../sys/self.js';
+export { errnoInfo };
 
 /** Turn an ERROR frame payload into a RuntsError. */
 export function shimError(payload: Buffer, label: string): RuntsError {

@@ -3,7 +3,7 @@
  * encoding and decoding, concatenation, hex, and little-endian integer access. The
  * codecs run in C on the CLI (per-call primitives stay lean, DESIGN.md §2b).
  */
-import { qjs } from './host.js';
+import { nodeModule, qjs } from './host.js';
 
 let enc: TextEncoder | undefined;
 let dec: TextDecoder | undefined;
@@ -28,6 +28,13 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
     off += p.length;
   }
   return out;
+}
+
+/** SHA-256 of `data` (UTF-8 for a string), as lower-case hex. */
+export function sha256Hex(data: string | Uint8Array): string {
+  const b = typeof data === 'string' ? utf8(data) : data;
+  if (qjs) return hex(new Uint8Array(qjs.sha256(b)));
+  return nodeModule<typeof import('node:crypto')>('node:crypto').createHash('sha256').update(b).digest('hex');
 }
 
 export function hex(b: Uint8Array): string {

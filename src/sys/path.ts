@@ -71,5 +71,11 @@ export function basename(p: string): string {
   return t.slice(t.lastIndexOf('/') + 1);
 }
 
+/** The path of a file: URL (import.meta.url of a module on disk). */
+export function fileUrlPath(url: string): string {
+  if (!url.startsWith('file://')) throw new RangeError(`not a file URL: ${url}`);
+  return decodeURIComponent(url.slice('file://'.length));
+}
+
 /** node:path-shaped namespace, for call sites that say posix.normalize(...). */
 export const posix = { normalize, join, isAbsolute, resolve, dirname, basename };

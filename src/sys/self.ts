@@ -40,6 +40,24 @@ export function cwd(): string {
   return qjs ? qjs.cwd() : proc().cwd();
 }
 
+let errnoMap: Map<number, [string, string]> | undefined;
+
+/** errno number -> [name, text], e.g. 1 -> ['EPERM', 'operation not permitted']. */
+export function errnoInfo(errno: number): [string, string] {
+  const n = Math.abs(errno);
+  let e: [string, string] | null | undefined;
+  if (qjs) e = qjs.errno(n);
+  else {
+    try {
+      errnoMap ??= nodeModule<typeof import('node:util')>('node:util').getSystemErrorMap(); // built on first use: ~9 ms on Bun
+    } catch {
+      errnoMap = new Map();
+    }
+    e = errnoMap.get(-n);
+  }
+  return e ? [e[0], e[1].toLowerCase()] : [`errno ${errno}`, `errno ${errno}`];
+}
+
 export function osRelease(): string {
   return qjs ? qjs.release() : nodeModule<typeof import('node:os')>('node:os').release();
 }

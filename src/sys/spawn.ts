@@ -31,6 +31,22 @@ export interface RunResult {
 type ChildProcessModule = typeof import('node:child_process');
 const cp = (): ChildProcessModule => nodeModule<ChildProcessModule>('node:child_process');
 
+/** A command name without '/' is looked up on PATH (as execvp; node:child_process does it itself). */
+function which(name: string, env: Record<string, string | undefined> | undefined): string {
+  if (name.includes('/') || !qjs) return name;
+  for (const dir of ((env ?? qjs.env)['PATH'] ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
+    if (!dir) continue;
+    const p = `${dir}/${name}`;
+    try {
+      qjs.access(p, 1);
+      return p;
+    } catch {
+      /* next */
+    }
+  }
+  return name; // execve then fails with ENOENT, naming it
+}
+
 function envList(env: Record<string, string | undefined> | undefined): string[] {
   const e = env ?? (qjs ? qjs.env : {});
   return Object.entries(e)
@@ -43,6 +59,7 @@ function envList(env: Record<string, string | undefined> | undefined): string[] 
  * errno-coded Error (code ENOENT when it does not exist).
  */
 export function runSync(path: string, args: string[], opts: RunOptions = {}): RunResult {
+  if (qjs) path = which(path, opts.env);
   const input = opts.input === undefined ? undefined : typeof opts.input === 'string' ? utf8(opts.input) : opts.input;
   if (qjs) {
     const [status, sig, out, err, timedOut] = qjs.runSync(path, [opts.argv0 ?? path, ...args], envList(opts.env), input ?? null, opts.timeoutMs ?? 0, opts.maxOutput ?? 1 << 20);
@@ -72,6 +89,7 @@ export function run(path: string, args: string[], opts: RunOptions = {}): Promis
     // stdin is written whole before waiting: hook input (the state JSON) fits a pipe.
     const [inR, inW] = h.pipe();
     const [outR, outW] = h.pipe();
+    path = which(path, opts.env);
     let pid: number;
     try {
       pid = h.spawn(path, [opts.argv0 ?? path, ...args], envList(opts.env), [String(inR), String(outW), String(outW)], false);
