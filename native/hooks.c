@@ -7,6 +7,7 @@
  * stderr captured for the error message, killed with SIGKILL at its timeout. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -123,6 +124,8 @@ static void hook_run(const struct plan_hook *h, const char *state)
 		}
 		if (pidfd < 0 && (wait < 0 || wait > 10))
 			wait = 10;
+		if (wait > INT_MAX) /* a timeout of up to 2^32-1 s: poll takes an int of ms */
+			wait = INT_MAX;
 		if (poll(fds, in[1] >= 0 ? 3 : 2, (int)(wait < 0 ? -1 : wait)) < 0 && errno != EINTR)
 			die_sys("hook", "poll", h->path);
 		if (fds[2].revents) { /* POLLERR: the hook closed its stdin; that is its choice */

@@ -43,6 +43,9 @@ import type { StoredState } from '../state/store.js';
 import { readProcStat } from '../sys/proc.js';
 import { waitExec } from './status.js';
 
+/** The longest delay a timer takes as asked (a signed 32-bit millisecond count). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** The hook kinds, in lifecycle order. */
 export type HookKind = keyof Hooks;
 
@@ -120,7 +123,9 @@ export function runHook(kind: HookKind, i: number, h: Hook, state: HookState): P
     child.stderr!.on('data', collect);
     child.stdin!.on('error', () => {}); // a hook may exit without reading its stdin
     child.stdin!.end(JSON.stringify(state));
-    const timer = h.timeout ? setTimeout(() => {
+    // A timer longer than 2^31-1 ms would fire at once (Node and Bun clamp it to 1 ms):
+    // a timeout of more than ~24.8 days is no timeout in practice.
+    const timer = h.timeout && h.timeout * 1000 <= MAX_TIMER_MS ? setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
     }, h.timeout * 1000) : undefined;

@@ -139,6 +139,12 @@ describe('configs and flags runc accepts', { skip: SKIP }, () => {
     noLeftovers(ours!.id);
   });
 
+  it('a hook timeout beyond a timer\'s range (uint32 seconds) is no timeout, as with runc', () => {
+    const hook = { path: '/bin/sh', args: ['sh', '-c', 'sleep 0.2'], timeout: 4294967295 };
+    const cfg = spec(['echo', 'ran'], (s) => { s.hooks = { createRuntime: [hook], createContainer: [hook], poststart: [hook] }; });
+    same(runAll(cfg), 'ran\n');
+  });
+
   it('--preserve-fds far beyond the open fds is an error, as with runc', () => {
     const cfg = spec(['true']);
     const results = runAll(cfg, [RUNTS_RT, ...references()], ['--preserve-fds', '99999999999']);
