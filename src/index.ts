@@ -21,3 +21,6 @@ export { spec, type SpecOptions } from './spec/build.js';
 export { validateSpec } from './spec/validate.js';
 export type * from './spec/types.js';
 export type { StdioEntry } from './process/shim.js';
+export type { Stats } from './cgroups/stats.js';
+export type { OomEvent } from './cgroups/oom.js';
+export { seccompFromProfile, type SeccompProfile, type SeccompProfileOptions } from './spec/seccomp-profile.js';

@@ -13,6 +13,7 @@ import { lock } from '../state/lock.js';
 import type { Store, StoredState } from '../state/store.js';
 import { readProcStat } from '../sys/proc.js';
 import { crashPoint } from '../sys/crash.js';
+import { timer } from '../sys/self.js';
 import type { RuntimeConfig } from './context.js';
 import { afterStartSync, hookState, runPoststop } from './hooks.js';
 import { releaseFifo } from './start.js';
@@ -202,6 +203,27 @@ export class Container implements AsyncDisposable {
   async checkpoint(opts: CheckpointOptions = {}): Promise<void> {
     const { checkpoint: criuCheckpoint } = await import('../criu/checkpoint.js');
     return criuCheckpoint(this.rt, this.store, this.id, opts, (st) => deriveStatus(st, probe));
+  }
+
+  /**
+   * Resource usage every `intervalMs` (default 5000, as runc `events`), the first at
+   * once, until `signal` aborts or the container stops (runc `events --interval`).
+   */
+  async *statsEvents(opts: { intervalMs?: number; signal?: AbortSignal } = {}): AsyncIterable<Stats> {
+    const ms = opts.intervalMs ?? 5000;
+    if (!(ms > 0)) throw new RuntsError('EINVALID', `statsEvents: intervalMs must be greater than 0, got ${String(opts.intervalMs)}`);
+    while (!opts.signal?.aborted && this.status() !== 'stopped') {
+      yield this.stats();
+      await new Promise<void>((resolve) => {
+        const cancel = timer(ms, done);
+        opts.signal?.addEventListener('abort', done, { once: true });
+        function done() {
+          cancel();
+          opts.signal?.removeEventListener('abort', done);
+          resolve();
+        }
+      });
+    }
   }
 
   /** OOM kills in the container, as they happen, until `signal` aborts. */
