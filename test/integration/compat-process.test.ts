@@ -211,6 +211,16 @@ describe('process set-up compatibility with runc', { skip: SKIP }, () => {
     assert.deepEqual(seen, ['i686', 'i686']);
   });
 
+  it('exec\'d processes get linux.memoryPolicy too (runts-only: runc 1.3 does not implement it)', { skip: existsSync('/proc/self/numa_maps') ? false : 'no NUMA support in this kernel (/proc/self/numa_maps)' }, () => {
+    for (const [mp, want] of [[{ mode: 'MPOL_BIND', nodes: '0' }, /^\S+ bind:0 /], [undefined, /^\S+ default /]] as const) {
+      withRunning(sleeper((x) => { if (mp) x.linux!.memoryPolicy = mp; }), [RUNTS_RT], (_rt, id) => {
+        const r = cli(ws, RUNTS_RT, ['exec', id, 'head', '-1', '/proc/self/numa_maps']);
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stdout, want);
+      });
+    }
+  });
+
   it('exec --cap adds to the bounding, effective and permitted sets only, as runc', () => {
     const caps = ['sh', '-c', 'grep -E "^Cap(Inh|Prm|Eff|Bnd|Amb)" /proc/self/status'];
     const out = execEach(sleeper(), three(), [
