@@ -151,6 +151,7 @@ static const struct field_desc plan_fields[] = {
 	ARRAY(RUNTS_TAG_MASKED_PATH, F_STR_ARR, plan, masked_paths),
 	ARRAY(RUNTS_TAG_READONLY_PATH, F_STR_ARR, plan, readonly_paths),
 	SCALAR(RUNTS_TAG_ROOT_READONLY, F_BOOL, plan, root_readonly),
+	SCALAR(RUNTS_TAG_DEV_READONLY, F_BOOL, plan, dev_readonly),
 	SCALAR(RUNTS_TAG_HOSTNAME, F_STR, plan, hostname),
 	SCALAR(RUNTS_TAG_DOMAINNAME, F_STR, plan, domainname),
 	GROUP(RUNTS_TAG_SYSCTL, plan, sysctls, sysctl_group),

@@ -112,6 +112,7 @@ struct plan {
 	char **readonly_paths;
 	size_t n_readonly_paths;
 	bool root_readonly;
+	bool dev_readonly; /* the /dev mount is made read-only after the devices (masks.c) */
 	char *hostname, *domainname;
 	struct plan_sysctl *sysctls;
 	size_t n_sysctls;

@@ -3,11 +3,11 @@
  * Everything here is data in, data out; host facts (is a bind source a directory, the
  * cgroup paths) come in through BuildContext.
  */
-import { isAbsolute, join, resolve } from '../sys/path.js';
+import { isAbsolute, join, normalize, resolve } from '../sys/path.js';
 import { Barrier, DeviceKind, Mode, MountKind } from '../process/protocol.js';
 import { capMask } from '../spec/capabilities.js';
 import {
-  MS_BIND, MS_NOATIME, MS_NODEV, MS_NODIRATIME, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_REC, MS_RELATIME, MS_SHARED, MS_SLAVE,
+  MS_BIND, MS_NOATIME, MS_NODEV, MS_NODIRATIME, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_RELATIME, MS_SHARED, MS_SLAVE,
   MS_STRICTATIME, MS_UNBINDABLE, parseMountOptions,
 } from '../spec/mount-options.js';
 import { parseRlimits } from '../spec/rlimits.js';
@@ -123,6 +123,13 @@ export function buildInitPlan(spec: Spec, ctx: BuildContext): InitPlan {
 
   for (const m of spec.mounts ?? []) p.mounts.push(...planMounts(m, ctx).map((pm) => withIdmap(pm, m, linux)));
   p.mounts = withMountLabel(p.mounts, linux.mountLabel);
+  // runc: a read-only /dev filesystem is mounted writable and made read-only at the end,
+  // so that devpts, the device nodes and the /dev symlinks can still be made in it.
+  const dev = p.mounts.find((m) => m.kind === MountKind.FS && normalize(m.destination).replace(/(.)\/$/, '$1') === '/dev');
+  if (dev && (dev.flags & MS_RDONLY)) {
+    dev.flags &= ~MS_RDONLY;
+    p.devReadonly = true;
+  }
   // runc 1.2+: with a user namespace, bind sources the container's root cannot reach are
   // opened by the (host root) runtime, in config order (native/mountsrc.c).
   p.mountSources = userns && !ctx.rootless && p.mounts.some((m) => m.kind === MountKind.BIND);

@@ -113,6 +113,7 @@ export function encodePlan(p: InitPlan): Buffer {
   for (const m of p.maskedPaths) f.push(str(Tag.MASKED_PATH, m));
   for (const r of p.readonlyPaths) f.push(str(Tag.READONLY_PATH, r));
   f.push(...bool(Tag.ROOT_READONLY, p.rootReadonly));
+  if (p.devReadonly) f.push(u32(Tag.DEV_READONLY, 1));
   if (p.hostname !== undefined) f.push(str(Tag.HOSTNAME, p.hostname));
   if (p.domainname !== undefined) f.push(str(Tag.DOMAINNAME, p.domainname));
   for (const s of p.sysctls) f.push(group(Tag.SYSCTL, [str(Tag.S_PATH, s.path), str(Tag.S_VALUE, s.value)]));
@@ -264,6 +265,7 @@ export function decodePlan(buf: Buffer): InitPlan {
       case Tag.MASKED_PATH: p.maskedPaths.push(s(v)); break;
       case Tag.READONLY_PATH: p.readonlyPaths.push(s(v)); break;
       case Tag.ROOT_READONLY: p.rootReadonly = n(v) !== 0; break;
+      case Tag.DEV_READONLY: p.devReadonly = n(v) !== 0; break;
       case Tag.HOSTNAME: p.hostname = s(v); break;
       case Tag.DOMAINNAME: p.domainname = s(v); break;
       case Tag.SYSCTL: {

@@ -123,6 +123,8 @@ export interface InitPlan {
   maskedPaths: string[];
   readonlyPaths: string[];
   rootReadonly: boolean;
+  /** The /dev mount asked for `ro`: mounted writable, made read-only after the device nodes (runc's order). */
+  devReadonly?: boolean;
   hostname?: string;
   domainname?: string;
   sysctls: Array<{ path: string; value: string }>;

@@ -294,4 +294,23 @@ describe('mounts as runc makes them', { skip: SKIP }, () => {
     assert.deepEqual(flagsOnly(mine), flagsOnly(lines(ref!)), 'same flags as runc for each masked path');
     assert.deepEqual(mine.slice(-2), ['refused', '0']);
   });
+
+  it('read-only /dev (a /dev tmpfs with ro): devpts, the device nodes and symlinks still come up, then /dev is read-only, as runc', () => {
+    const script = `ls /dev | tr '\\n' ' '; echo; awk '$5 ~ /^\\/dev/ { print $5, $6 }' /proc/self/mountinfo | sort; echo x > /dev/null && echo null-ok; touch /dev/x 2>/dev/null || echo read-only`;
+    const roDev = (s: Spec) => {
+      const dev = s.mounts!.find((m) => m.destination === '/dev')!;
+      dev.options = [...(dev.options ?? []), 'ro'];
+    };
+    const plain = agree(script, roDev);
+    assert.equal(plain.code, 0, plain.err);
+    assert.match(plain.out, /^fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero \n/);
+    assert.match(plain.out, /\n\/dev ro,nosuid\n\/dev\/mqueue rw,/);
+    assert.match(plain.out, /null-ok\nread-only\n$/);
+    const inUserns = agree(script, (s) => {
+      userns(s);
+      roDev(s);
+    });
+    assert.equal(inUserns.code, 0, inUserns.err);
+    assert.match(inUserns.out, /\n\/dev ro,nosuid\n/);
+  });
 });

@@ -205,6 +205,18 @@ describe('process set-up compatibility with runc', { skip: SKIP }, () => {
     assert.match(out[1]!.stdout, /CapAmb:\t0000000000000000/);
   });
 
+  it('exec -d returns once the program runs: the pid file names it at once (runts-only: runc 1.3 may still be "runc init" then)', () => {
+    withRunning(sleeper(), [RUNTS_RT], (rt, id) => {
+      for (let i = 0; i < 5; i++) {
+        const pidFile = join(ws.dir, `exec-${rt.name}-${i}.pid`);
+        const r = cli(ws, rt, ['exec', '-d', '--pid-file', pidFile, id, 'sleep', '30']);
+        assert.equal(r.status, 0, `${rt.name}: ${r.stderr}`);
+        const pid = Number(readFileSync(pidFile, 'utf8'));
+        assert.equal(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), 'sleep\x0030\x00', rt.name);
+      }
+    });
+  });
+
   it('startContainer hooks without env see the process environment, as runc', () => {
     const files: string[] = [];
     for (const rt of both()) {
