@@ -179,9 +179,27 @@ void exec_ready(struct ctx *c)
 		exit(1);
 }
 
+/* A parked process dies of SIGHUP, SIGINT, SIGTERM and SIGQUIT as runc's parked init
+ * (a Go program) does: the signal's default action, and when that is ignored (the init of
+ * a pid namespace ignores signals it has no handler for) exit status 2, Go's fallback.
+ * execve resets the handlers, so the container's program starts from the defaults. */
+static void parked_signal(int sig)
+{
+	signal(sig, SIG_DFL);
+	sigset_t one;
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	sigprocmask(SIG_UNBLOCK, &one, NULL);
+	raise(sig);
+	_exit(2);
+}
+
 void exec_barrier(struct ctx *c)
 {
 	struct plan *p = c->plan;
+	static const int dying[] = { SIGHUP, SIGINT, SIGTERM, SIGQUIT };
+	for (size_t i = 0; i < sizeof(dying) / sizeof(dying[0]); i++)
+		signal(dying[i], parked_signal);
 	if (p->barrier == RUNTS_BARRIER_SOCKET) {
 		uint16_t type;
 		uint8_t *payload;

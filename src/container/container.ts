@@ -24,6 +24,8 @@ import type { Process } from '../spec/types.js';
 import { assertCan, deriveStatus, hostProbe, waitExec } from './status.js';
 import type { CheckpointOptions } from '../criu/checkpoint.js';
 
+const SIGKILL = 9;
+
 const probe = hostProbe((st) => (st.cgroup ? isFrozen(st.cgroup) : false));
 
 /** Options of kill. */
@@ -124,12 +126,24 @@ export class Container implements AsyncDisposable {
   kill(signal: string | number = 'SIGTERM', opts: KillOptions = {}): void {
     const sig = parseSignal(signal);
     const st = this.stored();
-    assertCan('kill', deriveStatus(st, probe), this.id);
-    if (opts.all && st.cgroup) {
-      for (const pid of this.cgroup(st)?.pids() ?? []) signalPid(pid, sig);
+    const status = deriveStatus(st, probe);
+    const cg = this.cgroup(st);
+    // Everyone in the cgroup: with `all`, and (runc 1.2+) with SIGKILL when the container
+    // has no pid namespace of its own, since then the init's death does not take the
+    // others along. Whatever the status: a stopped container's cgroup may still hold
+    // processes (its init exited, the rest did not). The cgroup is the container's own
+    // (create refuses one that held anything), so no pid-reuse guess is involved.
+    const sharedPid = !(st.spec.linux?.namespaces ?? []).some((n) => n.type === 'pid' && !n.path);
+    if (cg && (opts.all || (sig === SIGKILL && sharedPid))) {
+      for (const pid of cg.pids()) signalPid(pid, sig);
+      if (sig === SIGKILL && status === 'paused') cg.thaw(); // a frozen v1 task dies only once thawed
       return;
     }
+    // runc 1.2+: `kill --all` on a stopped container is not an error.
+    if (opts.all && status === 'stopped') return;
+    assertCan('kill', status, this.id);
     signalPid(st.pid, sig, this.id);
+    if (sig === SIGKILL && status === 'paused') cg?.thaw();
   }
 
   /** Pids of every process in the container (from its cgroup; the init alone without cgroups). */

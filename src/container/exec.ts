@@ -18,7 +18,7 @@ import { invalid, RuntsError } from '../errors.js';
 import { seccompCacheDir, seccompPlan } from '../plan/seccomp.js';
 import { buildExecPlan, completeProcess, execCgroupDirs, execProcess, parseSubCgroups, type ExecOverrides } from '../plan/exec.js';
 import { Msg } from '../process/protocol.js';
-import { ShimSession, type StdioEntry } from '../process/shim.js';
+import { ShimSession, shimError, type StdioEntry } from '../process/shim.js';
 import { dropNulls } from '../spec/normalise.js';
 import { resolveUser } from '../spec/passwd.js';
 import type { Process } from '../spec/types.js';
@@ -106,6 +106,12 @@ export async function execIn(
     crashPoint('exec:after-pid');
     await shim.expect(Msg.READY, 'the exec process to be ready');
     crashPoint('exec:after-ready');
+    // Detached, as runc exec -d: return once the process has called execve (the socket,
+    // close-on-exec in it and closed by the exited stage-0, reaches EOF), so the pid file
+    // and the caller see the program, not the shim. An execve failure comes as ERROR.
+    for (let f = detach ? await shim.next() : null; f; f = await shim.next()) {
+      if (f.type === Msg.ERROR) throw shimError(f.payload, 'the exec process to start');
+    }
     if (opts.pidFile) writePidFile(opts.pidFile, pid);
   } catch (e) {
     if (pid && readProcStat(pid)) {
