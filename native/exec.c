@@ -63,7 +63,8 @@ static const char *exec_env_path(const struct plan *p)
 
 /* As execvpe does, but with the container's PATH (from the plan's env, never ours),
  * and resolved now, so that `create` fails on a missing binary before parking. Without
- * a PATH in the env, execvpe's default "/bin:/usr/bin" applies.
+ * a PATH in the env (or an empty one) a name without a slash is not found, as with runc
+ * (whose lookup has no default PATH), rather than execvpe's "/bin:/usr/bin".
  *
  * Without no_new_privs this runs under the seccomp filter (which went in while we still
  * had CAP_SYS_ADMIN, before the user switch), so it makes only calls every profile has
@@ -83,8 +84,8 @@ void exec_lookup(struct ctx *c)
 		return;
 	}
 	const char *path = exec_env_path(c->plan);
-	if (!path)
-		path = "/bin:/usr/bin";
+	if (!path || !*path)
+		die("exec", "execve", name, ENOENT, "%s: executable file not found ($PATH is not set in the process's env)", name);
 	size_t nlen = strlen(name);
 	int err = ENOENT;
 	for (const char *dir = path;; dir++) {
@@ -178,9 +179,27 @@ void exec_ready(struct ctx *c)
 		exit(1);
 }
 
+/* A parked process dies of SIGHUP, SIGINT, SIGTERM and SIGQUIT as runc's parked init
+ * (a Go program) does: the signal's default action, and when that is ignored (the init of
+ * a pid namespace ignores signals it has no handler for) exit status 2, Go's fallback.
+ * execve resets the handlers, so the container's program starts from the defaults. */
+static void parked_signal(int sig)
+{
+	signal(sig, SIG_DFL);
+	sigset_t one;
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	sigprocmask(SIG_UNBLOCK, &one, NULL);
+	raise(sig);
+	_exit(2);
+}
+
 void exec_barrier(struct ctx *c)
 {
 	struct plan *p = c->plan;
+	static const int dying[] = { SIGHUP, SIGINT, SIGTERM, SIGQUIT };
+	for (size_t i = 0; i < sizeof(dying) / sizeof(dying[0]); i++)
+		signal(dying[i], parked_signal);
 	if (p->barrier == RUNTS_BARRIER_SOCKET) {
 		uint16_t type;
 		uint8_t *payload;

@@ -7,6 +7,7 @@
  * stderr captured for the error message, killed with SIGKILL at its timeout. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -52,6 +53,10 @@ static void hooks_parse_done(struct ctx *c, const uint8_t *p, size_t left)
 
 static uint32_t hook_preserved_fds;
 
+/* The container process's env (HOME included), which a hook without its own env gets,
+ * as runc's hooks inherit its init's environment. */
+static char **hook_default_env;
+
 static noreturn void hook_child(const struct plan_hook *h, int in, int out)
 {
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
@@ -65,7 +70,7 @@ static noreturn void hook_child(const struct plan_hook *h, int in, int out)
 	signal(SIGPIPE, SIG_DFL);
 	char *argv0[] = { h->path, NULL };
 	char *no_env[] = { NULL };
-	execve(h->path, h->n_args ? h->args : argv0, h->n_env ? h->env : no_env);
+	execve(h->path, h->n_args ? h->args : argv0, h->n_env ? h->env : hook_default_env ? hook_default_env : no_env);
 	dprintf(2, "execve %s: %s", h->path, strerror(errno));
 	_exit(127);
 }
@@ -119,6 +124,8 @@ static void hook_run(const struct plan_hook *h, const char *state)
 		}
 		if (pidfd < 0 && (wait < 0 || wait > 10))
 			wait = 10;
+		if (wait > INT_MAX) /* a timeout of up to 2^32-1 s: poll takes an int of ms */
+			wait = INT_MAX;
 		if (poll(fds, in[1] >= 0 ? 3 : 2, (int)(wait < 0 ? -1 : wait)) < 0 && errno != EINTR)
 			die_sys("hook", "poll", h->path);
 		if (fds[2].revents) { /* POLLERR: the hook closed its stdin; that is its choice */
@@ -204,6 +211,7 @@ void hooks_barrier(struct ctx *c)
 void hooks_start(struct ctx *c)
 {
 	hook_preserved_fds = c->plan->preserve_fds;
+	hook_default_env = c->plan->env;
 	if (c->plan->n_hooks)
 		hooks_run_kind(c, RUNTS_HOOK_KIND_START_CONTAINER, c->hook_state[1]);
 }

@@ -136,6 +136,7 @@ static noreturn void child_finish(struct ctx *c)
 {
 	sched_apply(c); /* before the capability drop and seccomp */
 	lsm_apply(c);
+	procenv_home(c);
 	exec_umask_cwd(c);
 	exec_close_fds(c);
 	console_stdio_owner(c); /* as root, before the user switch and the filter */
@@ -168,6 +169,7 @@ static noreturn void init_child(struct ctx *c, int pair[2])
 	mountsrc_done(c);
 	rootfs_devices(c);
 	rootfs_symlinks(c);
+	procenv_mkcwd(c);
 	hooks_barrier(c); /* prestart, createRuntime (runts) and createContainer hooks */
 	rootfs_pivot(c);
 	console_setup(c);

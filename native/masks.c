@@ -102,6 +102,15 @@ void masks_apply(struct ctx *c)
 		masks_mask(rootfd, &nullfd, p->masked_paths[i]);
 	for (size_t i = 0; i < p->n_readonly_paths; i++)
 		masks_readonly(rootfd, p->readonly_paths[i]);
+	if (p->dev_readonly) { /* only /dev itself: devpts, shm, mqueue keep their flags */
+		int dev = resolve_in_root(rootfd, "/dev", RESOLVE_EXISTING);
+		struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+		if (dev < 0)
+			die_sys("dev_readonly", "openat2", "/dev");
+		if (mount_setattr(dev, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+			die_sys("dev_readonly", "mount_setattr", "/dev");
+		close(dev);
+	}
 	if (p->root_readonly) {
 		struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
 		if (mount_setattr(rootfd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)

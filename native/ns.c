@@ -180,7 +180,8 @@ static const struct {
 	int type;
 } ns_kinds[] = {
 	{ "user", CLONE_NEWUSER }, { "cgroup", CLONE_NEWCGROUP }, { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
-	{ "net", CLONE_NEWNET },   { "pid", CLONE_NEWPID },       { "mnt", CLONE_NEWNS },
+	{ "net", CLONE_NEWNET },   { "pid", CLONE_NEWPID },       { "time", CLONE_NEWTIME },
+	{ "mnt", CLONE_NEWNS },
 };
 #define NS_KINDS (sizeof(ns_kinds) / sizeof(ns_kinds[0]))
 
@@ -213,6 +214,9 @@ void ns_join_container(struct ctx *c)
 		snprintf(path, sizeof(path), "/proc/%u/ns/%s", p->init_pid, ns_kinds[i].name);
 		snprintf(own, sizeof(own), "/proc/self/ns/%s", ns_kinds[i].name);
 		fds[i] = -1;
+		/* a kernel before 5.6 has no time namespaces (nor the file) */
+		if (stat(path, &theirs) < 0 && errno == ENOENT && ns_kinds[i].type == CLONE_NEWTIME)
+			continue;
 		if (stat(path, &theirs) < 0)
 			die_sys("setns", "stat", path);
 		if (stat(own, &mine) < 0)

@@ -99,6 +99,7 @@ struct plan {
 	bool setgroups_deny;
 	char *rootfs;
 	uint64_t rootfs_propagation;
+	uint64_t root_propagation_after; /* applied to "/" after the root change (0: none) */
 	bool no_pivot;
 	struct plan_mount *mounts;
 	size_t n_mounts;
@@ -112,6 +113,7 @@ struct plan {
 	char **readonly_paths;
 	size_t n_readonly_paths;
 	bool root_readonly;
+	bool dev_readonly; /* the /dev mount is made read-only after the devices (masks.c) */
 	char *hostname, *domainname;
 	struct plan_sysctl *sysctls;
 	size_t n_sysctls;
@@ -159,6 +161,9 @@ struct plan {
 	uint32_t ioprio;
 	uint32_t *cpu_initial, *cpu_final;
 	size_t n_cpu_initial, n_cpu_final;
+	bool cpu_reset;        /* no cpu_final: every CPU (the cgroup's cpuset still applies) */
+	bool home_from_passwd; /* append HOME from /etc/passwd for uid */
+	bool cwd_mkdir;        /* INIT: create a missing cwd in the rootfs */
 	bool has_personality;
 	uint32_t personality;
 	char *time_offsets;

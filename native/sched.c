@@ -41,6 +41,21 @@ static void sched_affinity(const uint32_t *cpus, size_t n, const char *what)
 	CPU_FREE(set);
 }
 
+/* Every CPU: the kernel keeps those online and in the cgroup's cpuset, so the caller's
+ * affinity (a runtime run under `taskset`) does not pin the container. */
+static void sched_all_cpus(void)
+{
+	enum { MAX_CPUS = 8192 };
+	cpu_set_t *set = CPU_ALLOC(MAX_CPUS);
+	if (!set)
+		die("cpu_affinity", NULL, NULL, ENOMEM, NULL);
+	size_t size = CPU_ALLOC_SIZE(MAX_CPUS);
+	memset(set, 0xff, size);
+	if (sched_setaffinity(0, size, set) < 0)
+		die("cpu_affinity", "sched_setaffinity", NULL, errno, "every CPU (no process.execCPUAffinity.final)");
+	CPU_FREE(set);
+}
+
 /* stage-0, before it joins the container's cgroup (exec) or clones (init). */
 void sched_initial(struct ctx *c)
 {
@@ -91,4 +106,6 @@ void sched_apply(struct ctx *c)
 	if (p->has_personality && personality(p->personality) < 0)
 		die("personality", "personality", NULL, errno, "linux.personality %#x", p->personality);
 	sched_affinity(p->cpu_final, p->n_cpu_final, "final");
+	if (p->cpu_reset)
+		sched_all_cpus();
 }

@@ -121,6 +121,10 @@ void caps_check_setgroups(struct ctx *c, const char *setgroups_file);
 void caps_apply_user(struct ctx *c);
 void caps_no_new_privs(struct ctx *c);
 
+/* procenv.c: HOME from the container's /etc/passwd */
+void procenv_home(struct ctx *c);
+void procenv_mkcwd(struct ctx *c);
+
 /* exec.c */
 void exec_umask_cwd(struct ctx *c);
 void exec_check_cwd(struct ctx *c);

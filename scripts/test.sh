@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 node dist/scripts/gen-protocol-h.js --check
 export NODE_EXTRA_CA_CERTS=  # not needed by the tests; saves ~75 ms per node start
 runner=(node --test --test-concurrency=1 --test-reporter=spec)
+echo "== API reference (make docs: TypeDoc, warnings are errors)"
+node_modules/.bin/typedoc --logLevel Warn
 echo "== unit tests"
 "${runner[@]}" dist/test/unit/
 echo "== integration tests"
@@ -17,6 +19,10 @@ fi
 tini -s -- "${runner[@]}" dist/test/integration/
 echo "== library on bun"
 tini -s -- node_modules/.bin/bun dist/test/bun/smoke.js
+echo "== examples/ on node and bun (each asserts its own outcome)"
+tini -s -- bash scripts/examples.sh
+echo "== the npm package: npm pack, installed in an empty dir, README example on node and bun, runts run"
+tini -s -- bash scripts/pack-test.sh
 echo "== fuzz: the shim's plan decoder under ASan+UBSan (FUZZ_SECONDS, default 60)"
 make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
 echo "== integration subset against the shim built with ASan+UBSan (make native-asan)"

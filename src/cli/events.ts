@@ -19,12 +19,17 @@ export const def: CommandDef = {
   ],
 };
 
+/** The longest delay a timer takes as asked (a signed 32-bit millisecond count). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Parse a Go-style duration (5s, 500ms, 1m, 1.5s) into milliseconds. */
 export function parseInterval(v: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(v);
   if (!m) throw usage('events', `--interval: invalid duration ${JSON.stringify(v)} (e.g. 5s, 500ms)`);
   const ms = Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms'];
   if (ms <= 0) throw usage('events', '--interval must be greater than 0');
+  // Go's durations are int64 nanoseconds: longer is an error there too.
+  if (ms * 1e6 >= 2 ** 63) throw usage('events', `--interval: duration ${JSON.stringify(v)} is out of range (at most about 292 years)`);
   return ms;
 }
 
@@ -44,7 +49,9 @@ export async function main(ctx: CliContext, p: Parsed): Promise<number> {
   try {
     while (c.status() !== 'stopped') {
       emit({ type: 'stats', id, data: c.stats() });
-      await sleep(interval);
+      // A timer longer than 2^31-1 ms fires at once (Node and Bun clamp it to 1 ms): wait
+      // at most that long per round (~24.8 days), never in a busy loop.
+      await sleep(Math.min(interval, MAX_TIMER_MS));
     }
   } finally {
     // The OOM watcher polls the cgroup's oom_kill counter (every 200 ms); an OOM kill

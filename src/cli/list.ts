@@ -4,6 +4,8 @@ import { runtime } from './common.js';
 import { usage } from './args.js';
 import type { CliContext } from './main.js';
 import { writeOut } from './log.js';
+import { RuntsError } from '../errors.js';
+import * as fs from '../sys/fs.js';
 
 export const def: CommandDef = {
   name: 'list',
@@ -19,6 +21,9 @@ export function main(ctx: CliContext, p: Parsed): number {
   if (p.args.length) throw usage('list', `unexpected argument ${JSON.stringify(p.args[0])}`);
   const format = (p.flags['format'] as string | undefined) ?? 'table';
   if (format !== 'table' && format !== 'json') throw usage('list', `--format must be table or json, not ${JSON.stringify(format)}`);
+  // A --root that does not exist is an error (a typo must not look like "no containers");
+  // the default root is only made by the first create, so its absence is an empty list.
+  if (ctx.rootGiven && !fs.exists(ctx.root)) throw new RuntsError('ESYS', `open ${ctx.root}: no such file or directory`, { path: ctx.root, errno: 'ENOENT', syscall: 'open' });
   const all = runtime(ctx).list();
   if (p.flags['quiet']) {
     writeOut(all.map((s) => s.id + '\n').join(''));

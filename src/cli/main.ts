@@ -11,6 +11,8 @@ import { writeOut } from '../sys/self.js';
 /** What every command gets. */
 export interface CliContext {
   root: string;
+  /** --root was given (not the default): `list` fails when it does not exist, as runc. */
+  rootGiven?: boolean;
   /** Path of the init shim. */
   shimPath: string;
   systemdCgroup: boolean;
@@ -107,6 +109,7 @@ export async function cli(argv: string[], shimPath: string): Promise<number> {
   }
   const ctx: CliContext = {
     root: (gp.flags['root'] as string | undefined) ?? defaultStateRoot(isRootless(gp.flags['rootless'] as string | undefined)),
+    ...(gp.flags['root'] !== undefined ? { rootGiven: true } : {}),
     shimPath,
     systemdCgroup: gp.flags['systemd-cgroup'] === true,
     rootless: (gp.flags['rootless'] as string | undefined) ?? 'auto',

@@ -13,6 +13,7 @@ import { lock } from '../state/lock.js';
 import type { Store, StoredState } from '../state/store.js';
 import { readProcStat } from '../sys/proc.js';
 import { crashPoint } from '../sys/crash.js';
+import { timer } from '../sys/self.js';
 import type { RuntimeConfig } from './context.js';
 import { afterStartSync, hookState, runPoststop } from './hooks.js';
 import { releaseFifo } from './start.js';
@@ -23,6 +24,8 @@ import type { Process } from '../spec/types.js';
 import { assertCan, deriveStatus, hostProbe, waitExec } from './status.js';
 import type { CheckpointOptions } from '../criu/checkpoint.js';
 import { kill, sleepSync } from '../sys/self.js';
+
+const SIGKILL = 9;
 
 const probe = hostProbe((st) => (st.cgroup ? isFrozen(st.cgroup) : false));
 
@@ -124,12 +127,24 @@ export class Container implements AsyncDisposable {
   kill(signal: string | number = 'SIGTERM', opts: KillOptions = {}): void {
     const sig = parseSignal(signal);
     const st = this.stored();
-    assertCan('kill', deriveStatus(st, probe), this.id);
-    if (opts.all && st.cgroup) {
-      for (const pid of this.cgroup(st)?.pids() ?? []) signalPid(pid, sig);
+    const status = deriveStatus(st, probe);
+    const cg = this.cgroup(st);
+    // Everyone in the cgroup: with `all`, and (runc 1.2+) with SIGKILL when the container
+    // has no pid namespace of its own, since then the init's death does not take the
+    // others along. Whatever the status: a stopped container's cgroup may still hold
+    // processes (its init exited, the rest did not). The cgroup is the container's own
+    // (create refuses one that held anything), so no pid-reuse guess is involved.
+    const sharedPid = !(st.spec.linux?.namespaces ?? []).some((n) => n.type === 'pid' && !n.path);
+    if (cg && (opts.all || (sig === SIGKILL && sharedPid))) {
+      for (const pid of cg.pids()) signalPid(pid, sig);
+      if (sig === SIGKILL && status === 'paused') cg.thaw(); // a frozen v1 task dies only once thawed
       return;
     }
+    // runc 1.2+: `kill --all` on a stopped container is not an error.
+    if (opts.all && status === 'stopped') return;
+    assertCan('kill', status, this.id);
     signalPid(st.pid, sig, this.id);
+    if (sig === SIGKILL && status === 'paused') cg?.thaw();
   }
 
   /** Pids of every process in the container (from its cgroup; the init alone without cgroups). */
@@ -189,6 +204,27 @@ export class Container implements AsyncDisposable {
   async checkpoint(opts: CheckpointOptions = {}): Promise<void> {
     const { checkpoint: criuCheckpoint } = await import('../criu/checkpoint.js');
     return criuCheckpoint(this.rt, this.store, this.id, opts, (st) => deriveStatus(st, probe));
+  }
+
+  /**
+   * Resource usage every `intervalMs` (default 5000, as runc `events`), the first at
+   * once, until `signal` aborts or the container stops (runc `events --interval`).
+   */
+  async *statsEvents(opts: { intervalMs?: number; signal?: AbortSignal } = {}): AsyncIterable<Stats> {
+    const ms = opts.intervalMs ?? 5000;
+    if (!(ms > 0)) throw new RuntsError('EINVALID', `statsEvents: intervalMs must be greater than 0, got ${String(opts.intervalMs)}`);
+    while (!opts.signal?.aborted && this.status() !== 'stopped') {
+      yield this.stats();
+      await new Promise<void>((resolve) => {
+        const cancel = timer(ms, done);
+        opts.signal?.addEventListener('abort', done, { once: true });
+        function done() {
+          cancel();
+          opts.signal?.removeEventListener('abort', done);
+          resolve();
+        }
+      });
+    }
   }
 
   /** OOM kills in the container, as they happen, until `signal` aborts. */

@@ -30,6 +30,7 @@ import { waitExec } from './status.js';
 import { NotifyProxy, checkNotifySocket, prepareNotify, withNotify } from './notify.js';
 import type { RuntimeConfig } from './context.js';
 import { resolveRootfs } from './rootfs.js';
+import { fillProcessDefaults } from '../spec/process-defaults.js';
 
 export { resolveRootfs };
 
@@ -137,6 +138,7 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
   if (ignored.length) warnings.push({ path: 'process.capabilities.ambient', message: `ignoring ${ignored.join(', ')}: an ambient capability must also be inheritable and permitted` });
   for (const w of warnings) rt.onWarning?.(`${w.path}: ${w.message}`);
   if (!spec.process) throw invalid([{ path: 'process', message: 'required to create a container' }]);
+  fillProcessDefaults(spec.process);
   const wantsLsm = spec.process?.apparmorProfile || spec.process?.selinuxLabel || spec.linux?.mountLabel;
   const unsupported = hostUnsupported(spec) ?? (wantsLsm ? lsmUnsupported(spec, hostLsm()) : undefined);
   if (unsupported) throw unsupported;

@@ -19,9 +19,9 @@ import { invalid, RuntsError } from '../errors.js';
 import { seccompCacheDir, seccompPlan } from '../plan/seccomp.js';
 import { buildExecPlan, completeProcess, execCgroupDirs, execProcess, parseSubCgroups, type ExecOverrides } from '../plan/exec.js';
 import { Msg } from '../process/protocol.js';
-import { ShimSession, type StdioEntry } from '../process/shim.js';
+import { ShimSession, shimError, type StdioEntry } from '../process/shim.js';
 import { dropNulls } from '../spec/normalise.js';
-import { parsePasswd, resolveUser } from '../spec/passwd.js';
+import { resolveUser } from '../spec/passwd.js';
 import type { Process } from '../spec/types.js';
 import type { InitPlan } from '../plan/types.js';
 import { checkSpec } from '../spec/validate.js';
@@ -107,6 +107,12 @@ export async function execIn(
     crashPoint('exec:after-pid');
     await shim.expect(Msg.READY, 'the exec process to be ready');
     crashPoint('exec:after-ready');
+    // Detached, as runc exec -d: return once the process has called execve (the socket,
+    // close-on-exec in it and closed by the exited stage-0, reaches EOF), so the pid file
+    // and the caller see the program, not the shim. An execve failure comes as ERROR.
+    for (let f = detach ? await shim.next() : null; f; f = await shim.next()) {
+      if (f.type === Msg.ERROR) throw shimError(f.payload, 'the exec process to start');
+    }
     if (opts.pidFile) writePidFile(opts.pidFile, pid);
   } catch (e) {
     if (pid && readProcStat(pid)) {
@@ -136,7 +142,7 @@ function execPlan(rt: RuntimeConfig, store: Store, id: string, process: ExecProc
   if (!(status === 'paused' && opts.ignorePaused)) assertCan('exec', status, id);
   // A process.json is read as runc reads it: a null member is an absent one (normalise.ts).
   const proc = opts.complete ? completeProcess(st.spec.process, dropNulls(process) as Process) : mergeProcess(st, process as ExecProcessOptions);
-  checkProcess(st, proc, opts, detach);
+  checkProcess(st, proc, opts, detach, rt.onWarning);
   const dirs = cgroupDirs(st, opts.cgroup);
 
   const seccomp = seccompPlan(st.spec.linux?.seccomp, {
@@ -144,6 +150,7 @@ function execPlan(rt: RuntimeConfig, store: Store, id: string, process: ExecProc
   });
   const plan = buildExecPlan(proc, {
     ...(seccomp ? { seccomp } : {}),
+    ...(st.spec.linux ? { linux: st.spec.linux } : {}),
     id, initPid: st.pid, cgroupDirs: dirs, detach, preserveFds: opts.preserveFds,
     ...(opts.consoleSocket ? { consoleSocket: opts.consoleSocket } : {}),
     ...(opts.pidfdSocket ? { pidfdSocket: opts.pidfdSocket } : {}),
@@ -161,31 +168,23 @@ function execPlan(rt: RuntimeConfig, store: Store, id: string, process: ExecProc
 function mergeProcess(st: StoredState, p: ExecProcessOptions): Process {
   const { user, ...rest } = p;
   const o: ExecOverrides = { ...rest };
-  let home: string | undefined;
   if (typeof user === 'string') {
     const r = resolveUser(user, readRootfsFile(st.rootfs, '/etc/passwd'), readRootfsFile(st.rootfs, '/etc/group'));
     o.user = { uid: r.uid, gid: r.gid, additionalGids: r.additionalGids };
-    home = r.home;
   } else if (user) {
     o.user = user;
   }
-  const proc = execProcess(st.spec.process, o);
-  if (!(proc.env ?? []).some((e) => e.startsWith('HOME='))) {
-    home ??= homeOf(st, proc.user.uid);
-    proc.env = [...(proc.env ?? []), `HOME=${home}`];
-  }
-  return proc;
+  // HOME, when the env has none, is set by the shim from the container's /etc/passwd
+  // for the process's uid (processEnv in src/plan/build.ts), as for the init.
+  return execProcess(st.spec.process, o);
 }
 
-function homeOf(st: StoredState, uid: number): string {
-  const text = readRootfsFile(st.rootfs, '/etc/passwd');
-  const home = text === undefined ? undefined : parsePasswd(text).find((u) => u.uid === uid)?.home;
-  return home || '/';
-}
-
-function checkProcess(st: StoredState, proc: Process, opts: ExecOptions, detach: boolean): void {
+function checkProcess(st: StoredState, proc: Process, opts: ExecOptions, detach: boolean, warn?: (message: string) => void): void {
   const spec = { ociVersion: st.spec.ociVersion, root: st.spec.root, process: proc };
-  const problems = checkSpec(spec).problems.filter((p) => p.path.startsWith('process'));
+  const checked = checkSpec(spec);
+  const problems = checked.problems.filter((p) => p.path.startsWith('process'));
+  // e.g. an unknown capability from --cap or process.json: ignored with a warning, as runc
+  for (const w of checked.warnings) if (w.path.startsWith('process')) warn?.(`${w.path}: ${w.message}`);
   if (opts.preserveFds !== undefined && (!Number.isInteger(opts.preserveFds) || opts.preserveFds < 0)) {
     problems.push({ path: 'preserveFds', message: `must be a non-negative integer, got ${opts.preserveFds}` });
   }

@@ -45,6 +45,9 @@ import { env as ownEnv, kill, sleep } from '../sys/self.js';
 import { utf8 } from '../sys/bytes.js';
 import { waitExec } from './status.js';
 
+/** The longest delay a timer takes as asked (a signed 32-bit millisecond count). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** The hook kinds, in lifecycle order. */
 export type HookKind = keyof Hooks;
 
@@ -108,7 +111,10 @@ function notStarted(kind: HookKind, i: number, h: Hook, e: unknown): RuntsError 
 }
 
 function runOptions(h: Hook, state: HookState, argv0: string): RunOptions {
-  return { argv0, env: envOf(h), input: JSON.stringify(state), maxOutput: 1 << 20, ...(h.timeout ? { timeoutMs: h.timeout * 1000 } : {}) };
+  // A timer longer than 2^31-1 ms would fire at once (Node and Bun clamp it to 1 ms):
+  // a timeout of more than ~24.8 days is no timeout in practice.
+  const timeout = h.timeout && h.timeout * 1000 <= MAX_TIMER_MS ? { timeoutMs: h.timeout * 1000 } : {};
+  return { argv0, env: envOf(h), input: JSON.stringify(state), maxOutput: 1 << 20, ...timeout };
 }
 
 /** Run one hook, blocking (for the synchronous verbs: start, delete). */

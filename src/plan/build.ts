@@ -3,17 +3,17 @@
  * Everything here is data in, data out; host facts (is a bind source a directory, the
  * cgroup paths) come in through BuildContext.
  */
-import { isAbsolute, join, resolve } from '../sys/path.js';
+import { isAbsolute, join, normalize, resolve } from '../sys/path.js';
 import { Barrier, DeviceKind, Mode, MountKind } from '../process/protocol.js';
 import { capMask } from '../spec/capabilities.js';
 import {
-  MS_BIND, MS_NOATIME, MS_NODEV, MS_NODIRATIME, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_REC, MS_RELATIME, MS_SHARED, MS_SLAVE,
+  MS_BIND, MS_NOATIME, MS_NODEV, MS_NODIRATIME, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_RELATIME, MS_SHARED, MS_SLAVE,
   MS_STRICTATIME, MS_UNBINDABLE, parseMountOptions,
 } from '../spec/mount-options.js';
 import { parseRlimits } from '../spec/rlimits.js';
 import type { Device, IDMapping, Mount, NamespaceType, Process, Spec } from '../spec/types.js';
 import type { CgroupLayout } from '../cgroups/manager.js';
-import { applyHooks, applyLinuxFields, applyProcessFields } from './fields.js';
+import { applyHooks, applyLinuxFields, applyProcessFields, initAffinity } from './fields.js';
 import { withIdmap } from './idmap.js';
 import { withMountLabel } from './mount-label.js';
 import { seccompPlan } from './seccomp.js';
@@ -118,11 +118,23 @@ export function buildInitPlan(spec: Spec, ctx: BuildContext): InitPlan {
 
   p.rootfs = ctx.rootfs;
   p.rootfsPropagation = linux.rootfsPropagation ? (PROPAGATION[linux.rootfsPropagation] ?? 0n) : MS_SLAVE | MS_REC;
+  // runc 1.2+: an explicit propagation is applied again to the new "/" (the rootfs's parent
+  // was made private, so that is where it takes effect), except private, which it already is;
+  // the default (rslave) is not, so the mounts' own propagation options stay as asked.
+  const after = linux.rootfsPropagation ? (PROPAGATION[linux.rootfsPropagation] ?? 0n) : 0n;
+  if (after && !(after & MS_PRIVATE)) p.rootPropagationAfter = after;
   p.noPivot = ctx.noPivot ?? false;
   p.rootReadonly = spec.root?.readonly ?? false;
 
   for (const m of spec.mounts ?? []) p.mounts.push(...planMounts(m, ctx).map((pm) => withIdmap(pm, m, linux)));
   p.mounts = withMountLabel(p.mounts, linux.mountLabel);
+  // runc: a read-only /dev filesystem is mounted writable and made read-only at the end,
+  // so that devpts, the device nodes and the /dev symlinks can still be made in it.
+  const dev = p.mounts.find((m) => m.kind === MountKind.FS && normalize(m.destination).replace(/(.)\/$/, '$1') === '/dev');
+  if (dev && (dev.flags & MS_RDONLY)) {
+    dev.flags &= ~MS_RDONLY;
+    p.devReadonly = true;
+  }
   // runc 1.2+: with a user namespace, bind sources the container's root cannot reach are
   // opened by the (host root) runtime, in config order (native/mountsrc.c).
   p.mountSources = userns && !ctx.rootless && p.mounts.some((m) => m.kind === MountKind.BIND);
@@ -152,6 +164,8 @@ export function buildInitPlan(spec: Spec, ctx: BuildContext): InitPlan {
   if (ctx.pidfdSocket) p.pidfdSocket = ctx.pidfdSocket;
 
   applyProcess(p, spec.process);
+  p.cwdMkdir = true; // as runc: a cwd missing from the image is created (exec's is not)
+  initAffinity(p);
   if (ctx.listenFds) {
     p.env = p.env.filter((e) => !e.startsWith('LISTEN_FDS=') && !e.startsWith('LISTEN_PID='));
     p.env.push(`LISTEN_FDS=${ctx.listenFds}`, 'LISTEN_PID=1');
@@ -167,7 +181,9 @@ export function buildInitPlan(spec: Spec, ctx: BuildContext): InitPlan {
 export function applyProcess(p: InitPlan, proc: Process | undefined): void {
   if (!proc) return;
   p.args = [...(proc.args ?? [])];
-  p.env = [...(proc.env ?? [])];
+  const env = processEnv(proc.env);
+  p.env = env.env;
+  p.homeFromPasswd = env.homeFromPasswd;
   p.cwd = proc.cwd;
   p.uid = proc.user.uid;
   p.gid = proc.user.gid;
@@ -192,6 +208,22 @@ export function applyProcess(p: InitPlan, proc: Process | undefined): void {
     p.consoleWidth = proc.consoleSize.width;
   }
   applyProcessFields(p, proc);
+}
+
+/**
+ * The process environment as runc 1.3 prepares it: a KEY given twice keeps its last
+ * value (at the place of that last one), and HOME, when absent or empty, comes from the
+ * container's /etc/passwd for the process's uid ("/" without an entry; the shim reads
+ * it inside the container and appends it). No env at all stays empty, without HOME.
+ * (runc 1.1 kept duplicates and replaced an empty HOME in place.)
+ */
+export function processEnv(env: readonly string[] | undefined): { env: string[]; homeFromPasswd: boolean } {
+  if (env === undefined) return { env: [], homeFromPasswd: false };
+  const keyOf = (e: string) => (e.includes('=') ? e.slice(0, e.indexOf('=')) : e);
+  const last = new Map<string, number>();
+  env.forEach((e, i) => last.set(keyOf(e), i));
+  const out = env.filter((e, i) => last.get(keyOf(e)) === i && e !== 'HOME=');
+  return { env: out, homeFromPasswd: !out.some((e) => e.startsWith('HOME=')) };
 }
 
 /** Names of ambient capabilities that will be ignored (not both permitted and inheritable). */

@@ -101,6 +101,7 @@ export function encodePlan(p: InitPlan): Uint8Array {
   f.push(...bool(Tag.SETGROUPS_DENY, p.setgroupsDeny));
   if (p.rootfs) f.push(str(Tag.ROOTFS, p.rootfs));
   f.push(u64(Tag.ROOTFS_PROPAGATION, p.rootfsPropagation));
+  if (p.rootPropagationAfter) f.push(u64(Tag.ROOT_PROPAGATION_AFTER, p.rootPropagationAfter));
   f.push(...bool(Tag.NO_PIVOT, p.noPivot));
   for (const m of p.mounts) f.push(group(Tag.MOUNT, mountFields(m)));
   f.push(...bool(Tag.MOUNT_SOURCES, p.mountSources));
@@ -115,6 +116,7 @@ export function encodePlan(p: InitPlan): Uint8Array {
   for (const m of p.maskedPaths) f.push(str(Tag.MASKED_PATH, m));
   for (const r of p.readonlyPaths) f.push(str(Tag.READONLY_PATH, r));
   f.push(...bool(Tag.ROOT_READONLY, p.rootReadonly));
+  if (p.devReadonly) f.push(u32(Tag.DEV_READONLY, 1));
   if (p.hostname !== undefined) f.push(str(Tag.HOSTNAME, p.hostname));
   if (p.domainname !== undefined) f.push(str(Tag.DOMAINNAME, p.domainname));
   for (const s of p.sysctls) f.push(group(Tag.SYSCTL, [str(Tag.S_PATH, s.path), str(Tag.S_VALUE, s.value)]));
@@ -172,6 +174,9 @@ function encodeExtra(p: InitPlan): Field[] {
   if (p.ioprio !== undefined) f.push(u32(Tag.IOPRIO, p.ioprio));
   for (const c of p.cpuInitial) f.push(u32(Tag.CPU_INITIAL, c));
   for (const c of p.cpuFinal) f.push(u32(Tag.CPU_FINAL, c));
+  if (p.cpuReset) f.push(u32(Tag.CPU_RESET, 1));
+  if (p.homeFromPasswd) f.push(u32(Tag.HOME_FROM_PASSWD, 1));
+  if (p.cwdMkdir) f.push(u32(Tag.CWD_MKDIR, 1));
   if (p.personality !== undefined) f.push(u32(Tag.PERSONALITY, p.personality));
   if (p.timeOffsets) f.push(str(Tag.TIME_OFFSETS, p.timeOffsets));
   if (p.memPolicy) {
@@ -207,6 +212,7 @@ export function decodePlan(buf: Uint8Array): InitPlan {
       case Tag.SETGROUPS_DENY: p.setgroupsDeny = n(v) !== 0; break;
       case Tag.ROOTFS: p.rootfs = s(v); break;
       case Tag.ROOTFS_PROPAGATION: p.rootfsPropagation = b64(v); break;
+      case Tag.ROOT_PROPAGATION_AFTER: p.rootPropagationAfter = b64(v); break;
       case Tag.NO_PIVOT: p.noPivot = n(v) !== 0; break;
       case Tag.MOUNT_SOURCES: p.mountSources = n(v) !== 0; break;
       case Tag.MOUNT: {
@@ -264,6 +270,7 @@ export function decodePlan(buf: Uint8Array): InitPlan {
       case Tag.MASKED_PATH: p.maskedPaths.push(s(v)); break;
       case Tag.READONLY_PATH: p.readonlyPaths.push(s(v)); break;
       case Tag.ROOT_READONLY: p.rootReadonly = n(v) !== 0; break;
+      case Tag.DEV_READONLY: p.devReadonly = n(v) !== 0; break;
       case Tag.HOSTNAME: p.hostname = s(v); break;
       case Tag.DOMAINNAME: p.domainname = s(v); break;
       case Tag.SYSCTL: {
@@ -352,6 +359,9 @@ function decodeExtra(p: InitPlan, tag: number, v: Uint8Array): boolean {
     case Tag.IOPRIO: p.ioprio = n(v); return true;
     case Tag.CPU_INITIAL: p.cpuInitial.push(n(v)); return true;
     case Tag.CPU_FINAL: p.cpuFinal.push(n(v)); return true;
+    case Tag.CPU_RESET: p.cpuReset = n(v) !== 0; return true;
+    case Tag.HOME_FROM_PASSWD: p.homeFromPasswd = n(v) !== 0; return true;
+    case Tag.CWD_MKDIR: p.cwdMkdir = n(v) !== 0; return true;
     case Tag.PERSONALITY: p.personality = n(v); return true;
     case Tag.TIME_OFFSETS: p.timeOffsets = s(v); return true;
     case Tag.MEMPOLICY_MODE: (p.memPolicy ??= { mode: 0, nodes: [] }).mode = n(v); return true;

@@ -11,8 +11,10 @@
 import { join } from '../sys/path.js';
 import { RuntsError } from '../errors.js';
 import { Barrier, Mode } from '../process/protocol.js';
-import type { Capabilities, Process } from '../spec/types.js';
+import type { Capabilities, Linux, Process } from '../spec/types.js';
+import { fillProcessDefaults } from '../spec/process-defaults.js';
 import { applyProcess } from './build.js';
+import { applyLinuxProcessFields } from './fields.js';
 import type { PlanSeccomp } from './seccomp.js';
 import { emptyPlan, type InitPlan } from './types.js';
 
@@ -34,6 +36,8 @@ export interface ExecContext {
   pidfdSocket?: string;
   /** The container's seccomp filter (seccompPlan of its linux.seccomp): exec'd processes get it too. */
   seccomp?: PlanSeccomp;
+  /** The container's linux section: its personality and memoryPolicy apply to exec'd processes too. */
+  linux?: Linux;
 }
 
 /** A deep copy of spec data (plain JSON: no engine needs structuredClone for it). */
@@ -53,10 +57,9 @@ export interface ExecOverrides {
   /** Supplementary gids added to the user's. */
   additionalGids?: number[];
   /**
-   * Capabilities added to the bounding, effective, permitted, inheritable and ambient sets
-   * (runc exec --cap). Unlike runc, which adds ambient only when the spec has
-   * inheritable capabilities, they go to every set, so that they survive execve for a
-   * non-root --user too: the caller asked for the capability in that process.
+   * Capabilities added to the bounding, effective and permitted sets (runc exec --cap):
+   * not inheritable or ambient, so, as with runc, a non-root --user loses them at execve
+   * (only the bounding set shows them).
    */
   addCapabilities?: string[];
   /** true sets no_new_privs (false never clears the container's). */
@@ -106,7 +109,7 @@ export function execProcess(base: Process | undefined, o: ExecOverrides): Proces
   if (o.addCapabilities?.length) {
     const add = o.addCapabilities.map(capName);
     const c = (p.capabilities ??= {});
-    for (const set of ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const) {
+    for (const set of ['bounding', 'effective', 'permitted'] as const) {
       c[set] = unique([...(c[set] ?? []), ...add]);
     }
   }
@@ -125,6 +128,7 @@ export function execProcess(base: Process | undefined, o: ExecOverrides): Proces
  */
 export function completeProcess(base: Process | undefined, given: Process): Process {
   const p: Process = clone(given);
+  fillProcessDefaults(p);
   if (!base) return p;
   if (p.capabilities === undefined && base.capabilities) p.capabilities = clone(base.capabilities);
   if (p.rlimits === undefined && base.rlimits) p.rlimits = clone(base.rlimits);
@@ -204,6 +208,7 @@ export function buildExecPlan(proc: Process, ctx: ExecContext): InitPlan {
   if (ctx.consoleSocket) p.consoleSocket = ctx.consoleSocket;
   if (ctx.pidfdSocket) p.pidfdSocket = ctx.pidfdSocket;
   applyProcess(p, proc);
+  applyLinuxProcessFields(p, ctx.linux);
   if (ctx.seccomp) p.seccomp = ctx.seccomp;
   return p;
 }

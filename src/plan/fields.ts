@@ -80,19 +80,44 @@ export function applyProcessFields(p: InitPlan, proc: Process): void {
   if (proc.ioPriority) p.ioprio = ((IOPRIO_CLASS[proc.ioPriority.class] ?? 0) << 13) | (proc.ioPriority.priority ?? 0);
   if (proc.execCPUAffinity?.initial) p.cpuInitial = parseCpuList(proc.execCPUAffinity.initial);
   if (proc.execCPUAffinity?.final) p.cpuFinal = parseCpuList(proc.execCPUAffinity.final);
+  // As runc 1.3 (1.1 lets it leak): a runtime started under `taskset` must not pin the
+  // process; without execCPUAffinity it may use every CPU its cgroup allows. With only
+  // `initial`, that list stays (runc 1.3 does the same).
+  p.cpuReset = p.cpuFinal.length === 0 && p.cpuInitial.length === 0;
 }
 
-/** linux.personality, timeOffsets, memoryPolicy, netDevices. */
-export function applyLinuxFields(p: InitPlan, linux: Linux): void {
+/**
+ * The init's affinity: execCPUAffinity "is not applicable to the container's init
+ * process" (runtime-spec; runc 1.3 ignores it there too), and the caller's affinity
+ * does not leak in: every CPU.
+ */
+export function initAffinity(p: InitPlan): void {
+  p.cpuInitial = [];
+  p.cpuFinal = [];
+  p.cpuReset = true;
+}
+
+/**
+ * The per-process attributes of the linux section (personality, memoryPolicy): the init
+ * gets them, and so does every exec'd process (as runc 1.3 applies the personality in
+ * exec too; the time offsets come with the joined time namespace).
+ */
+export function applyLinuxProcessFields(p: InitPlan, linux: Linux | undefined): void {
+  if (!linux) return;
   if (linux.personality) p.personality = PERSONALITY_DOMAIN[linux.personality.domain] ?? 0;
-  const offsets = linux.timeOffsets ?? {};
-  p.timeOffsets = TIME_CLOCKS.filter((c) => offsets[c])
-    .map((c) => `${c} ${offsets[c]!.secs ?? 0} ${offsets[c]!.nanosecs ?? 0}\n`)
-    .join('');
   const mp = linux.memoryPolicy as { mode?: string; nodes?: string; flags?: string[] } | undefined;
   if (mp?.mode) {
     const flags = (mp.flags ?? []).reduce((m, f) => m | (MPOL_FLAG[f] ?? 0), 0);
     p.memPolicy = { mode: (MPOL_MODE[mp.mode] ?? 0) | flags, nodes: mp.nodes ? parseCpuList(mp.nodes) : [] };
   }
+}
+
+/** linux.personality, timeOffsets, memoryPolicy, netDevices. */
+export function applyLinuxFields(p: InitPlan, linux: Linux): void {
+  applyLinuxProcessFields(p, linux);
+  const offsets = linux.timeOffsets ?? {};
+  p.timeOffsets = TIME_CLOCKS.filter((c) => offsets[c])
+    .map((c) => `${c} ${offsets[c]!.secs ?? 0} ${offsets[c]!.nanosecs ?? 0}\n`)
+    .join('');
   for (const [name, d] of Object.entries(linux.netDevices ?? {})) p.netDevices.push({ name, newName: d.name || name });
 }

@@ -113,6 +113,8 @@ export interface InitPlan {
   setgroupsDeny: boolean;
   rootfs: string;
   rootfsPropagation: bigint;
+  /** Propagation applied to the new "/" after the root change (0n: none): runc applies an explicit, non-private rootfsPropagation again there. */
+  rootPropagationAfter?: bigint;
   noPivot: boolean;
   mounts: PlanMount[];
   /** Stage-0 opens, in the container's mount namespace, the bind sources the init cannot reach (user namespace, not rootless). */
@@ -123,6 +125,8 @@ export interface InitPlan {
   maskedPaths: string[];
   readonlyPaths: string[];
   rootReadonly: boolean;
+  /** The /dev mount asked for `ro`: mounted writable, made read-only after the device nodes (runc's order). */
+  devReadonly?: boolean;
   hostname?: string;
   domainname?: string;
   sysctls: Array<{ path: string; value: string }>;
@@ -177,6 +181,12 @@ export interface InitPlan {
   ioprio?: number;
   cpuInitial: number[];
   cpuFinal: number[];
+  /** No execCPUAffinity.final: the process gets every CPU (its cgroup allows), not the caller's affinity. */
+  cpuReset: boolean;
+  /** Create a missing cwd in the rootfs before pivot_root (the init, as runc). */
+  cwdMkdir: boolean;
+  /** env has no HOME (or an empty one): the shim appends HOME from the container's /etc/passwd. */
+  homeFromPasswd: boolean;
   personality?: number;
   timeOffsets: string;
   memPolicy?: { mode: number; nodes: number[] };
@@ -194,6 +204,6 @@ export function emptyPlan(): InitPlan {
     capAmbient: 0n, noNewPrivs: false, preserveFds: 0, setsid: false, stdioOwner: false, initPid: 0, cgroupProcs: [], cgroupInto: '', deviceBpf: '',
     parentDeathSignal: 0, label: '', monitor: false, terminal: false, consoleSocket: '',
     consoleHeight: 0, consoleWidth: 0, pidfdSocket: '', mapsByParent: false,
-    hookBarrier: false, hooks: [], cpuInitial: [], cpuFinal: [], timeOffsets: '', netDevices: [],
+    hookBarrier: false, hooks: [], cpuInitial: [], cpuFinal: [], cpuReset: false, homeFromPasswd: false, cwdMkdir: false, timeOffsets: '', netDevices: [],
   };
 }

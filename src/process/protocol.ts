@@ -217,6 +217,9 @@ export const Tag = {
 
   // 500-549: runc-compatible process set-up (src/plan/seccomp.ts ENOSYS stub, native/seccomp.c)
   SC_ENOSYS_NAME: 500, // str (repeated, SECCOMP group): the profile's names; syscalls numbered above the largest get ENOSYS
+  HOME_FROM_PASSWD: 501, // u32 bool: append HOME=<home of UID in the container's /etc/passwd, or "/"> to ENV
+  CWD_MKDIR: 503, // u32 bool (INIT): create a missing CWD in the rootfs (0755, as the namespace's root) before pivot_root
+  CPU_RESET: 502, // u32 bool: the process may run on every CPU (no CPU_FINAL): the caller's affinity does not leak in
 
   // 550-599: terminals and stdio as runc sets them up (native/console.c, monitor.c)
   STDIO_OWNER: 550, // u32 bool: before the user switch, fds 0-2 (the pty slave, pipes) are chowned to UID, group kept, as runc's fixStdioPermissions
@@ -229,6 +232,8 @@ export const Tag = {
   M_REMOUNT_CLEAR: 601, // u64 (MOUNT group): BIND only: MS_* flags the options cleared (rw, dev, exec ...): a remount is due; clearing one the kernel locked is an error
   M_KEEP_ATIME: 602, // u32 bool (MOUNT group): BIND remount without an atime option: keep the source's atime flags
   M_KEEP_MODE: 603, // u32 bool (MOUNT group): FS tmpfs without mode=: mount with the mode of the directory it covers
+  ROOT_PROPAGATION_AFTER: 606, // u64: MS_* propagation applied to "/" once the root changed (0: none; runc: only an explicit, non-private rootfsPropagation)
+  DEV_READONLY: 605, // u32 bool: make the /dev mount read-only once the device nodes, symlinks and the root change are done (runc's order)
   M_ORDINARY_DIR: 604, // u32 bool (MOUNT group): the destination must be a directory, not a symlink (proc, sysfs: runc's "must be mounted on ordinary directory")
 
   // 300-329: process I/O (src/container/exec.ts, native/pidfd.c, native/notify.c)

@@ -24,7 +24,7 @@ export const MIN_SPEC_VERSION = '1.0.0';
 /** Newest runtime-spec version we accept (a config may not use features we do not know). */
 export const MAX_SPEC_VERSION = '1.3.0';
 
-/** Options of {@link checkSpec}. */
+/** Options of {@link validateSpec} (and of the internal checkSpec). */
 export interface ValidateOptions {
   /**
    * `process` must be present (true for create/run; false for a config only used for
@@ -200,11 +200,12 @@ function checkProcess(r: Report, p: JsonObject): void {
     int(r, field(size, 'width'), key(at('consoleSize'), 'width'), { required: true, min: 0, max: 0xffff });
   }
 
-  const user = obj(r, get('user'), at('user'), { required: true });
+  // Both optional, as with runc (uid 0, gid 0: see fillProcessDefaults).
+  const user = obj(r, get('user'), at('user'));
   if (user) {
     const u = at('user');
-    id(r, field(user, 'uid'), key(u, 'uid'), { required: true });
-    id(r, field(user, 'gid'), key(u, 'gid'), { required: true });
+    id(r, field(user, 'uid'), key(u, 'uid'));
+    id(r, field(user, 'gid'), key(u, 'gid'));
     int(r, field(user, 'umask'), key(u, 'umask'), { min: 0, max: 0o777 });
     list(r, field(user, 'additionalGids'), key(u, 'additionalGids'), (g, q) => id(r, g, q, { required: true }));
     str(r, field(user, 'username'), key(u, 'username'));

@@ -39,12 +39,13 @@ function rootOf(ws: Workspace, rt: Runtime): string {
 }
 
 /** One CLI call of a runtime with its own --root, in the bundle; stdout/stderr via files. */
-export function cli(ws: Workspace, rt: Runtime, args: string[], opts: { timeout?: number; env?: NodeJS.ProcessEnv } = {}): Seen {
+export function cli(ws: Workspace, rt: Runtime, args: string[], opts: { timeout?: number; env?: NodeJS.ProcessEnv; prefix?: string[] } = {}): Seen {
   const out = join(ws.dir, `.out-${rt.name}`);
   const err = join(ws.dir, `.err-${rt.name}`);
   const fds = [openSync(out, 'w'), openSync(err, 'w')];
   try {
-    const r = spawnSync(rt.bin, ['--root', rootOf(ws, rt), ...args], {
+    const argv = [...(opts.prefix ?? []), rt.bin, '--root', rootOf(ws, rt), ...args];
+    const r = spawnSync(argv[0]!, argv.slice(1), {
       cwd: ws.bundle,
       timeout: opts.timeout ?? 30_000,
       stdio: ['ignore', fds[0]!, fds[1]!],

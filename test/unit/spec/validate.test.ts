@@ -101,8 +101,8 @@ test('process: args, cwd, env, terminal, consoleSize', () => {
 
 test('process.user: ids, umask, additionalGids', () => {
   passes((s) => { s.process.user = { uid: 4294967295, gid: 1000, umask: 0o22, additionalGids: [5, 10] }; });
-  fails((s) => { delete s.process.user; }, 'process.user', /is required/);
-  fails((s) => { delete s.process.user.uid; }, 'process.user.uid', /is required/);
+  passes((s) => { delete s.process.user; }); // as runc: uid 0, gid 0 (fillProcessDefaults)
+  passes((s) => { delete s.process.user.uid; delete s.process.user.gid; });
   fails((s) => { s.process.user.uid = -1; }, 'process.user.uid', /must not be negative, got -1/);
   fails((s) => { s.process.user.gid = 4294967296; }, 'process.user.gid', /must be at most 4294967295/);
   fails((s) => { s.process.user.uid = 1.5; }, 'process.user.uid', /expected an integer, got 1\.5/);
