@@ -9,7 +9,7 @@ SHIM := native/build/runts-init
 BUN := node_modules/.bin/bun
 TSC := node_modules/.bin/tsc
 
-.PHONY: all deps build ts native cli demo test test-unit test-integration bench clean check-protocol install native-asan fuzz soak qjs
+.PHONY: all deps build ts native cli demo test docs test-unit test-integration bench clean check-protocol install native-asan fuzz soak qjs
 
 all: build
 
@@ -72,6 +72,12 @@ soak: build
 # The CLI: one bundled file run by Bun, with an absolute shebang (no wrapper process).
 cli: ts
 	@bash scripts/build-cli.sh
+
+# API reference (TypeDoc, typedoc.json) from the TSDoc comments of src/index.ts's exports into
+# docs/api/; any warning (an undocumented export, a type referenced but not exported, a
+# broken link) fails it.
+docs: node_modules/.installed
+	node_modules/.bin/typedoc
 
 demo: deps build
 	@bash scripts/demo.sh

@@ -58,6 +58,7 @@ export class RuntsError extends Error {
   /** Shim recipe step (code ESHIM). */
   readonly step?: string;
 
+  /** An error of kind `code`; `details` carries the facts (problems, errno, syscall, path, step, cause). */
   constructor(code: ErrorCode, message: string, details: RuntsErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'RuntsError';

@@ -85,6 +85,7 @@ export class Runtime {
   readonly config: RuntimeConfig;
   private readonly store: Store;
 
+  /** A runtime with its state root and options (nothing is created until a container is). */
   constructor(opts: RuntimeOptions = {}) {
     const rootless = opts.rootless ?? isRootless();
     this.config = {

@@ -22,6 +22,7 @@ export type { Stats } from './stats.js';
 export { watchOom, type OomEvent } from './oom.js';
 export { defaultDeviceRules, deviceRulesFor } from './devices.js';
 
+/** The host's cgroup layout: v1 controllers, v1 plus cgroup2 at unified (hybrid), or pure v2. */
 export type CgroupLayout = 'v1' | 'hybrid' | 'v2';
 
 /** Options that a loaded manager needs as well as a new one. */

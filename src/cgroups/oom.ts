@@ -11,6 +11,7 @@ import type { CgroupState } from './manager.js';
 import { tryRead } from './fs.js';
 import { keyValues } from './stats.js';
 
+/** An OOM kill (or, v1, the cgroup going under OOM) seen in the container's memory cgroup. */
 export interface OomEvent {
   type: 'oom';
 }

@@ -12,14 +12,23 @@ import * as fs from '../sys/fs.js';
 import { join } from '../sys/path.js';
 import { tryRead } from './fs.js';
 
+/** CPU time used, in nanoseconds (total, per CPU, kernel and user). */
 export interface CpuUsage { total: number; percpu: number[]; percpu_kernel: number[]; percpu_user: number[]; kernel: number; user: number }
+/** CFS throttling counters. */
 export interface Throttling { periods: number; throttledPeriods: number; throttledTime: number }
+/** CPU usage and throttling. */
 export interface CpuStats { usage: CpuUsage; throttling: Throttling }
+/** One memory counter: usage, its peak, its limit and how often the limit was hit. */
 export interface MemoryEntry { limit: number; usage: number; max: number; failcnt: number }
+/** Memory usage (with swap, kernel and kernel TCP), page cache and the raw memory.stat keys. */
 export interface MemoryStats { cache: number; usage: MemoryEntry; swap: MemoryEntry; kernel: MemoryEntry; kernelTCP: MemoryEntry; raw: Record<string, number> }
+/** Number of tasks and the pids limit. */
 export interface PidsStats { current: number; limit: number }
+/** One block I/O counter of a device. */
 export interface BlkioEntry { major: number; minor: number; op: string; value: number }
+/** Block I/O bytes and operations per device. */
 export interface BlkioStats { ioServiceBytesRecursive: BlkioEntry[]; ioServicedRecursive: BlkioEntry[] }
+/** Huge page usage of one page size. */
 export interface HugetlbStats { usage: number; max: number; failcnt: number }
 /** runc's events `data` (the parts cgroups provide). */
 export interface Stats { cpu: CpuStats; memory: MemoryStats; pids: PidsStats; blkio: BlkioStats; hugetlb: Record<string, HugetlbStats> }

@@ -137,7 +137,7 @@ function execPlan(rt: RuntimeConfig, store: Store, id: string, process: ExecProc
   if (!(status === 'paused' && opts.ignorePaused)) assertCan('exec', status, id);
   // A process.json is read as runc reads it: a null member is an absent one (normalise.ts).
   const proc = opts.complete ? completeProcess(st.spec.process, dropNulls(process) as Process) : mergeProcess(st, process as ExecProcessOptions);
-  checkProcess(st, proc, opts, detach);
+  checkProcess(st, proc, opts, detach, rt.onWarning);
   const dirs = cgroupDirs(st, opts.cgroup);
 
   const seccomp = seccompPlan(st.spec.linux?.seccomp, {
@@ -174,9 +174,12 @@ function mergeProcess(st: StoredState, p: ExecProcessOptions): Process {
   return execProcess(st.spec.process, o);
 }
 
-function checkProcess(st: StoredState, proc: Process, opts: ExecOptions, detach: boolean): void {
+function checkProcess(st: StoredState, proc: Process, opts: ExecOptions, detach: boolean, warn?: (message: string) => void): void {
   const spec = { ociVersion: st.spec.ociVersion, root: st.spec.root, process: proc };
-  const problems = checkSpec(spec).problems.filter((p) => p.path.startsWith('process'));
+  const checked = checkSpec(spec);
+  const problems = checked.problems.filter((p) => p.path.startsWith('process'));
+  // e.g. an unknown capability from --cap or process.json: ignored with a warning, as runc
+  for (const w of checked.warnings) if (w.path.startsWith('process')) warn?.(`${w.path}: ${w.message}`);
   if (opts.preserveFds !== undefined && (!Number.isInteger(opts.preserveFds) || opts.preserveFds < 0)) {
     problems.push({ path: 'preserveFds', message: `must be a non-negative integer, got ${opts.preserveFds}` });
   }

@@ -18,13 +18,15 @@ export interface SeccompProfileOptions {
   kernel?: string;
 }
 
-interface ProfileFilter {
+/** Which kernels, capabilities or architectures a rule of the profile applies to (or not). */
+export interface ProfileFilter {
   caps?: string[];
   arches?: string[];
   minKernel?: string;
 }
 
-interface ProfileRule {
+/** One syscall rule of a Docker/moby seccomp profile. */
+export interface ProfileRule {
   name?: string;
   names?: string[];
   action: string;

@@ -24,7 +24,7 @@ export const MIN_SPEC_VERSION = '1.0.0';
 /** Newest runtime-spec version we accept (a config may not use features we do not know). */
 export const MAX_SPEC_VERSION = '1.3.0';
 
-/** Options of {@link checkSpec}. */
+/** Options of {@link validateSpec} (and of the internal checkSpec). */
 export interface ValidateOptions {
   /**
    * `process` must be present (true for create/run; false for a config only used for

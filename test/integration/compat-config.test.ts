@@ -119,6 +119,19 @@ describe('configs and flags runc accepts', { skip: SKIP }, () => {
     for (const r of results) assert.match(r.seen.stderr, /cap_chown/, `${r.rt} warns`);
   });
 
+  it('exec --cap with a capability runc does not know: ignored with a warning, as runc', () => {
+    writeFileSync(join(ws.bundle, 'config.json'), JSON.stringify(spec(['sleep', '100'])));
+    const seen = [RUNTS_RT, ...references()].map((rt) => {
+      const id = ws.id(rt.name.replace(/\./g, ''));
+      assert.equal(cli(ws, rt, ['run', '-d', id]).status, 0, `${rt.name} run -d`);
+      const r = cli(ws, rt, ['exec', '--cap', 'CAP_FROM_2030', id, 'grep', 'CapBnd', '/proc/self/status']);
+      cli(ws, rt, ['delete', '--force', id]);
+      assert.match(r.stderr, /CAP_FROM_2030/, `${rt.name} warns`);
+      return { rt: rt.name, id, seen: r };
+    });
+    same(seen, 'CapBnd:\t0000000020000420\n'); // the default spec's set, unchanged
+  });
+
   it('a CPU number far out of range is one clear error naming the field, as runc 1.3 (no crash, nothing left)', () => {
     for (const list of ['0-99999999999', '1024', '3-1']) {
       const cfg = spec(['true'], (s) => { s.process.execCPUAffinity = { final: list }; });

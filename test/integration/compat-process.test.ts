@@ -134,6 +134,18 @@ describe('process set-up compatibility with runc', { skip: SKIP }, () => {
     assert.equal(out[6]!.status, 255, 'a process without cwd is refused, as runc');
   });
 
+  it('run: process.user and user.gid may be left out (uid 0, gid 0), unknown process fields are ignored', () => {
+    for (const user of [undefined, { uid: 1000 }]) {
+      const r = runEach(spec(['/bin/id'], (s) => {
+        if (user) (s.process as unknown as { user: unknown }).user = user;
+        else delete (s.process as Partial<Process>).user;
+        (s.process as unknown as Record<string, unknown>)['someFutureField'] = { x: 1 };
+      }), three());
+      assert.equal(r[0]!.seen.stdout, user ? 'uid=1000(user) gid=0(root)\n' : 'uid=0(root) gid=0(root)\n', r[0]!.seen.stderr);
+      assertSame(r, `user ${JSON.stringify(user)}`);
+    }
+  });
+
   it('without PATH in the env a bare name is not found, as runc (no default PATH)', () => {
     const r = runEach(spec(['sh', '-c', 'echo ran'], (s) => { s.process!.env = ['A=1']; }), three());
     assert.notEqual(r[0]!.seen.status, 0);
@@ -177,15 +189,19 @@ describe('process set-up compatibility with runc', { skip: SKIP }, () => {
     assert.deepEqual(e.map((x) => x.stdout), [all, 'Cpus_allowed_list:\t1\n', 'Cpus_allowed_list:\t1\n', 'Cpus_allowed_list:\t1\n']);
   });
 
-  it('exec\'d processes get the container\'s personality and its time namespace\'s offsets', () => {
+  it('exec\'d processes get the container\'s personality, its time namespace\'s offsets, scheduler and ioPriority', () => {
     const tenDays = 10 * 86400;
     const s = sleeper((x) => {
       x.linux!.personality = { domain: 'LINUX32' };
       x.linux!.namespaces!.push({ type: 'time' });
       x.linux!.timeOffsets = { monotonic: { secs: tenDays, nanosecs: 0 }, boottime: { secs: tenDays, nanosecs: 0 } };
     });
+    s.process!.scheduler = { policy: 'SCHED_BATCH', nice: 5 };
+    s.process!.ioPriority = { class: 'IOPRIO_CLASS_IDLE', priority: 0 };
     const seen: string[] = [];
     withRunning(s, both(), (rt, id) => {
+      const attrs = cli(ws, rt, ['exec', id, 'sh', '-c', 'cut -d" " -f19,41 /proc/self/stat; ionice']);
+      assert.deepEqual(visible(attrs), { status: 0, stdout: '5 3\nidle\n', error: false }, `${rt.name} scheduler and ioPriority: ${attrs.stderr}`);
       const r = cli(ws, rt, ['exec', id, 'sh', '-c', 'uname -m; cut -d. -f1 /proc/uptime']);
       assert.equal(r.status, 0, `${rt.name}: ${r.stderr}`);
       const [arch, up] = r.stdout.trim().split('\n');
@@ -193,6 +209,16 @@ describe('process set-up compatibility with runc', { skip: SKIP }, () => {
       seen.push(arch!);
     });
     assert.deepEqual(seen, ['i686', 'i686']);
+  });
+
+  it('exec\'d processes get linux.memoryPolicy too (runts-only: runc 1.3 does not implement it)', { skip: existsSync('/proc/self/numa_maps') ? false : 'no NUMA support in this kernel (/proc/self/numa_maps)' }, () => {
+    for (const [mp, want] of [[{ mode: 'MPOL_BIND', nodes: '0' }, /^\S+ bind:0 /], [undefined, /^\S+ default /]] as const) {
+      withRunning(sleeper((x) => { if (mp) x.linux!.memoryPolicy = mp; }), [RUNTS_RT], (_rt, id) => {
+        const r = cli(ws, RUNTS_RT, ['exec', id, 'head', '-1', '/proc/self/numa_maps']);
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stdout, want);
+      });
+    }
   });
 
   it('exec --cap adds to the bounding, effective and permitted sets only, as runc', () => {

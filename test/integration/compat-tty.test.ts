@@ -22,8 +22,13 @@ const RECEIVER = join(REPO, 'test', 'integration', 'console-receiver.py');
 const HAS_PYTHON = spawnSync('python3', ['-c', 'import socket; socket.recv_fds'], { stdio: 'ignore' }).status === 0;
 const SKIP = SKIP_NOT_ROOT || missingRuntimes() || (HAS_PYTHON ? false : 'python3 >= 3.9 drives the pty and receives the console fd');
 
-/** What a caller can tell about the terminal from its bytes: newline handling, ONLCR inside, the pty's owner, /dev/stdout. */
-const PROBE = 'printf "x\\r\\ny\\n"; stty -a 2>/dev/null | grep -o ".onlcr"; ls -ln $(tty) | awk \'{print $1, $3, $4}\'; echo hi > /dev/stdout; echo done';
+/**
+ * What a caller can tell about the terminal from its bytes: newline handling, ONLCR
+ * inside, the pty's owner, /dev/stdout. It starts with a short sleep: runc clears ONLCR
+ * from its side after it receives the master, racing with the process (runc 1.1.5's
+ * exec -t loses now and then); runts clears it before the process runs.
+ */
+const PROBE = 'sleep 0.3; printf "x\\r\\ny\\n"; stty -a 2>/dev/null | grep -o ".onlcr"; ls -ln $(tty) | awk \'{print $1, $3, $4}\'; echo hi > /dev/stdout; echo done';
 
 describe('terminals and stdio as runc sets them', { skip: SKIP }, () => {
   let ws: Workspace;
