@@ -4,6 +4,8 @@
  * exec's setns and chroot), so a bind-mounted /etc/passwd counts, and before the user
  * switch and the seccomp filter. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +61,15 @@ void procenv_home(struct ctx *c)
 	struct plan *p = c->plan;
 	if (!p->home_from_passwd)
 		return;
-	FILE *f = fopen("/etc/passwd", "re");
+	/* Only a regular file is read: a FIFO or a device planted by the image at
+	 * /etc/passwd must not block or feed the init forever (HOME is then "/"). */
+	int fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+	FILE *f = NULL;
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		f = fdopen(fd, "r");
+	if (!f && fd >= 0)
+		close(fd);
 	char *home = f ? passwd_home(f, p->uid) : NULL;
 	if (f)
 		fclose(f);

@@ -8,7 +8,8 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { Process, Spec } from '../../src/spec/types.js';
@@ -109,6 +110,21 @@ describe('process set-up compatibility with runc', { skip: SKIP }, () => {
       assert.equal(r[0]!.seen.stdout, expected, r[0]!.seen.stderr);
       assertSame(r, JSON.stringify(over));
     }
+  });
+
+  it('a FIFO planted at /etc/passwd does not block the init: HOME is "/" (runts-only: runc would wait on it)', () => {
+    const fifoRoot = join(ws.dir, 'rootfs-fifo');
+    cpSync(rootfs, fifoRoot, { recursive: true, verbatimSymlinks: true });
+    rmSync(join(fifoRoot, 'etc', 'passwd'));
+    const mk = spawnSync('mkfifo', [join(fifoRoot, 'etc', 'passwd')]);
+    assert.equal(mk.status, 0);
+    ws.writeSpec(spec(['/bin/cat', '/proc/self/environ'], (s) => {
+      s.root = { path: fifoRoot, readonly: true };
+      s.process!.env = [PATH];
+      s.process!.user = { uid: 1000, gid: 1000 };
+    }));
+    const r = cli(ws, RUNTS_RT, ['run', ws.id()], { timeout: 15_000 });
+    assert.deepEqual(visible(r), { status: 0, stdout: `${PATH}\0HOME=/\0`, error: false }, r.stderr);
   });
 
   it('exec and exec --process: the same HOME and env rules; process.json defaults (user, gid, env) as runc', () => {
