@@ -73,6 +73,18 @@ export interface RunPromise extends Promise<RunResult> {
 
 export { ContainerProcess, decodeWaitStatus, type ExitStatus } from './container/process.js';
 
+/**
+ * The shim this package ships (native/build/runts-init, static, linux-x64). On another
+ * platform there is none: say so at once rather than fail later with ENOENT or ENOEXEC.
+ */
+function bundledShimPath(): string {
+  const { platform, arch } = globalThis.process;
+  if (platform !== 'linux' || arch !== 'x64') {
+    throw new RuntsError('EUNSUPPORTED', `runts ships its init shim for linux-x64 only, not ${platform}-${arch}: build native/build/runts-init from the sources (make native, Linux only) and pass it as shimPath`);
+  }
+  return defaultShimPath();
+}
+
 /** Default shim path: native/build/runts-init next to this package's dist/. */
 export function defaultShimPath(): string {
   const here = dirname(fileUrlPath(import.meta.url));
@@ -90,7 +102,7 @@ export class Runtime {
     const rootless = opts.rootless ?? isRootless();
     this.config = {
       root: resolve(opts.root ?? defaultStateRoot(rootless)),
-      shimPath: opts.shimPath ?? defaultShimPath(),
+      shimPath: opts.shimPath ?? bundledShimPath(),
       cgroups: opts.cgroups ?? !rootless,
       rootless,
       ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
