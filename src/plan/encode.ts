@@ -99,6 +99,7 @@ export function encodePlan(p: InitPlan): Buffer {
   f.push(...bool(Tag.SETGROUPS_DENY, p.setgroupsDeny));
   if (p.rootfs) f.push(str(Tag.ROOTFS, p.rootfs));
   f.push(u64(Tag.ROOTFS_PROPAGATION, p.rootfsPropagation));
+  if (p.rootPropagationAfter) f.push(u64(Tag.ROOT_PROPAGATION_AFTER, p.rootPropagationAfter));
   f.push(...bool(Tag.NO_PIVOT, p.noPivot));
   for (const m of p.mounts) f.push(group(Tag.MOUNT, mountFields(m)));
   f.push(...bool(Tag.MOUNT_SOURCES, p.mountSources));
@@ -208,6 +209,7 @@ export function decodePlan(buf: Buffer): InitPlan {
       case Tag.SETGROUPS_DENY: p.setgroupsDeny = n(v) !== 0; break;
       case Tag.ROOTFS: p.rootfs = s(v); break;
       case Tag.ROOTFS_PROPAGATION: p.rootfsPropagation = b64(v); break;
+      case Tag.ROOT_PROPAGATION_AFTER: p.rootPropagationAfter = b64(v); break;
       case Tag.NO_PIVOT: p.noPivot = n(v) !== 0; break;
       case Tag.MOUNT_SOURCES: p.mountSources = n(v) !== 0; break;
       case Tag.MOUNT: {
