@@ -309,6 +309,7 @@ void rootfs_pivot(struct ctx *c)
 	if (fchdir(c->rootfs_fd) < 0)
 		die_sys("pivot_root", "fchdir", p->rootfs);
 	if (p->no_pivot) {
+		nopivot_hide_host(p->rootfs);
 		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
 			die_sys("pivot_root", "mount", p->rootfs);
 		if (chroot(".") < 0)

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Spec } from '../../src/spec/types.js';
-import { RUNTS, SKIP_NOT_ROOT, mountsUnder, rootfs, workspace, type Workspace } from './helpers.js';
+import { REPO, RUNTS, SKIP_NOT_ROOT, mountsUnder, rootfs, workspace, type Workspace } from './helpers.js';
 
 const RUNC = '/opt/next/bin/runc';
 const RUNC11 = '/usr/sbin/runc';
@@ -373,5 +373,31 @@ done`;
     assert.match(blocks.get('1 runts')!, /^\/ shared:N\n/, 'shared: "/" is shared');
     assert.match(blocks.get('0 runts')!, /\/home master:N\n[^]*seen/, 'an rslave bind receives the host mount made after start');
     assert.match(blocks.get('4 runts')!, /no-late/, 'an rprivate bind does not');
+  });
+
+  it('--no-pivot: the container cannot mount a fresh, unmasked /proc (the host\'s procfs and sysfs are out of its namespace), as runc', () => {
+    const dir = join(ws.dir, 'nested');
+    mkdirSync(dir, { recursive: true });
+    const cc = spawnSync('gcc', ['-O2', '-static', '-o', join(dir, 'nested-procfs'), join(REPO, 'test', 'integration', 'fixtures', 'nested-procfs.c')], { encoding: 'utf8' });
+    assert.equal(cc.status, 0, cc.stderr);
+    const asUser = (s: Spec) => {
+      s.process!.user = { uid: 1000, gid: 1000 };
+      s.mounts!.push({ destination: '/home', type: 'bind', source: dir, options: ['bind', 'ro'] });
+    };
+    for (const [name, edit] of [['no user namespace', asUser], ['user namespace', (s: Spec) => { userns(s); asUser(s); }]] as const) {
+      ws.writeSpec(ws.spec(['/home/nested-procfs'], edit));
+      for (const args of [['--no-pivot'], []]) {
+        const seen = [RUNTS, RUNC].map((bin) => {
+          const id = ws.id();
+          const r = runtime(bin, ['run', ...args, id]);
+          runtime(bin, ['delete', '-f', id]);
+          return r;
+        });
+        const what = `${name} ${args.join(' ') || 'pivot_root'}`;
+        assert.equal(seen[0]!.code, 0, `${what}: ${seen[0]!.err}`);
+        assert.equal(seen[0]!.out, seen[1]!.out, what);
+        assert.equal(seen[0]!.out, 'proc: refused\nsysfs: refused\n', what);
+      }
+    }
   });
 });
