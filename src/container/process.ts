@@ -15,6 +15,7 @@ import { Msg } from '../process/protocol.js';
 import type { ShimSession } from '../process/shim.js';
 import { parseSignal, signalName } from '../spec/signals.js';
 import { kill } from '../sys/self.js';
+import { view } from '../sys/bytes.js';
 
 /** How a process ended. */
 export interface ExitStatus {
@@ -179,7 +180,7 @@ export class ContainerProcess implements AsyncDisposable {
       async (f) => {
         this.shim.close();
         await this.shim.closed();
-        return decodeWaitStatus(f.payload.readInt32LE(0));
+        return decodeWaitStatus(view(f.payload).getInt32(0, true));
       },
       async (e) => {
         this.shim.close();
