@@ -89,7 +89,7 @@ export interface CgroupManager {
    * With deferDevices: the eBPF device program create() left unattached (raw struct
    * bpf_insn bytes for the v2 directory paths['']), or undefined when there is none.
    */
-  pendingDevices(): Buffer | undefined;
+  pendingDevices(): Uint8Array | undefined;
 }
 
 export const DEFAULT_ROOT = '/sys/fs/cgroup';

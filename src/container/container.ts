@@ -23,6 +23,7 @@ import { abortError, checkAbortOptions, ContainerProcess, type AbortOptions } fr
 import type { Process } from '../spec/types.js';
 import { assertCan, deriveStatus, hostProbe, waitExec } from './status.js';
 import type { CheckpointOptions } from '../criu/checkpoint.js';
+import { kill, sleepSync } from '../sys/self.js';
 
 const SIGKILL = 9;
 
@@ -332,7 +333,7 @@ export function toState(st: StoredState): State {
 
 function signalPid(pid: number, sig: number, id?: string): void {
   try {
-    process.kill(pid, sig);
+    kill(pid, sig);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ESRCH') {
@@ -343,14 +344,13 @@ function signalPid(pid: number, sig: number, id?: string): void {
   }
 }
 
-const sleepBuf = new Int32Array(new SharedArrayBuffer(4));
 
 /** SIGKILL the init and wait (up to 5 s) until it is no longer alive. */
 function killAndWait(st: StoredState, afterSignal?: () => void): void {
   const ps = readProcStat(st.pid);
   if (!ps || ps.startTime !== st.pidStart) return;
   try {
-    process.kill(st.pid, 'SIGKILL');
+    kill(st.pid, 'SIGKILL');
   } catch {
     return;
   }
@@ -360,6 +360,6 @@ function killAndWait(st: StoredState, afterSignal?: () => void): void {
     const now = readProcStat(st.pid);
     if (!now || now.startTime !== st.pidStart || now.state === 'Z' || now.state === 'X') return;
     if (Date.now() > deadline) throw new RuntsError('ETIMEOUT', `container ${st.id}: init ${st.pid} still alive 5 s after SIGKILL`);
-    Atomics.wait(sleepBuf, 0, 0, 2);
+    sleepSync(2);
   }
 }

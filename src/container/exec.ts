@@ -12,7 +12,8 @@
  * pty, rlimits, user, capabilities, no_new_privs, cwd, execve. Hooks never run for exec.
  */
 import * as fs from '../sys/fs.js';
-import { kill } from '../sys/self.js';
+import { view } from '../sys/bytes.js';
+import { kill, timer } from '../sys/self.js';
 import { isFrozen } from '../cgroups/manager.js';
 import { invalid, RuntsError } from '../errors.js';
 import { seccompCacheDir, seccompPlan } from '../plan/seccomp.js';
@@ -102,7 +103,7 @@ export async function execIn(
   crashPoint('exec:after-spawn');
   let pid = 0;
   try {
-    pid = (await shim.expect(Msg.PID, 'the exec pid')).payload.readUInt32LE(0);
+    pid = view((await shim.expect(Msg.PID, 'the exec pid')).payload).getUint32(0, true);
     crashPoint('exec:after-pid');
     await shim.expect(Msg.READY, 'the exec process to be ready');
     crashPoint('exec:after-ready');
@@ -122,7 +123,11 @@ export async function execIn(
       }
     }
     // The monitor reaps a failed child and exits by itself: give it a moment, then make sure.
-    if (!detach) await Promise.race([shim.wait(), new Promise((r) => setTimeout(r, 2000).unref())]);
+    if (!detach) {
+      let cancel: (() => void) | undefined;
+      await Promise.race([shim.wait(), new Promise((r) => (cancel = timer(2000, () => r(undefined))))]);
+      cancel?.();
+    }
     shim.kill();
     throw e;
   }

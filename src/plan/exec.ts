@@ -40,6 +40,9 @@ export interface ExecContext {
   linux?: Linux;
 }
 
+/** A deep copy of spec data (plain JSON: no engine needs structuredClone for it). */
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
 /** What runc exec's flags change in the container's process. */
 export interface ExecOverrides {
   /** Replaces args. */
@@ -92,7 +95,7 @@ export function capName(name: string): string {
 
 /** The exec'd process: the container's process with the overrides applied. */
 export function execProcess(base: Process | undefined, o: ExecOverrides): Process {
-  const b: Process = structuredClone(base ?? { user: { uid: 0, gid: 0 }, cwd: '/' });
+  const b: Process = clone(base ?? { user: { uid: 0, gid: 0 }, cwd: '/' });
   const p: Process = { ...b, user: { ...b.user } };
   if (o.args) p.args = [...o.args];
   if (o.env) p.env = mergeEnv(b.env ?? [], o.env);
@@ -102,7 +105,7 @@ export function execProcess(base: Process | undefined, o: ExecOverrides): Proces
   else delete p.consoleSize;
   if (o.user) p.user = { ...o.user, ...(o.user.umask === undefined && b.user.umask !== undefined ? { umask: b.user.umask } : {}) };
   if (o.additionalGids?.length) p.user.additionalGids = [...new Set([...(p.user.additionalGids ?? []), ...o.additionalGids])];
-  if (o.capabilities) p.capabilities = structuredClone(o.capabilities);
+  if (o.capabilities) p.capabilities = clone(o.capabilities);
   if (o.addCapabilities?.length) {
     const add = o.addCapabilities.map(capName);
     const c = (p.capabilities ??= {});
@@ -124,11 +127,11 @@ export function execProcess(base: Process | undefined, o: ExecOverrides): Proces
  * noNewPrivileges: an absent field never weakens the container's setting).
  */
 export function completeProcess(base: Process | undefined, given: Process): Process {
-  const p: Process = structuredClone(given);
+  const p: Process = clone(given);
   fillProcessDefaults(p);
   if (!base) return p;
-  if (p.capabilities === undefined && base.capabilities) p.capabilities = structuredClone(base.capabilities);
-  if (p.rlimits === undefined && base.rlimits) p.rlimits = structuredClone(base.rlimits);
+  if (p.capabilities === undefined && base.capabilities) p.capabilities = clone(base.capabilities);
+  if (p.rlimits === undefined && base.rlimits) p.rlimits = clone(base.rlimits);
   if (p.noNewPrivileges === undefined && base.noNewPrivileges !== undefined) p.noNewPrivileges = base.noNewPrivileges;
   if (!p.apparmorProfile && base.apparmorProfile) p.apparmorProfile = base.apparmorProfile;
   if (!p.selinuxLabel && base.selinuxLabel) p.selinuxLabel = base.selinuxLabel;

@@ -36,6 +36,19 @@ export function executable(): string {
   return qjs ? qjs.exe : proc().execPath;
 }
 
+/**
+ * The init shim built into this executable: the CLI's static binary holds it (argv[1]
+ * "init", "version"... runs it), so it is /proc/self/exe's file. Undefined elsewhere.
+ */
+export function builtInShim(): string | undefined {
+  return qjs ? qjs.exe : undefined;
+}
+
+/** The script being run (Node/Bun: argv[1]; Bun's compiled executable: /$bunfs/...). */
+export function scriptPath(): string {
+  return qjs ? qjs.exe : (proc().argv[1] ?? '.');
+}
+
 export function cwd(): string {
   return qjs ? qjs.cwd() : proc().cwd();
 }
