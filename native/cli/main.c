@@ -76,6 +76,7 @@ int main(int argc, char **argv, char **envp)
 	}
 	JS_SetMemoryLimit(rt, JS_MEMORY_LIMIT);
 	JS_SetMaxStackSize(rt, JS_STACK_LIMIT);
+	JS_SetCanBlock(rt, true); /* Atomics.wait: short sync sleeps */
 	JS_SetModuleLoaderFunc(rt, normalize, load, NULL);
 	JSValue global = JS_GetGlobalObject(ctx);
 	JSValue host = JS_NewObject(ctx);
