@@ -147,6 +147,8 @@ bool mountsrc_served(const struct plan *p);
 int mountsrc_get(struct ctx *c, const struct plan_mount *m);
 void mountsrc_done(struct ctx *c);
 void mountsrc_serve(struct ctx *c, pid_t child);
+bool mountsrc_joined_userns(const struct plan *p);
+int mountsrc_idmap_clone(struct ctx *c, const struct plan_mount *m, int userns);
 
 /* seccomp.c: the filter (libseccomp owns the seccomp_ prefix) */
 void secfilter_connect(struct ctx *c);

@@ -8,11 +8,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RUNTS, SKIP_NOT_ROOT, workspace, type Workspace } from './helpers.js';
-import { RUNC, runcCleanup, SKIP_NO_RUNC, type Runtime } from './runc-side.js';
+import { RUNTS, SKIP_NOT_ROOT, until, workspace, type Workspace } from './helpers.js';
+import { both, RUNC, runcCleanup, SKIP_NO_RUNC, type Runtime } from './runc-side.js';
 import type { Spec } from '../../src/spec/types.js';
 
 const skip = SKIP_NOT_ROOT || SKIP_NO_RUNC;
@@ -98,5 +98,58 @@ test('without a mount namespace, masked or read-only paths are refused by both, 
     if (rt === 'runc') assert.match(r.stderr, /unable to restrict sys entries without a private MNT namespace/);
     else assert.match(r.stderr, /linux\.maskedPaths: masking or making paths read-only needs a mount namespace in linux\.namespaces/);
     assert.match(r.stdout, /\n0\n$/, `${rt} mounted nothing`);
+  }
+}));
+
+/** A process holding a new user namespace (ids 0-65535 -> host 100000+) and a network namespace owned by it. */
+async function userNetHolder(): Promise<{ pid: number; stop: () => Promise<void> }> {
+  const child = spawn('unshare', ['--user', '--net', 'sleep', '120'], { stdio: 'ignore' });
+  const pid = child.pid!;
+  // The maps can be written once the child is in its namespace (its user ns differs from ours).
+  await until(() => {
+    try {
+      return readlinkSync(`/proc/${pid}/ns/user`) !== readlinkSync('/proc/self/ns/user');
+    } catch {
+      return false;
+    }
+  }, 5000, 'the user namespace');
+  writeFileSync(`/proc/${pid}/uid_map`, '0 100000 65536\n');
+  writeFileSync(`/proc/${pid}/gid_map`, '0 100000 65536\n');
+  return {
+    pid,
+    stop: async () => {
+      child.kill('SIGKILL');
+      await new Promise((res) => (child.exitCode !== null || child.signalCode !== null ? res(null) : child.once('exit', res)));
+    },
+  };
+}
+
+test('joining a user namespace and a network namespace it owns, with idmapped binds, works in both', { skip }, withWs('joinuser', async (ws) => {
+  const holder = await userNetHolder();
+  try {
+    const src = join(ws.dir, 'src');
+    mkdirSync(src);
+    writeFileSync(join(src, 'f'), 'data\n'); // owned by host root: id 0 through the idmap
+    chmodSync(ws.dir, 0o755);
+    ws.writeSpec(ws.spec(['sh', '-c', 'id -u; cat /proc/self/uid_map; readlink /proc/self/ns/net; ls /sys/class/net; ls -ln /home/f /root/f | cut -c1-40; cat /home/f'], (s) => {
+      s.linux!.namespaces = [
+        ...s.linux!.namespaces!.filter((n) => n.type !== 'network' && n.type !== 'user'),
+        { type: 'user', path: `/proc/${holder.pid}/ns/user` },
+        { type: 'network', path: `/proc/${holder.pid}/ns/net` },
+      ];
+      s.mounts = [
+        ...(s.mounts ?? []),
+        // `idmap` without maps: the container's (joined) user namespace; and explicit maps
+        { destination: '/home', type: 'bind', source: src, options: ['bind', 'idmap'] },
+        { destination: '/root', type: 'bind', source: src, options: ['bind'], uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }], gidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }] },
+      ];
+    }));
+    const r = both(ws, (rt) => ['run', `${ws.id()}-${rt}`]);
+    assert.equal(r.runc.status, 0, r.runc.stderr);
+    assert.deepEqual({ status: r.runts.status, stdout: r.runts.stdout }, { status: r.runc.status, stdout: r.runc.stdout }, r.runts.stderr);
+    const net = readlinkSync(`/proc/${holder.pid}/ns/net`);
+    assert.match(r.runts.stdout, new RegExp(`^0\\n +0 +100000 +65536\\n${net.replace(/[[\]]/g, '\\$&')}\\nlo\\n-rw-r--r-- +1 0 +0 .*\\n-rw-r--r-- +1 0 +0 .*\\ndata\\n$`));
+  } finally {
+    await holder.stop();
   }
 }));
