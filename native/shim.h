@@ -33,6 +33,7 @@ struct ctx {
 	int *idmap_fds;  /* per plan mount: the user namespace of an idmapped bind, or -1 (NULL: none) */
 	char *hook_state[2]; /* state JSON for createContainer, startContainer hooks (HOOKS_DONE) */
 	int cgroup_fd;   /* O_PATH of the plan's cgroup_into dir (CLONE_INTO_CGROUP), or -1 */
+	int cgroupns_fd; /* exec: the container's cgroup namespace, joined by the child, or -1 */
 	bool cwd_retry;  /* the first chdir was refused: retried as the process's user */
 };
 

@@ -109,7 +109,7 @@ test('a container on pure cgroup v2 with every controller (cgroup2 VM): born in 
       `${both} timeout 60 $X run -b $D/b-frz vf 2>&1 | grep -o "container's cgroup unexpectedly frozen"; done`,
       `cat /sys/fs/cgroup/vmfrz/cgroup.freeze; echo 0 > /sys/fs/cgroup/vmfrz/cgroup.freeze; rmdir /sys/fs/cgroup/vmfrz /sys/fs/cgroup/vmbusy`,
       `echo "== devices"; $R run -b $D/b-dev vd; echo "rc=$?"; echo "== devices (runc)"; $C run -b $D/b-dev vd 2>&1; echo "rc=$?"`,
-      `echo "== update"; $R run -d -b $D/b-live vl >/dev/null 2>&1 </dev/null`,
+      `echo "== update"; $R run -d -b $D/b-live vl </dev/null >/dev/null 2>/tmp/rd.err; echo "run rc=$?"; cat /tmp/rd.err; $R state vl 2>&1 | grep -o '"status": "[a-z]*"'; ls -d /sys/fs/cgroup/vl`,
       `echo '{"devices":[{"allow":true,"access":"rwm"}],"pids":{"limit":-1},"cpu":{"idle":1}}' | $R update -r - vl; echo "rc=$?"`,
       `$R exec vl sh -c '${probe}; cat /sys/fs/cgroup/cpu.idle' 2>&1`,
       `echo '{"cpu":{"idle":0,"shares":512}}' | $R update -r - vl; echo "rc=$?"; $R exec vl cat /sys/fs/cgroup/cpu.idle /sys/fs/cgroup/cpu.weight 2>&1; $R delete -f vl`,
@@ -136,7 +136,7 @@ test('a container on pure cgroup v2 with every controller (cgroup2 VM): born in 
     // runc for reference (its own device filter); a runc that cannot run here is reported, not compared.
     if (/rc=0\n$/.test(sections[3] ?? '')) assert.equal(sections[3], `devices (runc)\n${dev}`, 'runc agrees');
     else t.diagnostic(`runc in the VM could not run the device bundle: ${sections[3]?.replace(/\n/g, ' | ')}`);
-    assert.equal(sections[4], `update\nrc=0\nkmsg denied\nkmsg2 denied\nmax\n1\nrc=0\n0\n${sharesToWeight(512)}\nnothing left\n`, 'update left the devices alone; idle then shares');
+    assert.equal(sections[4], `update\nrun rc=0\n"status": "running"\n/sys/fs/cgroup/vl\nrc=0\nkmsg denied\nkmsg2 denied\nmax\n1\nrc=0\n0\n${sharesToWeight(512)}\nnothing left\n`, 'update left the devices alone; idle then shares');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
