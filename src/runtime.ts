@@ -12,6 +12,7 @@ import { RuntsError } from './errors.js';
 import type { StdioEntry } from './process/shim.js';
 import { abortError, checkAbortOptions, ContainerProcess, type AbortOptions, type Output, type OutputOptions } from './container/process.js';
 import { resolveUser } from './spec/passwd.js';
+import type { NumericUser } from './spec/build.js';
 import type { Process, Spec, State } from './spec/types.js';
 import { Store } from './state/store.js';
 import type { RestoreOptions } from './criu/restore.js';
@@ -40,7 +41,7 @@ export interface ProcessOptions extends Partial<Omit<Process, 'user'>> {
    * The user: a name or "name:group" or "uid:gid" resolved through the container's
    * /etc/passwd and /etc/group, or numeric ids.
    */
-  user?: string | { uid: number; gid: number; additionalGids?: number[]; umask?: number };
+  user?: string | NumericUser;
 }
 
 /** Options of Runtime.run. */

@@ -194,6 +194,7 @@ JSValue host_spawn(JSContext *ctx, JSValueConst this, int argc, JSValueConst *ar
 		}
 		sigset_t none;
 		sigemptyset(&none);
+		signal(SIGPIPE, SIG_DFL); /* ignored here (as Node does), not in what we run */
 		for (int s = 1; s < NSIG; s++)
 			if (sigismember(&host_blocked, s))
 				signal(s, SIG_DFL);

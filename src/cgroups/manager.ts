@@ -54,6 +54,7 @@ export interface CgroupConfig {
 
 /** What state.json persists so a later process can load the manager. Plain JSON. */
 export interface CgroupState {
+  /** The host's cgroup layout when the cgroup was made. */
   layout: CgroupLayout;
   /** controller (or '' for unified) → absolute dir */
   paths: Record<string, string>;

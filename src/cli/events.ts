@@ -7,7 +7,7 @@ import type { CommandDef, Parsed } from './args.js';
 import { usage } from './args.js';
 import { oneId, runtime } from './common.js';
 import type { CliContext } from './main.js';
-import { sleep, writeOut } from '../sys/self.js';
+import { abortable, sleep, writeOut } from '../sys/self.js';
 
 export const def: CommandDef = {
   name: 'events',
@@ -42,7 +42,7 @@ export async function main(ctx: CliContext, p: Parsed): Promise<number> {
     return 0;
   }
   const interval = parseInterval((p.flags['interval'] as string | undefined) ?? '5s');
-  const stop = new AbortController();
+  const stop = abortable();
   const oom = (async () => {
     for await (const e of c.oomEvents(stop.signal)) emit({ type: e.type, id });
   })();

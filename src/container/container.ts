@@ -2,6 +2,7 @@
  * A container bound to its state directory. Every method re-reads state.json and derives
  * the status from the kernel, so two Container objects (or two processes) never disagree.
  */
+import type { OomEvent } from '../cgroups/oom.js';
 import { isFrozen, loadCgroupManager, watchOom, type CgroupManager, type Stats } from '../cgroups/manager.js';
 import { invalid, RuntsError } from '../errors.js';
 import { dropNulls } from '../spec/normalise.js';
@@ -228,7 +229,7 @@ export class Container implements AsyncDisposable {
   }
 
   /** OOM kills in the container, as they happen, until `signal` aborts. */
-  oomEvents(signal: AbortSignal): AsyncIterable<{ type: 'oom' }> {
+  oomEvents(signal: AbortSignal): AsyncIterable<OomEvent> {
     const st = this.stored();
     if (!st.cgroup) throw new RuntsError('EUNSUPPORTED', `container ${this.id} has no cgroup`);
     return watchOom(st.cgroup, signal);

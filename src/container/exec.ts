@@ -23,6 +23,7 @@ import { ShimSession, shimError, type StdioEntry } from '../process/shim.js';
 import { dropNulls } from '../spec/normalise.js';
 import { resolveUser } from '../spec/passwd.js';
 import type { Process } from '../spec/types.js';
+import type { NumericUser } from '../spec/build.js';
 import type { InitPlan } from '../plan/types.js';
 import { checkSpec } from '../spec/validate.js';
 import type { Store, StoredState } from '../state/store.js';
@@ -44,7 +45,7 @@ export interface ExecProcessOptions extends Omit<ExecOverrides, 'user' | 'args'>
    * /etc/passwd and /etc/group, or numeric ids. HOME comes from the passwd entry when
    * the env has none.
    */
-  user?: string | { uid: number; gid: number; additionalGids?: number[]; umask?: number };
+  user?: string | NumericUser;
 }
 
 /** Options of Container.exec. */

@@ -93,7 +93,10 @@ export class ContainerProcess implements AsyncDisposable {
     this.stdin = shim.child.stdin;
     this.stdout = shim.child.stdout;
     this.stderr = shim.child.stderr;
-    if (abort.signal) this.detach = this.onAbort(abort.signal, abort.killSignal, true);
+    // Watch for the exit from the start, waited for or not: once it is known, no abort,
+    // dispose() or late listener sends a signal to a pid the kernel may have reused.
+    void this.exited().catch(() => {});
+    if (abort.signal && !this.done) this.detach = this.onAbort(abort.signal, abort.killSignal, true);
   }
 
   /**

@@ -49,9 +49,12 @@ export interface ExecOverrides {
   args?: string[];
   /** Entries added to the env; a KEY given again replaces the container's (last wins). */
   env?: string[];
+  /** Working directory (default: the container's process cwd). */
   cwd?: string;
+  /** Run on a new pty (its master goes to the console socket). */
   terminal?: boolean;
-  consoleSize?: { height: number; width: number };
+  /** Initial size of the pty. */
+  consoleSize?: Process['consoleSize'];
   /** Numeric user (names are resolved by the caller, through the container's /etc/passwd). */
   user?: { uid: number; gid: number; additionalGids?: number[]; umask?: number };
   /** Supplementary gids added to the user's. */
@@ -64,10 +67,15 @@ export interface ExecOverrides {
   addCapabilities?: string[];
   /** true sets no_new_privs (false never clears the container's). */
   noNewPrivileges?: boolean;
+  /** AppArmor profile to exec under. */
   apparmorProfile?: string;
+  /** SELinux label of the process. */
   selinuxLabel?: string;
+  /** Resource limits (default: the container's). */
   rlimits?: Process['rlimits'];
+  /** Capability sets (default: the container's). */
   capabilities?: Capabilities;
+  /** /proc/self/oom_score_adj of the process. */
   oomScoreAdj?: number;
 }
 

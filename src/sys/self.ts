@@ -159,3 +159,35 @@ export function onSignal(name: NodeJS.Signals, cb: () => void): () => void {
   p.on(name, cb);
   return () => void p.off(name, cb);
 }
+
+/**
+ * A cancellation signal and its trigger. Node/Bun: an AbortController. The CLI's engine
+ * has none; there it is the part of AbortSignal runts's own loops use (aborted, reason,
+ * abort listeners).
+ */
+export function abortable(): { signal: AbortSignal; abort(): void } {
+  if (typeof AbortController === 'function') {
+    const c = new AbortController();
+    return { signal: c.signal, abort: () => c.abort() };
+  }
+  const listeners = new Set<() => void>();
+  const signal = {
+    aborted: false,
+    reason: undefined as unknown,
+    addEventListener: (_type: string, f: () => void) => void listeners.add(f),
+    removeEventListener: (_type: string, f: () => void) => void listeners.delete(f),
+    throwIfAborted() {
+      if (signal.aborted) throw signal.reason;
+    },
+  };
+  return {
+    signal: signal as unknown as AbortSignal,
+    abort() {
+      if (signal.aborted) return;
+      signal.aborted = true;
+      signal.reason = new Error('aborted');
+      for (const f of [...listeners]) f();
+      listeners.clear();
+    },
+  };
+}
