@@ -57,7 +57,7 @@ const WORKER = `
 const { workerData } = require('node:worker_threads');
 const net = require('node:net');
 const { port, flag, path } = workerData;
-let chunks = [], ended = false, failure = null, waiting = false;
+let chunks = [], ended = false, failure = null, waiting = false, connected = false;
 function answer(msg) { port.postMessage(msg); Atomics.store(flag, 0, 1); Atomics.notify(flag, 0); }
 function serve() {
   if (!waiting) return;
@@ -65,14 +65,13 @@ function serve() {
   else if (failure) { waiting = false; answer({ error: failure }); }
   else if (ended) { waiting = false; answer({ data: new Uint8Array(0) }); }
 }
-const sock = net.createConnection(path, () => answer({ connected: true }));
+const sock = net.createConnection(path, () => { connected = true; answer({ connected: true }); });
 sock.on('data', (d) => { chunks.push(d); serve(); });
 sock.on('end', () => { ended = true; serve(); });
 sock.on('error', (e) => {
   failure = { code: e.code || 'EIO', message: e.message };
-  if (!sock.connecting && !waiting) return;
-  if (!waiting) { answer({ error: failure }); return; }
-  serve();
+  if (!connected) answer({ error: failure });
+  else serve();
 });
 port.on('message', (m) => {
   if (m.write) sock.write(m.write);
@@ -117,7 +116,7 @@ function nodeStream(path: string, timeoutMs: number): UnixStream {
     },
     read(ms) {
       port1.postMessage({ read: true });
-      return wait(ms, 'read from') .data as Uint8Array;
+      return wait(ms, 'read from').data as Uint8Array;
     },
     close,
   };
