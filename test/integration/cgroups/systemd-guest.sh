@@ -13,13 +13,15 @@ mk() { mkdir -p "$work/$name-$1" && sed "s|@CGPATH@|$2|" "$tpl" > "$work/$name-$
 status() { $R state "$1" 2>/dev/null | tr -d ' \n' | sed -n 's/.*"status":"\([a-z]*\)".*/\1/p'; }
 pidof_() { $R state "$1" 2>/dev/null | tr -d ' \n' | sed -n 's/.*"pid":\([0-9]*\).*/\1/p'; }
 facts() { # ID UNIT: status, unit, its properties, the init's cgroup and limit files
-  local pid cg
-  echo "status=$(status "$1")"
+  local st pid cg
+  st=$($R state "$1" 2>/dev/null | tr -d ' \n')
+  pid=$(echo "$st" | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
+  echo "status=$(echo "$st" | sed -n 's/.*"status":"\([a-z]*\)".*/\1/p')"
   echo "unit=$(systemctl is-active "$2")"
   systemctl show -p Slice -p Delegate -p MemoryMax -p TasksMax -p CPUQuotaPerSecUSec "$2" | sort
-  pid=$(pidof_ "$1")
-  cg=$(sed -n 's/^0:://p' "/proc/$pid/cgroup")
+  cg=$(sed -n 's/^0:://p' "/proc/$pid/cgroup" 2>/dev/null)
   echo "cgroup=$cg"
+  [ -n "$cg" ] || return 0
   echo "memory.max=$(cat "/sys/fs/cgroup$cg/memory.max") pids.max=$(cat "/sys/fs/cgroup$cg/pids.max") cpu.max=$(cat "/sys/fs/cgroup$cg/cpu.max")"
   echo "freeze=$(cat "/sys/fs/cgroup$cg/cgroup.freeze")"
 }
@@ -69,12 +71,20 @@ echo "list=$($R list -q | wc -l)"
 
 ts E
 [ -n "${SDTEST_QUICK:-}" ] && exit 0
-# E: cost of create+start+delete (not compared).
+# E: cost of create+start+delete with the systemd driver and with cgroupfs (not compared).
 mk e "machine.slice:sdtest:${name}e"
-t0=$(date +%s%N)
-for i in 1 2 3; do
-  $R create --bundle "$work/$name-e" "${name}e" </dev/null >/dev/null 2>>"$work/$name-err"
-  $R start "${name}e"; $R delete -f "${name}e"
+mk f "/sdtest-${name}f"
+for drv in systemd cgroupfs; do
+  bundle=$work/$name-e flag=--systemd-cgroup
+  [ $drv = cgroupfs ] && bundle=$work/$name-f flag=
+  t0=$(date +%s%N)
+  timeout 120 $bin --root /run/sdtest-$name $flag create --bundle "$bundle" "${name}e" </dev/null >/dev/null 2>>"$work/$name-err"
+  t1=$(date +%s%N)
+  timeout 120 $bin --root /run/sdtest-$name $flag start "${name}e"
+  t2=$(date +%s%N)
+  timeout 120 $bin --root /run/sdtest-$name $flag delete -f "${name}e"
+  t3=$(date +%s%N)
+  echo "TIME $name $drv: create $(( (t1 - t0) / 1000000 )) ms, start $(( (t2 - t1) / 1000000 )) ms, delete $(( (t3 - t2) / 1000000 )) ms" >&2
 done
-echo "TIME $name create+start+delete: $(( ($(date +%s%N) - t0) / 3000000 )) ms" >&2
+ts end
 echo "errors:" >&2; cat "$work/$name-err" "$work/$name-errd" >&2
