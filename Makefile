@@ -9,7 +9,7 @@ SHIM := native/build/runts-init
 BUN := node_modules/.bin/bun
 TSC := node_modules/.bin/tsc
 
-.PHONY: all deps build ts native cli demo test docs test-unit test-integration bench clean check-protocol install native-asan fuzz soak qjs
+.PHONY: all deps build ts native cli demo test docs test-unit test-integration bench clean check-protocol install native-asan fuzz soak qjs qjs-cli
 
 all: build
 
@@ -120,5 +120,14 @@ $(QJS_LIB): $(QJS_ENGINE:%=$(QJS_OUT)/%.o)
 $(QJSC): $(QJS_LIB) $(QJS_OUT)/quickjs-libc.o $(QJS_SRC)/qjsc.c
 	$(CC) $(QJS_CFLAGS) -o $@ $(QJS_SRC)/qjsc.c $(QJS_OUT)/quickjs-libc.o $(QJS_LIB) -lm -lpthread
 
+# The command line as one static ELF (issue 14): QuickJS-ng + the CLI's bytecode + the
+# host module (native/cli) + the init shim. Built next to the Bun executable until it
+# passes the integration suite (RUNTS_TEST_CLI=bin/runts-qjs); see README "Command line".
+QJS_CLI := bin/runts-qjs
+qjs-cli: $(QJS_CLI)
+
+$(QJS_CLI): qjs ts $(NATIVE_SRC) $(NATIVE_HDR) $(wildcard native/cli/*.c native/cli/*.h native/cli/tools/*.c) scripts/build-qjs-cli.sh scripts/embed-modules.sh
+	@bash scripts/build-qjs-cli.sh
+
 clean:
-	rm -rf dist native/build native/build-asan native/build-fuzz bin/runts build/qjs-obj
+	rm -rf dist native/build native/build-asan native/build-fuzz bin/runts bin/runts-qjs build/qjs-obj build/cli

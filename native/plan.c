@@ -143,6 +143,7 @@ static const struct field_desc plan_fields[] = {
 	SCALAR(RUNTS_TAG_SETGROUPS_DENY, F_BOOL, plan, setgroups_deny),
 	SCALAR(RUNTS_TAG_ROOTFS, F_STR, plan, rootfs),
 	SCALAR(RUNTS_TAG_ROOTFS_PROPAGATION, F_U64, plan, rootfs_propagation),
+	SCALAR(RUNTS_TAG_ROOT_PROPAGATION_AFTER, F_U64, plan, root_propagation_after),
 	SCALAR(RUNTS_TAG_NO_PIVOT, F_BOOL, plan, no_pivot),
 	GROUP(RUNTS_TAG_MOUNT, plan, mounts, mount_group),
 	GROUP(RUNTS_TAG_DEVICE, plan, devices, device_group),

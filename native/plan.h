@@ -99,6 +99,7 @@ struct plan {
 	bool setgroups_deny;
 	char *rootfs;
 	uint64_t rootfs_propagation;
+	uint64_t root_propagation_after; /* applied to "/" after the root change (0: none) */
 	bool no_pivot;
 	struct plan_mount *mounts;
 	size_t n_mounts;

@@ -28,9 +28,10 @@ static bool rootfs_has_mntns(const struct plan *p)
 	return false;
 }
 
-/* pivot_root refuses a new root whose parent mount is shared. When the plan asks for
- * shared propagation, make the mount that holds the rootfs private (in our namespace
- * only), as runc does. That mount is found by walking up until a mount root. */
+/* The mount that holds the rootfs is made private (in our namespace only), whatever the
+ * rootfs propagation, as runc 1.2+ does: pivot_root refuses a new root whose parent is
+ * shared, and the rootfs bind and the container's mounts must not propagate to (or be
+ * slaves of) the host through it. That mount is found by walking up until a mount root. */
 static void rootfs_parent_private(const char *rootfs)
 {
 	char *path = strdup(rootfs);
@@ -62,8 +63,7 @@ void rootfs_prepare(struct ctx *c)
 	if (p->rootfs_propagation && mount(NULL, "/", NULL, p->rootfs_propagation, NULL) < 0)
 		die("rootfs", "mount", "/", errno, "/ to propagation %#llx",
 		    (unsigned long long)p->rootfs_propagation);
-	if (p->rootfs_propagation & MS_SHARED)
-		rootfs_parent_private(p->rootfs);
+	rootfs_parent_private(p->rootfs);
 	/* A bind onto itself makes the rootfs a mount point, which pivot_root needs. */
 	if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		die_sys("rootfs", "mount", p->rootfs);
@@ -309,6 +309,7 @@ void rootfs_pivot(struct ctx *c)
 	if (fchdir(c->rootfs_fd) < 0)
 		die_sys("pivot_root", "fchdir", p->rootfs);
 	if (p->no_pivot) {
+		nopivot_hide_host(p->rootfs);
 		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
 			die_sys("pivot_root", "mount", p->rootfs);
 		if (chroot(".") < 0)
@@ -329,9 +330,9 @@ void rootfs_pivot(struct ctx *c)
 	}
 	if (chdir("/") < 0)
 		die_sys("pivot_root", "chdir", "/");
-	/* Again on the new root: with "shared", rootfs_parent_private made the rootfs's
-	 * parent private, so the bind (now "/") is private until told otherwise. */
-	if (p->rootfs_propagation && mount(NULL, "/", NULL, p->rootfs_propagation, NULL) < 0)
-		die("rootfs", "mount", "/", errno, "/ to propagation %#llx", (unsigned long long)p->rootfs_propagation);
+	/* On the new root (rootfs_parent_private made the bind, now "/", private): the plan
+	 * says which propagation, if any (runc: an explicit, non-private one). */
+	if (p->root_propagation_after && mount(NULL, "/", NULL, p->root_propagation_after, NULL) < 0)
+		die("rootfs", "mount", "/", errno, "/ to propagation %#llx", (unsigned long long)p->root_propagation_after);
 	util_close(&c->rootfs_fd);
 }

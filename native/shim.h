@@ -105,6 +105,9 @@ void rootfs_pivot(struct ctx *c);
 int copyup_open(int target, const char *dest);
 void copyup_fill(int from, int target, const struct plan_mount *m);
 
+/* nopivot.c: --no-pivot: the host's procfs and sysfs mounts leave the namespace */
+void nopivot_hide_host(const char *rootfs);
+
 /* masks.c: after the new root */
 void masks_apply(struct ctx *c);
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for p in gcc make libseccomp-dev busybox-static tini iproute2 qemu-system-x86 cpio xz-utils clang uidmap; do
+for p in gcc make libseccomp-dev busybox-static tini iproute2 qemu-system-x86 cpio xz-utils clang uidmap runc; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 # Docker's default seccomp profile (seccomp.test.ts): Debian ships it in podman's containers-common.
@@ -28,6 +28,17 @@ if [ "$(id -u)" = 0 ] && ! /opt/criu4/bin/criu check >/dev/null 2>&1 && ! criu c
     sh ../shared/tools/install-criu4.sh >/dev/null 2>&1 || echo "deps: CRIU 4 does not pass \`criu check\` here; checkpoint tests will skip" >&2
   else
     echo "deps: no working CRIU and no ../shared/tools/install-criu4.sh; checkpoint tests will skip" >&2
+  fi
+fi
+# The references the compatibility tests compare against (test/integration/runc-compat.ts):
+# Debian 12's runc 1.1.5 (apt, above) and today's runc 1.3 + crun in /opt/next, from
+# Debian's development suite by ../shared/tools/install-next-runtimes.sh (private apt set-up).
+if [ "$(id -u)" = 0 ] && [ ! -x /opt/next/bin/runc ]; then
+  if [ -f ../shared/tools/install-next-runtimes.sh ]; then
+    echo "deps: installing runc 1.3 and crun in /opt/next (../shared/tools/install-next-runtimes.sh)"
+    sh ../shared/tools/install-next-runtimes.sh >/dev/null 2>&1 || echo "deps: could not install /opt/next runc/crun; runc comparison tests will skip" >&2
+  else
+    echo "deps: no ../shared/tools/install-next-runtimes.sh; runc comparison tests will skip" >&2
   fi
 fi
 # QuickJS-ng's sources for the CLI binary (Debian's qjs-src, fetched without touching the

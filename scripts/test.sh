@@ -21,6 +21,8 @@ echo "== library on bun"
 tini -s -- node_modules/.bin/bun dist/test/bun/smoke.js
 echo "== examples/ on node and bun (each asserts its own outcome)"
 tini -s -- bash scripts/examples.sh
+echo "== the npm package: npm pack, installed in an empty dir, README example on node and bun, runts run"
+tini -s -- bash scripts/pack-test.sh
 echo "== fuzz: the shim's plan decoder under ASan+UBSan (FUZZ_SECONDS, default 60)"
 make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
 echo "== integration subset against the shim built with ASan+UBSan (make native-asan)"

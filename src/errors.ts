@@ -29,17 +29,25 @@ export type ErrorCode =
 
 /** One validation problem: where (a JSON path such as `process.args[0]`) and why. */
 export interface Problem {
+  /** JSON path of the field, e.g. `process.args[0]` ('' for the whole config). */
   path: string;
+  /** What is wrong with it. */
   message: string;
 }
 
 /** Extra facts carried by a RuntsError. */
 export interface RuntsErrorDetails {
+  /** The underlying error, if any. */
   cause?: unknown;
+  /** Validation problems (EINVALID). */
   problems?: Problem[];
+  /** errno name such as `EPERM`. */
   errno?: string;
+  /** The failing system call. */
   syscall?: string;
+  /** The path involved. */
   path?: string;
+  /** The shim's recipe step (ESHIM). */
   step?: string;
 }
 

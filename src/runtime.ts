@@ -12,6 +12,7 @@ import { RuntsError } from './errors.js';
 import type { StdioEntry } from './process/shim.js';
 import { abortError, checkAbortOptions, ContainerProcess, type AbortOptions, type Output, type OutputOptions } from './container/process.js';
 import { resolveUser } from './spec/passwd.js';
+import type { NumericUser } from './spec/build.js';
 import type { Process, Spec, State } from './spec/types.js';
 import { Store } from './state/store.js';
 import type { RestoreOptions } from './criu/restore.js';
@@ -46,7 +47,7 @@ export interface ProcessOptions extends Partial<Omit<Process, 'user'>> {
    * The user: a name or "name:group" or "uid:gid" resolved through the container's
    * /etc/passwd and /etc/group, or numeric ids.
    */
-  user?: string | { uid: number; gid: number; additionalGids?: number[]; umask?: number };
+  user?: string | NumericUser;
 }
 
 /** Options of Runtime.run. */
@@ -79,6 +80,18 @@ export interface RunPromise extends Promise<RunResult> {
 
 export { ContainerProcess, decodeWaitStatus, type ExitStatus } from './container/process.js';
 
+/**
+ * The shim this package ships (native/build/runts-init, static, linux-x64). On another
+ * platform there is none: say so at once rather than fail later with ENOENT or ENOEXEC.
+ */
+function bundledShimPath(): string {
+  const { platform, arch } = globalThis.process;
+  if (platform !== 'linux' || arch !== 'x64') {
+    throw new RuntsError('EUNSUPPORTED', `runts ships its init shim for linux-x64 only, not ${platform}-${arch}: build native/build/runts-init from the sources (make native, Linux only) and pass it as shimPath`);
+  }
+  return defaultShimPath();
+}
+
 /** Default shim path: native/build/runts-init next to this package's dist/. */
 export function defaultShimPath(): string {
   const here = dirname(fileUrlPath(import.meta.url));
@@ -96,7 +109,7 @@ export class Runtime {
     const rootless = opts.rootless ?? isRootless();
     this.config = {
       root: resolve(opts.root ?? defaultStateRoot(rootless)),
-      shimPath: opts.shimPath ?? defaultShimPath(),
+      shimPath: opts.shimPath ?? bundledShimPath(),
       cgroups: opts.cgroups ?? !rootless,
       rootless,
       ...(opts.systemdCgroup ? { systemdCgroup: true } : {}),

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <seccomp.h>
 #include "host.h"
 
 extern char **environ;
@@ -193,6 +194,7 @@ JSValue host_spawn(JSContext *ctx, JSValueConst this, int argc, JSValueConst *ar
 		}
 		sigset_t none;
 		sigemptyset(&none);
+		signal(SIGPIPE, SIG_DFL); /* ignored here (as Node does), not in what we run */
 		for (int s = 1; s < NSIG; s++)
 			if (sigismember(&host_blocked, s))
 				signal(s, SIG_DFL);
@@ -350,7 +352,18 @@ static JSValue h_recv_fds(JSContext *ctx, JSValueConst this, int argc, JSValueCo
 	return a;
 }
 
+/* nativeVersions() -> the `key: value` lines `runts-init version` prints (same binary). */
+static JSValue h_versions(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv)
+{
+	(void)this; (void)argc; (void)argv;
+	const struct scmp_version *v = seccomp_version();
+	char buf[64];
+	snprintf(buf, sizeof(buf), "libseccomp: %u.%u.%u\n", v->major, v->minor, v->micro);
+	return JS_NewString(ctx, buf);
+}
+
 static const JSCFunctionListEntry proc_funcs[] = {
+	JS_CFUNC_DEF("nativeVersions", 0, h_versions),
 	JS_CFUNC_DEF("exit", 1, h_exit),
 	JS_CFUNC_DEF("ids", 0, h_ids),
 	JS_CFUNC_DEF("kill", 2, h_kill),

@@ -59,6 +59,7 @@ export interface CgroupConfig {
 
 /** What state.json persists so a later process can load the manager. Plain JSON. */
 export interface CgroupState {
+  /** The host's cgroup layout when the cgroup was made. */
   layout: CgroupLayout;
   /** controller (or '' for unified) → absolute dir */
   paths: Record<string, string>;
@@ -99,7 +100,7 @@ export interface CgroupManager {
    * With deferDevices: the eBPF device program create() left unattached (raw struct
    * bpf_insn bytes for the v2 directory paths['']), or undefined when there is none.
    */
-  pendingDevices(): Buffer | undefined;
+  pendingDevices(): Uint8Array | undefined;
 }
 
 export const DEFAULT_ROOT = '/sys/fs/cgroup';

@@ -13,6 +13,7 @@ import { keyValues } from './stats.js';
 
 /** An OOM kill (or, v1, the cgroup going under OOM) seen in the container's memory cgroup. */
 export interface OomEvent {
+  /** Always 'oom' (runc's event type). */
   type: 'oom';
 }
 

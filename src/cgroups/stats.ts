@@ -13,25 +13,109 @@ import { join } from '../sys/path.js';
 import { tryRead } from './fs.js';
 
 /** CPU time used, in nanoseconds (total, per CPU, kernel and user). */
-export interface CpuUsage { total: number; percpu: number[]; percpu_kernel: number[]; percpu_user: number[]; kernel: number; user: number }
+export interface CpuUsage {
+  /** Total CPU time (ns). */
+  total: number;
+  /** CPU time per CPU (ns). */
+  percpu: number[];
+  /** Kernel-mode CPU time per CPU (ns). */
+  percpu_kernel: number[];
+  /** User-mode CPU time per CPU (ns). */
+  percpu_user: number[];
+  /** Kernel-mode CPU time (ns). */
+  kernel: number;
+  /** User-mode CPU time (ns). */
+  user: number;
+}
 /** CFS throttling counters. */
-export interface Throttling { periods: number; throttledPeriods: number; throttledTime: number }
+export interface Throttling {
+  /** Enforcement periods elapsed. */
+  periods: number;
+  /** Periods in which the group was throttled. */
+  throttledPeriods: number;
+  /** Total time throttled (ns). */
+  throttledTime: number;
+}
 /** CPU usage and throttling. */
-export interface CpuStats { usage: CpuUsage; throttling: Throttling }
+export interface CpuStats {
+  /** CPU time used. */
+  usage: CpuUsage;
+  /** CFS bandwidth throttling. */
+  throttling: Throttling;
+}
 /** One memory counter: usage, its peak, its limit and how often the limit was hit. */
-export interface MemoryEntry { limit: number; usage: number; max: number; failcnt: number }
+export interface MemoryEntry {
+  /** The limit (bytes). */
+  limit: number;
+  /** Current usage (bytes). */
+  usage: number;
+  /** Peak usage (bytes). */
+  max: number;
+  /** Times the limit was hit. */
+  failcnt: number;
+}
 /** Memory usage (with swap, kernel and kernel TCP), page cache and the raw memory.stat keys. */
-export interface MemoryStats { cache: number; usage: MemoryEntry; swap: MemoryEntry; kernel: MemoryEntry; kernelTCP: MemoryEntry; raw: Record<string, number> }
+export interface MemoryStats {
+  /** Page cache (bytes). */
+  cache: number;
+  /** Memory. */
+  usage: MemoryEntry;
+  /** Memory + swap. */
+  swap: MemoryEntry;
+  /** Kernel memory (v1). */
+  kernel: MemoryEntry;
+  /** Kernel TCP buffers (v1). */
+  kernelTCP: MemoryEntry;
+  /** memory.stat, key by key. */
+  raw: Record<string, number>;
+}
 /** Number of tasks and the pids limit. */
-export interface PidsStats { current: number; limit: number }
+export interface PidsStats {
+  /** Number of tasks. */
+  current: number;
+  /** pids.max (0: no limit). */
+  limit: number;
+}
 /** One block I/O counter of a device. */
-export interface BlkioEntry { major: number; minor: number; op: string; value: number }
+export interface BlkioEntry {
+  /** Device major number. */
+  major: number;
+  /** Device minor number. */
+  minor: number;
+  /** Operation: Read, Write, Sync, Async, Discard, Total. */
+  op: string;
+  /** Count (bytes or operations). */
+  value: number;
+}
 /** Block I/O bytes and operations per device. */
-export interface BlkioStats { ioServiceBytesRecursive: BlkioEntry[]; ioServicedRecursive: BlkioEntry[] }
+export interface BlkioStats {
+  /** Bytes per device and operation. */
+  ioServiceBytesRecursive: BlkioEntry[];
+  /** Operations per device and operation. */
+  ioServicedRecursive: BlkioEntry[];
+}
 /** Huge page usage of one page size. */
-export interface HugetlbStats { usage: number; max: number; failcnt: number }
+export interface HugetlbStats {
+  /** Usage (bytes). */
+  usage: number;
+  /** Peak usage (bytes). */
+  max: number;
+  /** Times the limit was hit. */
+  failcnt: number;
+}
 /** runc's events `data` (the parts cgroups provide). */
-export interface Stats { cpu: CpuStats; memory: MemoryStats; pids: PidsStats; blkio: BlkioStats; hugetlb: Record<string, HugetlbStats> }
+export interface Stats {
+  /** CPU usage. */
+  cpu: CpuStats;
+  /** Memory usage. */
+  memory: MemoryStats;
+  /** Tasks. */
+  pids: PidsStats;
+  /** Block I/O. */
+  blkio: BlkioStats;
+  /** Huge pages, by page size ("2MB"). */
+  hugetlb: Record<string, HugetlbStats>;
+}
 
 /** Largest double below 2^64 (see the module comment). */
 export const U64_MAX_AS_NUMBER = 18446744073709549568;

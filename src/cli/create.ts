@@ -3,6 +3,7 @@ import type { CommandDef, Parsed } from './args.js';
 import { intFlag } from './args.js';
 import { checkPreservedFds, CREATE_FLAGS, oneId, readSpec, runtime } from './common.js';
 import type { CliContext } from './main.js';
+import { cwd, env as ownEnv, pid } from '../sys/self.js';
 
 export const def: CommandDef = {
   name: 'create',
@@ -13,7 +14,7 @@ export const def: CommandDef = {
 
 export async function main(ctx: CliContext, p: Parsed): Promise<number> {
   const id = oneId('create', p.args);
-  const bundle = (p.flags['bundle'] as string | undefined) ?? process.cwd();
+  const bundle = (p.flags['bundle'] as string | undefined) ?? cwd();
   const spec = readSpec(bundle);
   await runtime(ctx).create(id, spec, createOptions(p, bundle));
   return 0;
@@ -23,8 +24,8 @@ export async function main(ctx: CliContext, p: Parsed): Promise<number> {
 export function createOptions(p: Parsed, bundle: string) {
   const preserveFds = intFlag('create', p.flags, 'preserve-fds') ?? 0;
   // Socket activation, as runc: our caller's LISTEN_FDS, when they are meant for us.
-  const env = process.env;
-  const listenFds = env['LISTEN_PID'] === String(process.pid) && /^\d+$/.test(env['LISTEN_FDS'] ?? '') ? Number(env['LISTEN_FDS']) : 0;
+  const env = ownEnv();
+  const listenFds = env['LISTEN_PID'] === String(pid()) && /^\d+$/.test(env['LISTEN_FDS'] ?? '') ? Number(env['LISTEN_FDS']) : 0;
   checkPreservedFds(listenFds + preserveFds);
   const stdio: Array<number> = [0, 1, 2];
   for (let i = 0; i < listenFds + preserveFds; i++) stdio.push(3 + i);

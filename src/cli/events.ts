@@ -7,7 +7,7 @@ import type { CommandDef, Parsed } from './args.js';
 import { usage } from './args.js';
 import { oneId, runtime } from './common.js';
 import type { CliContext } from './main.js';
-import { writeOut } from '../sys/self.js';
+import { abortable, sleep, writeOut } from '../sys/self.js';
 
 export const def: CommandDef = {
   name: 'events',
@@ -42,7 +42,7 @@ export async function main(ctx: CliContext, p: Parsed): Promise<number> {
     return 0;
   }
   const interval = parseInterval((p.flags['interval'] as string | undefined) ?? '5s');
-  const stop = new AbortController();
+  const stop = abortable();
   const oom = (async () => {
     for await (const e of c.oomEvents(stop.signal)) emit({ type: e.type, id });
   })();
@@ -51,12 +51,12 @@ export async function main(ctx: CliContext, p: Parsed): Promise<number> {
       emit({ type: 'stats', id, data: c.stats() });
       // A timer longer than 2^31-1 ms fires at once (Node and Bun clamp it to 1 ms): wait
       // at most that long per round (~24.8 days), never in a busy loop.
-      await new Promise((r) => setTimeout(r, Math.min(interval, MAX_TIMER_MS)));
+      await sleep(Math.min(interval, MAX_TIMER_MS));
     }
   } finally {
     // The OOM watcher polls the cgroup's oom_kill counter (every 200 ms); an OOM kill
     // often ends the container, so give it one more poll before stopping it.
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     stop.abort();
     await oom.catch(() => undefined);
   }

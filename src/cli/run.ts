@@ -7,6 +7,7 @@ import { CREATE_FLAGS, oneId, readSpec, runtime } from './common.js';
 import { createOptions } from './create.js';
 import type { CliContext } from './main.js';
 import { forwardSignals } from './signals.js';
+import { cwd } from '../sys/self.js';
 
 export const def: CommandDef = {
   name: 'run',
@@ -22,7 +23,7 @@ export const def: CommandDef = {
 
 export async function main(ctx: CliContext, p: Parsed): Promise<number> {
   const id = oneId('run', p.args);
-  const bundle = (p.flags['bundle'] as string | undefined) ?? process.cwd();
+  const bundle = (p.flags['bundle'] as string | undefined) ?? cwd();
   const spec = readSpec(bundle);
   const rt = runtime(ctx);
   const detach = p.flags['detach'] === true;

@@ -2,6 +2,7 @@
  * A container bound to its state directory. Every method re-reads state.json and derives
  * the status from the kernel, so two Container objects (or two processes) never disagree.
  */
+import type { OomEvent } from '../cgroups/oom.js';
 import { isFrozen, loadCgroupManager, watchOom, type CgroupManager, type Stats } from '../cgroups/manager.js';
 import { invalid, RuntsError } from '../errors.js';
 import { dropNulls } from '../spec/normalise.js';
@@ -23,6 +24,7 @@ import { abortError, checkAbortOptions, ContainerProcess, type AbortOptions } fr
 import type { Process } from '../spec/types.js';
 import { assertCan, deriveStatus, hostProbe, waitExec } from './status.js';
 import type { CheckpointOptions } from '../criu/checkpoint.js';
+import { kill, sleepSync } from '../sys/self.js';
 
 const SIGKILL = 9;
 
@@ -227,7 +229,7 @@ export class Container implements AsyncDisposable {
   }
 
   /** OOM kills in the container, as they happen, until `signal` aborts. */
-  oomEvents(signal: AbortSignal): AsyncIterable<{ type: 'oom' }> {
+  oomEvents(signal: AbortSignal): AsyncIterable<OomEvent> {
     const st = this.stored();
     if (!st.cgroup) throw new RuntsError('EUNSUPPORTED', `container ${this.id} has no cgroup`);
     return watchOom(st.cgroup, signal);
@@ -332,7 +334,7 @@ export function toState(st: StoredState): State {
 
 function signalPid(pid: number, sig: number, id?: string): void {
   try {
-    process.kill(pid, sig);
+    kill(pid, sig);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ESRCH') {
@@ -343,14 +345,13 @@ function signalPid(pid: number, sig: number, id?: string): void {
   }
 }
 
-const sleepBuf = new Int32Array(new SharedArrayBuffer(4));
 
 /** SIGKILL the init and wait (up to 5 s) until it is no longer alive. */
 function killAndWait(st: StoredState, afterSignal?: () => void): void {
   const ps = readProcStat(st.pid);
   if (!ps || ps.startTime !== st.pidStart) return;
   try {
-    process.kill(st.pid, 'SIGKILL');
+    kill(st.pid, 'SIGKILL');
   } catch {
     return;
   }
@@ -360,6 +361,6 @@ function killAndWait(st: StoredState, afterSignal?: () => void): void {
     const now = readProcStat(st.pid);
     if (!now || now.startTime !== st.pidStart || now.state === 'Z' || now.state === 'X') return;
     if (Date.now() > deadline) throw new RuntsError('ETIMEOUT', `container ${st.id}: init ${st.pid} still alive 5 s after SIGKILL`);
-    Atomics.wait(sleepBuf, 0, 0, 2);
+    sleepSync(2);
   }
 }

@@ -7,6 +7,7 @@
  *   -> PID -> READY -> state.json (pid, start time) -> pid file -> barrier left to start/GO
  */
 import * as fs from '../sys/fs.js';
+import { hex, view } from '../sys/bytes.js';
 import { cwd, egid, euid, kill, monotonic, pid as ownPid } from '../sys/self.js';
 import { dirname, isAbsolute, resolve } from '../sys/path.js';
 import { deviceRulesFor, newCgroupManager, type CgroupManager } from '../cgroups/manager.js';
@@ -189,7 +190,8 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
     // done (so none of the copy is charged to the container), then clones.
     if (cgroup?.layout === 'v2') {
       plan.cgroupInto = cgroup.paths['']!;
-      plan.deviceBpf = cgroup.pendingDevices()?.toString('hex') ?? '';
+      const prog = cgroup.pendingDevices();
+      plan.deviceBpf = prog ? hex(prog) : '';
     } else if (cgroup) {
       plan.cgroupProcs = cgroup.procsFiles();
     }
@@ -197,11 +199,11 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
     crashPoint('create:after-spawn');
     if (plan.mapsByParent) {
       const req = await shim.expect(Msg.MAPS_NEEDED, 'the id maps request');
-      writeIdMaps(req.payload.readUInt32LE(0), spec.linux);
+      writeIdMaps(view(req.payload).getUint32(0, true), spec.linux);
       shim.send(Msg.MAPS_DONE);
     }
     const pidFrame = await shim.expect(Msg.PID, 'the init pid');
-    initPid = pidFrame.payload.readUInt32LE(0);
+    initPid = view(pidFrame.payload).getUint32(0, true);
     crashPoint('create:after-pid');
     try {
       if (plan.hookBarrier) await hookBarrier(shim, id, bundle, spec, initPid);

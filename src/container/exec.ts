@@ -12,7 +12,8 @@
  * pty, rlimits, user, capabilities, no_new_privs, cwd, execve. Hooks never run for exec.
  */
 import * as fs from '../sys/fs.js';
-import { kill } from '../sys/self.js';
+import { view } from '../sys/bytes.js';
+import { kill, timer } from '../sys/self.js';
 import { isFrozen } from '../cgroups/manager.js';
 import { invalid, RuntsError } from '../errors.js';
 import { seccompCacheDir, seccompPlan } from '../plan/seccomp.js';
@@ -22,6 +23,7 @@ import { ShimSession, shimError, type StdioEntry } from '../process/shim.js';
 import { dropNulls } from '../spec/normalise.js';
 import { resolveUser } from '../spec/passwd.js';
 import type { Process } from '../spec/types.js';
+import type { NumericUser } from '../spec/build.js';
 import type { InitPlan } from '../plan/types.js';
 import { checkSpec } from '../spec/validate.js';
 import type { Store, StoredState } from '../state/store.js';
@@ -43,7 +45,7 @@ export interface ExecProcessOptions extends Omit<ExecOverrides, 'user' | 'args'>
    * /etc/passwd and /etc/group, or numeric ids. HOME comes from the passwd entry when
    * the env has none.
    */
-  user?: string | { uid: number; gid: number; additionalGids?: number[]; umask?: number };
+  user?: string | NumericUser;
 }
 
 /** Options of Container.exec. */
@@ -102,7 +104,7 @@ export async function execIn(
   crashPoint('exec:after-spawn');
   let pid = 0;
   try {
-    pid = (await shim.expect(Msg.PID, 'the exec pid')).payload.readUInt32LE(0);
+    pid = view((await shim.expect(Msg.PID, 'the exec pid')).payload).getUint32(0, true);
     crashPoint('exec:after-pid');
     await shim.expect(Msg.READY, 'the exec process to be ready');
     crashPoint('exec:after-ready');
@@ -122,7 +124,11 @@ export async function execIn(
       }
     }
     // The monitor reaps a failed child and exits by itself: give it a moment, then make sure.
-    if (!detach) await Promise.race([shim.wait(), new Promise((r) => setTimeout(r, 2000).unref())]);
+    if (!detach) {
+      let cancel: (() => void) | undefined;
+      await Promise.race([shim.wait(), new Promise((r) => (cancel = timer(2000, () => r(undefined))))]);
+      cancel?.();
+    }
     shim.kill();
     throw e;
   }

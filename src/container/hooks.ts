@@ -32,7 +32,6 @@
  * The state's pid is the init's host pid for every kind (the spec says "as seen by the
  * host"; runc gives in-container hooks the pid from their own namespace).
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { RuntsError } from '../errors.js';
 import { tlv } from '../plan/encode.js';
 import { INIT_COMM, Msg, Tag } from '../process/protocol.js';
@@ -41,6 +40,9 @@ import { SPEC_VERSION } from '../spec/defaults.js';
 import type { Hook, Hooks, Spec, Status } from '../spec/types.js';
 import type { StoredState } from '../state/store.js';
 import { readProcStat } from '../sys/proc.js';
+import { run, runSync, type RunOptions, type RunResult } from '../sys/spawn.js';
+import { env as ownEnv, kill, sleep } from '../sys/self.js';
+import { utf8 } from '../sys/bytes.js';
 import { waitExec } from './status.js';
 
 /** The longest delay a timer takes as asked (a signed 32-bit millisecond count). */
@@ -79,9 +81,9 @@ function argvOf(h: Hook): { file: string; args: string[]; argv0: string } {
   return { file: h.path, args: a.slice(1), argv0: a[0] ?? h.path };
 }
 
-function envOf(h: Hook): NodeJS.ProcessEnv {
-  if (!h.env) return process.env;
-  const env: NodeJS.ProcessEnv = {};
+function envOf(h: Hook): Record<string, string | undefined> {
+  if (!h.env) return { ...ownEnv() };
+  const env: Record<string, string | undefined> = {};
   for (const e of h.env) {
     const i = e.indexOf('=');
     env[e.slice(0, i)] = e.slice(i + 1);
@@ -94,53 +96,51 @@ function failure(kind: HookKind, i: number, h: Hook, why: string, output: string
   return new RuntsError('EHOOK', `${kind}[${i}] ${h.path}: ${why}${out ? `: ${out}` : ''}`, { path: h.path, step: kind });
 }
 
+/** Why a hook run failed, or undefined when it succeeded. */
+function verdict(kind: HookKind, i: number, h: Hook, r: RunResult): RuntsError | undefined {
+  const output = `${r.stdout}${r.stderr}`;
+  if (r.timedOut) return failure(kind, i, h, `timed out after ${h.timeout} s`, output);
+  if (r.signal) return failure(kind, i, h, `killed by ${r.signal}`, output);
+  if (r.status !== 0) return failure(kind, i, h, `exit status ${r.status}`, output);
+  return undefined;
+}
+
+function notStarted(kind: HookKind, i: number, h: Hook, e: unknown): RuntsError {
+  const err = e as NodeJS.ErrnoException;
+  return failure(kind, i, h, err.code === 'ENOENT' ? 'no such file' : err.message, '');
+}
+
+function runOptions(h: Hook, state: HookState, argv0: string): RunOptions {
+  // A timer longer than 2^31-1 ms would fire at once (Node and Bun clamp it to 1 ms):
+  // a timeout of more than ~24.8 days is no timeout in practice.
+  const timeout = h.timeout && h.timeout * 1000 <= MAX_TIMER_MS ? { timeoutMs: h.timeout * 1000 } : {};
+  return { argv0, env: envOf(h), input: JSON.stringify(state), maxOutput: 1 << 20, ...timeout };
+}
+
 /** Run one hook, blocking (for the synchronous verbs: start, delete). */
 export function runHookSync(kind: HookKind, i: number, h: Hook, state: HookState): void {
   const { file, args, argv0 } = argvOf(h);
-  const r = spawnSync(file, args, {
-    argv0, env: envOf(h), input: JSON.stringify(state), stdio: ['pipe', 'pipe', 'pipe'],
-    ...(h.timeout ? { timeout: h.timeout * 1000 } : {}), killSignal: 'SIGKILL', maxBuffer: 1 << 20,
-  });
-  const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
-  const err = r.error as NodeJS.ErrnoException | undefined;
-  if (err?.code === 'ETIMEDOUT') throw failure(kind, i, h, `timed out after ${h.timeout} s`, output);
-  if (err && err.code !== 'EPIPE') throw failure(kind, i, h, err.code === 'ENOENT' ? 'no such file' : err.message, output);
-  if (r.signal) throw failure(kind, i, h, `killed by ${r.signal}`, output);
-  if (r.status !== 0) throw failure(kind, i, h, `exit status ${r.status}`, output);
+  let r: RunResult;
+  try {
+    r = runSync(file, args, runOptions(h, state, argv0));
+  } catch (e) {
+    throw notStarted(kind, i, h, e);
+  }
+  const bad = verdict(kind, i, h, r);
+  if (bad) throw bad;
 }
 
 /** Run one hook without blocking the event loop (create/run). */
-export function runHook(kind: HookKind, i: number, h: Hook, state: HookState): Promise<void> {
+export async function runHook(kind: HookKind, i: number, h: Hook, state: HookState): Promise<void> {
   const { file, args, argv0 } = argvOf(h);
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { argv0, env: envOf(h), stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    let timedOut = false;
-    const collect = (d: Buffer) => {
-      if (output.length < OUTPUT_MAX) output += d.toString();
-    };
-    child.stdout!.on('data', collect);
-    child.stderr!.on('data', collect);
-    child.stdin!.on('error', () => {}); // a hook may exit without reading its stdin
-    child.stdin!.end(JSON.stringify(state));
-    // A timer longer than 2^31-1 ms would fire at once (Node and Bun clamp it to 1 ms):
-    // a timeout of more than ~24.8 days is no timeout in practice.
-    const timer = h.timeout && h.timeout * 1000 <= MAX_TIMER_MS ? setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, h.timeout * 1000) : undefined;
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(failure(kind, i, h, e.code === 'ENOENT' ? 'no such file' : e.message, output));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (timedOut) reject(failure(kind, i, h, `timed out after ${h.timeout} s`, output));
-      else if (signal) reject(failure(kind, i, h, `killed by ${signal}`, output));
-      else if (code !== 0) reject(failure(kind, i, h, `exit status ${code}`, output));
-      else resolve();
-    });
-  });
+  let r: RunResult;
+  try {
+    r = await run(file, args, runOptions(h, state, argv0));
+  } catch (e) {
+    throw notStarted(kind, i, h, e);
+  }
+  const bad = verdict(kind, i, h, r);
+  if (bad) throw bad;
 }
 
 /** Run every hook of a kind in order; the first failure throws. */
@@ -166,8 +166,8 @@ export async function hookBarrier(shim: ShimSession, id: string, bundle: string,
   await runHooks('createRuntime', spec, creating);
   const created = hookState(id, bundle, spec, 'created', initPid);
   shim.send(Msg.HOOKS_DONE, tlv([
-    [Tag.HOOK_STATE_CREATE, Buffer.from(JSON.stringify(creating))],
-    [Tag.HOOK_STATE_START, Buffer.from(JSON.stringify(created))],
+    [Tag.HOOK_STATE_CREATE, utf8(JSON.stringify(creating))],
+    [Tag.HOOK_STATE_START, utf8(JSON.stringify(created))],
   ]));
 }
 
@@ -187,7 +187,7 @@ export async function startHooksDone(shim: ShimSession, pid: number, startTime: 
     // Gone (already reaped by the monitor): its EXIT frame tells the rest.
     if (!ps || ps.startTime !== startTime || ps.comm !== INIT_COMM) return;
     if (ps.state === 'Z') break; // died as runts:init: a hook failed and the init sent ERROR
-    await new Promise((r) => setTimeout(r, delay));
+    await sleep(delay);
   }
   try {
     await shim.expect(Msg.ERROR, 'the startContainer hooks');
@@ -216,7 +216,7 @@ export function afterStartSync(st: StoredState): void {
     runHooksSync('poststart', spec, hookState(st.id, st.bundle, spec, 'running', st.pid));
   } catch (e) {
     try {
-      process.kill(st.pid, 'SIGKILL');
+      kill(st.pid, 'SIGKILL');
     } catch {
       /* already gone */
     }

@@ -15,37 +15,37 @@
  * forwarded READY=1 (with MAINPID rewritten to a host pid) or when the init dies.
  * Without a notify socket none of this happens: no directory, no mount, no process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import * as fs from '../sys/fs.js';
+import { isAbsolute, join } from '../sys/path.js';
 import { RuntsError, invalid, sysError } from '../errors.js';
 import type { Spec } from '../spec/types.js';
 import { readProcStat } from '../sys/proc.js';
+import { spawnBackground, type Background } from '../sys/spawn.js';
+import { sleep, sleepSync } from '../sys/self.js';
+import { utf8 } from '../sys/bytes.js';
 
 /** Where the socket appears inside the container. */
 export const NOTIFY_SOCKET_IN_CONTAINER = '/run/notify/notify.sock';
-
-const sleepBuf = new Int32Array(new SharedArrayBuffer(4));
 
 /** Check a caller's NOTIFY_SOCKET value: an absolute path or an abstract `@name` (sun_path holds 107 bytes). */
 export function checkNotifySocket(target: string): void {
   if (!(isAbsolute(target) || (target.startsWith('@') && target.length > 1))) {
     throw invalid([{ path: 'notifySocket', message: `${JSON.stringify(target)}: must be an absolute path or an abstract socket name starting with @` }]);
   }
-  if (Buffer.byteLength(target) > 107) throw invalid([{ path: 'notifySocket', message: `${target}: longer than a unix socket address allows (107 bytes)` }]);
+  if (utf8(target).length > 107) throw invalid([{ path: 'notifySocket', message: `${target}: longer than a unix socket address allows (107 bytes)` }]);
 }
 
 /** Make the notify directory and record the target (create time); returns the directory. */
 export function prepareNotify(stateDir: string, target: string): string {
   const dir = join(stateDir, 'notify');
   try {
-    mkdirSync(dir, { mode: 0o755 });
-    writeFileSync(join(stateDir, 'notify-target'), target, { mode: 0o600 });
+    fs.mkdir(dir, { mode: 0o755 });
+    fs.writeFile(join(stateDir, 'notify-target'), target, 0o600);
   } catch (e) {
     throw sysError('prepare notify socket', e, dir);
   }
   // The listening socket must fit a sockaddr_un too.
-  if (Buffer.byteLength(join(dir, 'notify.sock')) > 107) throw invalid([{ path: 'root', message: `${dir}: state directory too long for a notify socket path` }]);
+  if (utf8(join(dir, 'notify.sock')).length > 107) throw invalid([{ path: 'root', message: `${dir}: state directory too long for a notify socket path` }]);
   return dir;
 }
 
@@ -64,7 +64,7 @@ export function withNotify(spec: Spec, notifyDir: string): Spec {
 /** The caller's socket recorded at create time, or undefined when the container has none. */
 export function notifyTarget(stateDir: string): string | undefined {
   try {
-    return readFileSync(join(stateDir, 'notify-target'), 'utf8');
+    return fs.readText(join(stateDir, 'notify-target'));
   } catch {
     return undefined;
   }
@@ -72,12 +72,12 @@ export function notifyTarget(stateDir: string): string | undefined {
 
 /** A running relay (see the file comment). */
 export class NotifyProxy {
-  private readonly child: ChildProcess;
+  private readonly child: Background;
   private readonly pid: number;
 
-  private constructor(child: ChildProcess) {
+  private constructor(child: Background) {
     this.child = child;
-    this.pid = child.pid!;
+    this.pid = child.pid;
   }
 
   /**
@@ -87,36 +87,35 @@ export class NotifyProxy {
    */
   static start(shimPath: string, stateDir: string, target: string, initPid: number, mainPid: number): NotifyProxy {
     const sock = join(stateDir, 'notify', 'notify.sock');
-    rmSync(sock, { force: true });
+    fs.remove(sock, { force: true });
     // stderr goes to a file: a synchronous wait does not run the event loop that reads pipes.
     const errPath = join(stateDir, 'notify-proxy.err');
-    const errFd = openSync(errPath, 'w', 0o600);
-    let child: ChildProcess;
+    const errFd = fs.open(errPath, fs.O.WRONLY | fs.O.CREAT | fs.O.TRUNC, 0o600);
+    let child: Background;
     try {
-      child = spawn(shimPath, ['notify-proxy', sock, target, String(initPid), String(mainPid)], { stdio: ['ignore', 'ignore', errFd] });
+      child = spawnBackground(shimPath, ['notify-proxy', sock, target, String(initPid), String(mainPid)], ['ignore', 'ignore', errFd]);
+    } catch {
+      throw new RuntsError('ESHIM', `notify-proxy: cannot run ${shimPath}`);
     } finally {
-      closeSync(errFd);
+      fs.close(errFd);
     }
-    child.on('error', () => {}); // a failed spawn shows as no pid below
-    if (!child.pid) throw new RuntsError('ESHIM', `notify-proxy: cannot run ${shimPath}`);
-    child.unref();
     const proxy = new NotifyProxy(child);
     const deadline = Date.now() + 5000;
     try {
       for (;;) {
         if (isSocket(sock)) return proxy;
         if (!proxy.running()) {
-          const msg = readFileSync(errPath, 'utf8').trim() || 'notify-proxy: exited before binding its socket';
+          const msg = fs.readText(errPath).trim() || 'notify-proxy: exited before binding its socket';
           throw new RuntsError('ESHIM', msg);
         }
         if (Date.now() > deadline) {
           proxy.kill();
           throw new RuntsError('ETIMEOUT', `notify-proxy: ${sock} not bound within 5000 ms`);
         }
-        Atomics.wait(sleepBuf, 0, 0, 1);
+        sleepSync(1);
       }
     } finally {
-      rmSync(errPath, { force: true });
+      fs.remove(errPath, { force: true });
     }
   }
 
@@ -128,27 +127,23 @@ export class NotifyProxy {
 
   /** Block until the relay has forwarded READY=1 or the init has died (no time limit, as runc). */
   waitDone(): void {
-    for (let delay = 1; this.running(); delay = Math.min(delay * 2, 50)) Atomics.wait(sleepBuf, 0, 0, delay);
+    for (let delay = 1; this.running(); delay = Math.min(delay * 2, 50)) sleepSync(delay);
   }
 
   /** As waitDone, without blocking the event loop (run -d in a library process). */
   async wait(): Promise<void> {
-    for (let delay = 1; this.running(); delay = Math.min(delay * 2, 50)) await new Promise((r) => setTimeout(r, delay));
+    for (let delay = 1; this.running(); delay = Math.min(delay * 2, 50)) await sleep(delay);
   }
 
   /** Stop the relay (failure paths). */
   kill(): void {
-    try {
-      this.child.kill('SIGKILL');
-    } catch {
-      /* gone */
-    }
+    this.child.kill();
   }
 }
 
 function isSocket(p: string): boolean {
   try {
-    return statSync(p).isSocket();
+    return fs.stat(p).isSocket();
   } catch {
     return false;
   }

@@ -15,6 +15,7 @@ import { Msg } from '../process/protocol.js';
 import type { ShimSession } from '../process/shim.js';
 import { parseSignal, signalName } from '../spec/signals.js';
 import { kill } from '../sys/self.js';
+import { view } from '../sys/bytes.js';
 
 /** How a process ended. */
 export interface ExitStatus {
@@ -92,7 +93,10 @@ export class ContainerProcess implements AsyncDisposable {
     this.stdin = shim.child.stdin;
     this.stdout = shim.child.stdout;
     this.stderr = shim.child.stderr;
-    if (abort.signal) this.detach = this.onAbort(abort.signal, abort.killSignal, true);
+    // Watch for the exit from the start, waited for or not: once it is known, no abort,
+    // dispose() or late listener sends a signal to a pid the kernel may have reused.
+    void this.exited().catch(() => {});
+    if (abort.signal && !this.done) this.detach = this.onAbort(abort.signal, abort.killSignal, true);
   }
 
   /**
@@ -176,7 +180,7 @@ export class ContainerProcess implements AsyncDisposable {
       async (f) => {
         this.shim.close();
         await this.shim.closed();
-        return decodeWaitStatus(f.payload.readInt32LE(0));
+        return decodeWaitStatus(view(f.payload).getInt32(0, true));
       },
       async (e) => {
         this.shim.close();

@@ -8,6 +8,7 @@ import { INIT_COMM } from '../process/protocol.js';
 import type { Status } from '../spec/types.js';
 import type { StoredState } from '../state/store.js';
 import { isAlive, readProcStat, type ProcStat } from '../sys/proc.js';
+import { sleepSync } from '../sys/self.js';
 
 /** Host facts status depends on (injectable for tests). */
 export interface StatusProbe {
@@ -67,7 +68,6 @@ export function assertCan(verb: Verb, status: Status, id: string): void {
 
 export { isAlive };
 
-const sleepBuf = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * After the barrier is released, wait (briefly) until the init has exec'd, so that a
@@ -82,6 +82,6 @@ export function waitExec(pid: number, startTime: number, timeoutMs = 2000): void
     if (Date.now() > deadline) return;
     // A few immediate re-reads (the exec usually follows within microseconds), then short
     // sleeps rather than a spin that takes a core from the process being waited for.
-    if (spin > 3) Atomics.wait(sleepBuf, 0, 0, spin > 40 ? 1 : 0.1);
+    if (spin > 3) sleepSync(spin > 40 ? 1 : 0.1);
   }
 }

@@ -172,7 +172,7 @@ export async function checkpoint(rt: RuntimeConfig, store: Store, id: string, op
     if (!opts.preDump) {
       o.extMnt = ext.map((e) => ({ key: e.dest, val: e.dest }));
       o.external = external;
-      writeImage(imagePath, { version: 1, state: st, stdio: stdio.keys, externalMounts: ext, criu: criu.versionText });
+      writeImage(imagePath, { version: 1, state: st, stdio: stdio.keys, externalMounts: ext, criu: criu.versionText, cgroupMode: opts.manageCgroupsMode ?? 'soft' });
     }
     crashPoint('checkpoint:before-dump');
 

@@ -32,6 +32,8 @@ export interface CheckpointImage {
   externalMounts: ExternalMount[];
   /** CRIU version that wrote the images. */
   criu: string;
+  /** --manage-cgroups-mode of the dump ('ignore': the images hold no cgroups). */
+  cgroupMode?: string;
 }
 
 /** One line of /proc/<pid>/mountinfo. */

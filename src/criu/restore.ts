@@ -14,8 +14,9 @@
  */
 import * as fs from '../sys/fs.js';
 import { kill, pid } from '../sys/self.js';
-import { resolve } from '../sys/path.js';
-import { newCgroupManager, deviceRulesFor, type CgroupManager } from '../cgroups/manager.js';
+import { posix, resolve } from '../sys/path.js';
+import { DEFAULT_ROOT, newCgroupManager, deviceRulesFor, type CgroupManager } from '../cgroups/manager.js';
+import { hostView } from '../cgroups/paths.js';
 import type { RuntimeConfig } from '../container/context.js';
 import { resolveRootfs, rfc3339Nano, writePidFile } from '../container/create.js';
 import { RuntsError, sysError } from '../errors.js';
@@ -29,7 +30,7 @@ import { requireFeatures } from './features.js';
 import { readImage, type CheckpointImage } from './image.js';
 import { criuFailure } from './log.js';
 import { restoreMountpoints } from './mountpoints.js';
-import { ReqType, type CriuOpts } from './rpc.js';
+import { CgMode, ReqType, type CriuOpts } from './rpc.js';
 import { SwrkSession } from './swrk.js';
 
 /** Options of restore. */
@@ -82,6 +83,7 @@ export async function restore(rt: RuntimeConfig, store: Store, id: string, opts:
   };
   let cgroup: CgroupManager | null = null;
   let session: SwrkSession | undefined;
+  let cgroupOurs = false;
   const criuRoot = resolve(store.dir(id), 'criu-root');
   try {
     fds.push(openDir(imagePath, false, 'image path'));
@@ -111,7 +113,14 @@ export async function restore(rt: RuntimeConfig, store: Store, id: string, opts:
       state.cgroup = cgroup.state();
     }
     store.write(state);
-    cgroup?.create();
+    // strict: CRIU restores the cgroups itself, properties included, and aborts when they
+    // exist ("Abort restore of existing cgroups"), so they are left to it: refused early
+    // when already there, not made here, the relay not moved (runc fails here instead).
+    // A dump made with --manage-cgroups-mode ignore holds no cgroups: runts makes them.
+    const strict = mode === CgMode.strict && img.cgroupMode !== 'ignore';
+    if (strict && cgroup) strictFree(cgroup);
+    else cgroup?.create();
+    cgroupOurs = !strict; // strict: ours once CRIU runs (it makes them)
     fs.mkdir(criuRoot, { mode: 0o755 });
 
     const stdio = opts.stdio ?? ['ignore', 'ignore', 'ignore'];
@@ -122,7 +131,7 @@ export async function restore(rt: RuntimeConfig, store: Store, id: string, opts:
       ...(opts.consoleSocket ? { consoleSocket: resolve(opts.consoleSocket) } : {}),
     });
     if (!session.pid) throw new RuntsError('ESYS', `restore ${id}: cannot start ${rt.shimPath} criu-swrk`);
-    cgroup?.apply(session.pid);
+    if (!strict) cgroup?.apply(session.pid);
 
     const o: CriuOpts = {
       imagesDirFd: 4, evasiveDevices: true, logLevel: 4, logFile: 'restore.log', rstSibling: true, root: criuRoot,
@@ -130,7 +139,7 @@ export async function restore(rt: RuntimeConfig, store: Store, id: string, opts:
       extUnixSk: !!opts.extUnixSk, tcpEstablished: !!opts.tcpEstablished, fileLocks: !!opts.fileLocks, emptyNs,
       orphanPtsMaster: true, autoDedup: !!opts.autoDedup, lazyPages: !!opts.lazyPages,
       extMnt: externalMountMap(img, spec, bundle, cgroup), inheritFd: [...inheritStdio(img), ...nsFds],
-      ...(cgroup ? { cgRoot: cgroupRoots(session.pid) } : {}),
+      ...(cgroup ? { cgRoot: strict ? intendedRoots(cgroup) : cgroupRoots(session.pid) } : {}),
       ...(joinNs.length ? { joinNs } : {}),
       ...(workPath ? { workDirFd: 5 } : {}),
       ...(opts.lsmProfile ? { lsmProfile: opts.lsmProfile } : {}),
@@ -151,6 +160,7 @@ export async function restore(rt: RuntimeConfig, store: Store, id: string, opts:
       if (pidFile) writePidFile(pidFile, pid);
     };
     let resp;
+    cgroupOurs = true;
     try {
       resp = await session.call({ type: ReqType.RESTORE, opts: o }, (script, pid) => {
         if (script === 'post-restore') recordPid(pid);
@@ -169,6 +179,8 @@ export async function restore(rt: RuntimeConfig, store: Store, id: string, opts:
     if (!resp.success) throw criuFailure(`restore ${id}`, logPath, resp);
     recordPid(resp.restore?.pid ?? 0);
     if (!state.pid) throw new RuntsError('ESYS', `restore ${id}: criu did not report the restored pid; see ${logPath}`);
+    // CRIU restores cgroup files, not the v2 device program (an eBPF attachment).
+    if (strict && cgroup?.layout === 'v2') cgroup.set({ devices: deviceRulesFor(spec.linux?.resources) });
     session.close();
     if (!monitor) await session.wait();
     rmdirQuiet(criuRoot);
@@ -183,7 +195,8 @@ export async function restore(rt: RuntimeConfig, store: Store, id: string, opts:
       }
     }
     try {
-      cgroup?.destroy();
+      // A refused create() or strict check made nothing: what is there is not ours.
+      if (cgroupOurs) cgroup?.destroy();
     } catch {
       /* the original error matters more */
     }
@@ -231,6 +244,32 @@ function cgroupRoots(pid: number): Array<{ ctrl: string; path: string }> {
   for (const line of fs.readText(`/proc/${pid}/cgroup`).split('\n')) {
     const m = /^\d+:([^:]*):(.*)$/.exec(line);
     if (m) out.push({ ctrl: m[1] as string, path: m[2] as string });
+  }
+  return out;
+}
+
+/** strict restore: the container's cgroups must not exist yet (CRIU makes them). */
+function strictFree(cg: CgroupManager): void {
+  for (const dir of new Set(Object.values(cg.paths))) {
+    if (fs.exists(dir)) {
+      throw new RuntsError('EEXIST', `restore --manage-cgroups-mode strict: cgroup ${dir} already exists (in strict mode CRIU creates the container's cgroups itself)`, { path: dir });
+    }
+  }
+}
+
+/**
+ * cg_root for strict mode: each hierarchy's container directory, as CRIU names the
+ * hierarchy in /proc/PID/cgroup ("cpu,cpuacct", "name=systemd", "" for cgroup v2) and
+ * relative to the hierarchy's root.
+ */
+function intendedRoots(cg: CgroupManager): Array<{ ctrl: string; path: string }> {
+  const view = hostView(DEFAULT_ROOT, cg.layout);
+  const mounts = [...view.v1, ...(view.unified ? [view.unified] : [])];
+  const out: Array<{ ctrl: string; path: string }> = [];
+  for (const dir of new Set(Object.values(cg.paths))) {
+    const m = mounts.find((x) => dir.startsWith(x.mountpoint + '/'));
+    if (!m) continue;
+    out.push({ ctrl: m.type === 'cgroup2' ? '' : m.controllers.join(','), path: posix.join(m.root, dir.slice(m.mountpoint.length)) });
   }
   return out;
 }

@@ -9,6 +9,7 @@
  * below are rpc.proto's (lsm_mount_context is 54, from newer CRIUs); unknown
  * fields in responses are skipped, so a newer CRIU stays readable.
  */
+import { text, utf8 } from '../sys/bytes.js';
 
 /** Wire kinds the schema uses. */
 type Scalar = 'bool' | 'int32' | 'uint32' | 'string';
@@ -93,8 +94,8 @@ export interface CriuResp {
 }
 
 /** Encode a request. */
-export function encodeReq(req: CriuReq): Buffer {
-  return Buffer.from(encode(REQ, req as unknown as Record<string, unknown>));
+export function encodeReq(req: CriuReq): Uint8Array {
+  return Uint8Array.from(encode(REQ, req as unknown as Record<string, unknown>));
 }
 
 /** Decode a response; throws RangeError on malformed input. */
@@ -118,7 +119,7 @@ function encode(schema: Schema, obj: Record<string, unknown>): number[] {
     if (v === undefined) continue;
     for (const item of repeated ? (v as unknown[]) : [v]) {
       if (typeof kind === 'object' || kind === 'string') {
-        const bytes = typeof kind === 'object' ? encode(kind, item as Record<string, unknown>) : [...Buffer.from(String(item), 'utf8')];
+        const bytes = typeof kind === 'object' ? encode(kind, item as Record<string, unknown>) : [...utf8(String(item))];
         varint(out, (no << 3) | 2);
         varint(out, bytes.length);
         for (const b of bytes) out.push(b);
@@ -169,7 +170,7 @@ function decode(schema: Schema, buf: Uint8Array): Record<string, unknown> {
     if ((wire === 2) !== (typeof kind === 'object' || kind === 'string')) throw new RangeError(`criu rpc: field ${no} (${name}) has wire type ${wire}`);
     let v: unknown;
     if (typeof kind === 'object') v = decode(kind, value as Uint8Array);
-    else if (kind === 'string') v = Buffer.from(value as Uint8Array).toString('utf8');
+    else if (kind === 'string') v = text(value as Uint8Array);
     else if (kind === 'bool') v = (value as bigint) !== 0n;
     else if (kind === 'int32') v = Number(BigInt.asIntN(32, value as bigint));
     else v = Number(BigInt.asUintN(32, value as bigint));

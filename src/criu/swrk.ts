@@ -23,9 +23,9 @@
  *     |<──────────────────── RESP {success, restore.pid} ──|
  *     | close ──> relay closes ──> criu exits; relay exits (detach) or waits (--monitor)
  */
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import type { Socket } from 'node:net';
 import { RuntsError } from '../errors.js';
+import { spawnShim, type ShimExit, type ShimTransport } from '../sys/transport.js';
+import { concat, text, view } from '../sys/bytes.js';
 import { criuEnv } from './binary.js';
 import { plainErrors } from './log.js';
 import { mountpointArgs, type RestoreMountpoint } from './mountpoints.js';
@@ -52,13 +52,12 @@ export type NotifyHandler = (script: string, pid: number) => void | Promise<void
 
 /** One `criu swrk` behind the relay, for one request. */
 export class SwrkSession {
-  /** The relay process. */
-  readonly child: ChildProcess;
-  private readonly sock: Socket;
-  private buf = Buffer.alloc(0);
-  private waiters: Array<(r: { frame?: Buffer; error?: Error }) => void> = [];
-  private queue: Array<{ frame?: Buffer; error?: Error }> = [];
-  private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The relay process and its control socket (fd 3 in the relay). */
+  private readonly io: ShimTransport;
+  private buf: Uint8Array = new Uint8Array(0);
+  private waiters: Array<(r: { frame?: Uint8Array; error?: Error }) => void> = [];
+  private queue: Array<{ frame?: Uint8Array; error?: Error }> = [];
+  private readonly exited: Promise<ShimExit>;
 
   constructor(opts: SwrkOptions) {
     const args = ['criu-swrk'];
@@ -66,27 +65,30 @@ export class SwrkSession {
     if (opts.consoleSocket) args.push('--console-socket', opts.consoleSocket);
     if (opts.monitor) args.push('--monitor');
     args.push(opts.criuPath);
-    const stdio: StdioOptions = [opts.stdio[0] ?? 'ignore', opts.stdio[1] ?? 'ignore', opts.stdio[2] ?? 'ignore', 'pipe'];
+    // fds 0-2, then the control socket at 3, then the extra fds (opts.stdio[4...]) at 4...
+    const stdio = [opts.stdio[0] ?? 'ignore', opts.stdio[1] ?? 'ignore', opts.stdio[2] ?? 'ignore'];
     for (let i = 4; i < opts.stdio.length; i++) stdio.push(opts.stdio[i] ?? 'ignore');
-    this.child = spawn(opts.shimPath, args, { stdio, env: criuEnv() });
-    const sock = this.child.stdio[3] as Socket | null;
-    if (!sock) {
+    try {
+      this.io = spawnShim(opts.shimPath, args, stdio, opts.shimPath, { sockFd: 3, env: criuEnv() });
+    } catch (e) {
       const fdInfo = opts.stdio.map((x, i) => `${i}=${String(x)}`).join(' ');
-      throw new RuntsError('ESYS', `start ${opts.shimPath} criu-swrk: no control socket (spawn failed; stdio ${fdInfo})`);
+      throw new RuntsError('ESYS', `start ${opts.shimPath} criu-swrk: no control socket (spawn failed: ${(e as Error).message}; stdio ${fdInfo})`);
     }
-    this.sock = sock;
-    this.exited = new Promise((res) => this.child.once('exit', (code, signal) => res({ code, signal })));
-    this.child.once('error', (e) => this.push({ error: e }));
-    this.sock.on('data', (d: Buffer) => this.onData(d));
-    this.sock.on('error', () => {
-      /* EOF handling below reports it */
-    });
-    this.sock.on('close', () => this.push({ error: new RuntsError('ESYS', 'criu exited before it answered') }));
+    this.exited = this.io.exited;
+    let ended = false;
+    this.io.listen(
+      (d) => this.onData(d),
+      () => {
+        if (ended) return;
+        ended = true;
+        this.push({ error: new RuntsError('ESYS', 'criu exited before it answered') });
+      },
+    );
   }
 
   /** The relay's pid (move it into cgroups before the first request). */
   get pid(): number {
-    return this.child.pid ?? 0;
+    return this.io.child.pid ?? 0;
   }
 
   /**
@@ -105,35 +107,31 @@ export class SwrkSession {
 
   /** Close the channel: CRIU exits; the relay exits too (or waits for the init in monitor mode). */
   close(): void {
-    this.sock.end();
+    this.io.close();
   }
 
   /** Wait for the relay to exit. */
-  wait(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  wait(): Promise<ShimExit> {
     return this.exited;
   }
 
   /** Kill the relay (and so criu, through its parent-death signal). */
   kill(): void {
-    try {
-      this.child.kill('SIGKILL');
-    } catch {
-      /* gone */
-    }
+    this.io.kill();
   }
 
   private send(req: CriuReq): void {
     const body = encodeReq(req);
-    const hdr = Buffer.alloc(4);
-    hdr.writeUInt32LE(body.length, 0);
-    this.sock.write(Buffer.concat([hdr, body]));
+    const hdr = new Uint8Array(4);
+    view(hdr).setUint32(0, body.length, true);
+    this.io.write(concat([hdr, body]));
   }
 
-  private next(): Promise<Buffer> {
+  private next(): Promise<Uint8Array> {
     const r = this.queue.shift();
-    const settle = (x: { frame?: Buffer; error?: Error }): Buffer => {
+    const settle = (x: { frame?: Uint8Array; error?: Error }): Uint8Array => {
       if (x.error) throw x.error;
-      return x.frame as Buffer;
+      return x.frame as Uint8Array;
     };
     if (r) return Promise.resolve().then(() => settle(r));
     return new Promise((res, rej) => {
@@ -147,23 +145,23 @@ export class SwrkSession {
     });
   }
 
-  private push(x: { frame?: Buffer; error?: Error }): void {
+  private push(x: { frame?: Uint8Array; error?: Error }): void {
     const w = this.waiters.shift();
     if (w) w(x);
     else this.queue.push(x);
   }
 
-  private onData(d: Buffer): void {
-    this.buf = Buffer.concat([this.buf, d]);
+  private onData(d: Uint8Array): void {
+    this.buf = concat([this.buf, d]);
     while (this.buf.length >= 4) {
-      const raw = this.buf.readUInt32LE(0);
+      const raw = view(this.buf).getUint32(0, true);
       const len = raw & ~ERR_BIT & 0x7fffffff;
       if (this.buf.length < 4 + len) return;
       const body = this.buf.subarray(4, 4 + len);
       this.buf = this.buf.subarray(4 + len);
       // the relay's own failure (not CRIU's): a shim error, in runts's wording
-      if (raw & ERR_BIT) this.push({ error: new RuntsError('ESHIM', `criu relay: ${plainErrors(body.toString('utf8'))}`, { step: 'criu-swrk' }) });
-      else this.push({ frame: Buffer.from(body) });
+      if (raw & ERR_BIT) this.push({ error: new RuntsError('ESHIM', `criu relay: ${plainErrors(text(body))}`, { step: 'criu-swrk' }) });
+      else this.push({ frame: body.slice() });
     }
   }
 }

@@ -118,6 +118,11 @@ export function buildInitPlan(spec: Spec, ctx: BuildContext): InitPlan {
 
   p.rootfs = ctx.rootfs;
   p.rootfsPropagation = linux.rootfsPropagation ? (PROPAGATION[linux.rootfsPropagation] ?? 0n) : MS_SLAVE | MS_REC;
+  // runc 1.2+: an explicit propagation is applied again to the new "/" (the rootfs's parent
+  // was made private, so that is where it takes effect), except private, which it already is;
+  // the default (rslave) is not, so the mounts' own propagation options stay as asked.
+  const after = linux.rootfsPropagation ? (PROPAGATION[linux.rootfsPropagation] ?? 0n) : 0n;
+  if (after && !(after & MS_PRIVATE)) p.rootPropagationAfter = after;
   p.noPivot = ctx.noPivot ?? false;
   p.rootReadonly = spec.root?.readonly ?? false;
 

@@ -5,26 +5,27 @@
 import { PROTOCOL_VERSION, Tag, TLV_HEADER } from '../process/protocol.js';
 import { decodeSecurity, encodeSecurity } from './encode-security.js';
 import { emptyPlan, type InitPlan, type PlanMount } from './types.js';
+import { text, utf8, view } from '../sys/bytes.js';
 
-type Field = [tag: number, value: Buffer];
+type Field = [tag: number, value: Uint8Array];
 
 function u32(tag: number, v: number): Field {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(v >>> 0);
+  const b = new Uint8Array(4);
+  view(b).setUint32(0, v >>> 0, true);
   return [tag, b];
 }
 function i32(tag: number, v: number): Field {
-  const b = Buffer.alloc(4);
-  b.writeInt32LE(v | 0);
+  const b = new Uint8Array(4);
+  view(b).setInt32(0, v | 0, true);
   return [tag, b];
 }
 function u64(tag: number, v: bigint): Field {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64LE(BigInt.asUintN(64, v));
+  const b = new Uint8Array(8);
+  view(b).setBigUint64(0, BigInt.asUintN(64, v), true);
   return [tag, b];
 }
 function str(tag: number, v: string): Field {
-  return [tag, Buffer.from(v, 'utf8')];
+  return [tag, utf8(v)];
 }
 function bool(tag: number, v: boolean): Field[] {
   return v ? [u32(tag, 1)] : [];
@@ -34,29 +35,30 @@ function group(tag: number, fields: Field[]): Field {
 }
 
 /** Serialise TLV records. */
-export function tlv(fields: Field[]): Buffer {
+export function tlv(fields: Field[]): Uint8Array {
   let size = 0;
   for (const [, v] of fields) size += TLV_HEADER + v.length;
-  const out = Buffer.alloc(size);
+  const out = new Uint8Array(size);
+  const dv = view(out);
   let off = 0;
   for (const [tag, v] of fields) {
-    out.writeUInt16LE(tag, off);
-    out.writeUInt16LE(0, off + 2);
-    out.writeUInt32LE(v.length, off + 4);
-    v.copy(out, off + TLV_HEADER);
+    dv.setUint16(off, tag, true);
+    dv.setUint32(off + 4, v.length, true);
+    out.set(v, off + TLV_HEADER);
     off += TLV_HEADER + v.length;
   }
   return out;
 }
 
 /** Parse TLV records; throws on truncation. */
-export function parseTlv(buf: Buffer): Field[] {
+export function parseTlv(buf: Uint8Array): Field[] {
   const out: Field[] = [];
+  const dv = view(buf);
   let off = 0;
   while (off < buf.length) {
     if (buf.length - off < TLV_HEADER) throw new RangeError(`truncated tlv header at ${off}`);
-    const tag = buf.readUInt16LE(off);
-    const len = buf.readUInt32LE(off + 4);
+    const tag = dv.getUint16(off, true);
+    const len = dv.getUint32(off + 4, true);
     if (buf.length - off - TLV_HEADER < len) throw new RangeError(`truncated tlv value of tag ${tag} at ${off}`);
     out.push([tag, buf.subarray(off + TLV_HEADER, off + TLV_HEADER + len)]);
     off += TLV_HEADER + len;
@@ -89,7 +91,7 @@ function mountFields(m: PlanMount): Field[] {
 }
 
 /** Encode a plan as the PLAN frame payload. */
-export function encodePlan(p: InitPlan): Buffer {
+export function encodePlan(p: InitPlan): Uint8Array {
   const f: Field[] = [u32(Tag.VERSION, PROTOCOL_VERSION), u32(Tag.MODE, p.mode), u32(Tag.BARRIER, p.barrier)];
   if (p.fifoPath) f.push(str(Tag.FIFO_PATH, p.fifoPath));
   f.push(u64(Tag.CLONE_FLAGS, p.cloneFlags));
@@ -99,6 +101,7 @@ export function encodePlan(p: InitPlan): Buffer {
   f.push(...bool(Tag.SETGROUPS_DENY, p.setgroupsDeny));
   if (p.rootfs) f.push(str(Tag.ROOTFS, p.rootfs));
   f.push(u64(Tag.ROOTFS_PROPAGATION, p.rootfsPropagation));
+  if (p.rootPropagationAfter) f.push(u64(Tag.ROOT_PROPAGATION_AFTER, p.rootPropagationAfter));
   f.push(...bool(Tag.NO_PIVOT, p.noPivot));
   for (const m of p.mounts) f.push(group(Tag.MOUNT, mountFields(m)));
   f.push(...bool(Tag.MOUNT_SOURCES, p.mountSources));
@@ -183,12 +186,13 @@ function encodeExtra(p: InitPlan): Field[] {
   return f;
 }
 
-const s = (v: Buffer) => v.toString('utf8');
-const n = (v: Buffer) => v.readUInt32LE(0);
-const b64 = (v: Buffer) => v.readBigUInt64LE(0);
+const s = (v: Uint8Array) => text(v);
+const n = (v: Uint8Array) => view(v).getUint32(0, true);
+const b64 = (v: Uint8Array) => view(v).getBigUint64(0, true);
+const i = (v: Uint8Array) => view(v).getInt32(0, true);
 
 /** Decode a PLAN payload (tests and --debug). Throws on unknown tags, as the shim does. */
-export function decodePlan(buf: Buffer): InitPlan {
+export function decodePlan(buf: Uint8Array): InitPlan {
   const p = emptyPlan();
   for (const [tag, v] of parseTlv(buf)) {
     switch (tag) {
@@ -208,6 +212,7 @@ export function decodePlan(buf: Buffer): InitPlan {
       case Tag.SETGROUPS_DENY: p.setgroupsDeny = n(v) !== 0; break;
       case Tag.ROOTFS: p.rootfs = s(v); break;
       case Tag.ROOTFS_PROPAGATION: p.rootfsPropagation = b64(v); break;
+      case Tag.ROOT_PROPAGATION_AFTER: p.rootPropagationAfter = b64(v); break;
       case Tag.NO_PIVOT: p.noPivot = n(v) !== 0; break;
       case Tag.MOUNT_SOURCES: p.mountSources = n(v) !== 0; break;
       case Tag.MOUNT: {
@@ -284,7 +289,7 @@ export function decodePlan(buf: Buffer): InitPlan {
         p.rlimits.push(r);
         break;
       }
-      case Tag.OOM_SCORE_ADJ: p.oomScoreAdj = v.readInt32LE(0); break;
+      case Tag.OOM_SCORE_ADJ: p.oomScoreAdj = i(v); break;
       case Tag.KEYRING: p.keyring = s(v); break;
       case Tag.LOOPBACK_UP: p.loopbackUp = n(v) !== 0; break;
       case Tag.UID: p.uid = n(v); break;
@@ -327,7 +332,7 @@ function schedulerOf(p: InitPlan): NonNullable<InitPlan['scheduler']> {
 }
 
 /** Decode one of the tags 380-429 into p; false for a tag that is not one of them. */
-function decodeExtra(p: InitPlan, tag: number, v: Buffer): boolean {
+function decodeExtra(p: InitPlan, tag: number, v: Uint8Array): boolean {
   switch (tag) {
     case Tag.HOOK_BARRIER: p.hookBarrier = n(v) !== 0; return true;
     case Tag.HOOK: {
@@ -346,7 +351,7 @@ function decodeExtra(p: InitPlan, tag: number, v: Buffer): boolean {
     }
     case Tag.SCHED_POLICY: schedulerOf(p).policy = n(v); return true;
     case Tag.SCHED_FLAGS: schedulerOf(p).flags = b64(v); return true;
-    case Tag.SCHED_NICE: schedulerOf(p).nice = v.readInt32LE(0); return true;
+    case Tag.SCHED_NICE: schedulerOf(p).nice = i(v); return true;
     case Tag.SCHED_PRIORITY: schedulerOf(p).priority = n(v); return true;
     case Tag.SCHED_RUNTIME: schedulerOf(p).runtime = b64(v); return true;
     case Tag.SCHED_DEADLINE: schedulerOf(p).deadline = b64(v); return true;

@@ -40,15 +40,21 @@ export interface ExecContext {
   linux?: Linux;
 }
 
+/** A deep copy of spec data (plain JSON: no engine needs structuredClone for it). */
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
 /** What runc exec's flags change in the container's process. */
 export interface ExecOverrides {
   /** Replaces args. */
   args?: string[];
   /** Entries added to the env; a KEY given again replaces the container's (last wins). */
   env?: string[];
+  /** Working directory (default: the container's process cwd). */
   cwd?: string;
+  /** Run on a new pty (its master goes to the console socket). */
   terminal?: boolean;
-  consoleSize?: { height: number; width: number };
+  /** Initial size of the pty. */
+  consoleSize?: Process['consoleSize'];
   /** Numeric user (names are resolved by the caller, through the container's /etc/passwd). */
   user?: { uid: number; gid: number; additionalGids?: number[]; umask?: number };
   /** Supplementary gids added to the user's. */
@@ -61,10 +67,15 @@ export interface ExecOverrides {
   addCapabilities?: string[];
   /** true sets no_new_privs (false never clears the container's). */
   noNewPrivileges?: boolean;
+  /** AppArmor profile to exec under. */
   apparmorProfile?: string;
+  /** SELinux label of the process. */
   selinuxLabel?: string;
+  /** Resource limits (default: the container's). */
   rlimits?: Process['rlimits'];
+  /** Capability sets (default: the container's). */
   capabilities?: Capabilities;
+  /** /proc/self/oom_score_adj of the process. */
   oomScoreAdj?: number;
 }
 
@@ -92,7 +103,7 @@ export function capName(name: string): string {
 
 /** The exec'd process: the container's process with the overrides applied. */
 export function execProcess(base: Process | undefined, o: ExecOverrides): Process {
-  const b: Process = structuredClone(base ?? { user: { uid: 0, gid: 0 }, cwd: '/' });
+  const b: Process = clone(base ?? { user: { uid: 0, gid: 0 }, cwd: '/' });
   const p: Process = { ...b, user: { ...b.user } };
   if (o.args) p.args = [...o.args];
   if (o.env) p.env = mergeEnv(b.env ?? [], o.env);
@@ -102,7 +113,7 @@ export function execProcess(base: Process | undefined, o: ExecOverrides): Proces
   else delete p.consoleSize;
   if (o.user) p.user = { ...o.user, ...(o.user.umask === undefined && b.user.umask !== undefined ? { umask: b.user.umask } : {}) };
   if (o.additionalGids?.length) p.user.additionalGids = [...new Set([...(p.user.additionalGids ?? []), ...o.additionalGids])];
-  if (o.capabilities) p.capabilities = structuredClone(o.capabilities);
+  if (o.capabilities) p.capabilities = clone(o.capabilities);
   if (o.addCapabilities?.length) {
     const add = o.addCapabilities.map(capName);
     const c = (p.capabilities ??= {});
@@ -124,11 +135,11 @@ export function execProcess(base: Process | undefined, o: ExecOverrides): Proces
  * noNewPrivileges: an absent field never weakens the container's setting).
  */
 export function completeProcess(base: Process | undefined, given: Process): Process {
-  const p: Process = structuredClone(given);
+  const p: Process = clone(given);
   fillProcessDefaults(p);
   if (!base) return p;
-  if (p.capabilities === undefined && base.capabilities) p.capabilities = structuredClone(base.capabilities);
-  if (p.rlimits === undefined && base.rlimits) p.rlimits = structuredClone(base.rlimits);
+  if (p.capabilities === undefined && base.capabilities) p.capabilities = clone(base.capabilities);
+  if (p.rlimits === undefined && base.rlimits) p.rlimits = clone(base.rlimits);
   if (p.noNewPrivileges === undefined && base.noNewPrivileges !== undefined) p.noNewPrivileges = base.noNewPrivileges;
   if (!p.apparmorProfile && base.apparmorProfile) p.apparmorProfile = base.apparmorProfile;
   if (!p.selinuxLabel && base.selinuxLabel) p.selinuxLabel = base.selinuxLabel;

@@ -113,6 +113,8 @@ export interface InitPlan {
   setgroupsDeny: boolean;
   rootfs: string;
   rootfsPropagation: bigint;
+  /** Propagation applied to the new "/" after the root change (0n: none): runc applies an explicit, non-private rootfsPropagation again there. */
+  rootPropagationAfter?: bigint;
   noPivot: boolean;
   mounts: PlanMount[];
   /** Stage-0 opens, in the container's mount namespace, the bind sources the init cannot reach (user namespace, not rootless). */

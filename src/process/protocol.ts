@@ -232,6 +232,7 @@ export const Tag = {
   M_REMOUNT_CLEAR: 601, // u64 (MOUNT group): BIND only: MS_* flags the options cleared (rw, dev, exec ...): a remount is due; clearing one the kernel locked is an error
   M_KEEP_ATIME: 602, // u32 bool (MOUNT group): BIND remount without an atime option: keep the source's atime flags
   M_KEEP_MODE: 603, // u32 bool (MOUNT group): FS tmpfs without mode=: mount with the mode of the directory it covers
+  ROOT_PROPAGATION_AFTER: 606, // u64: MS_* propagation applied to "/" once the root changed (0: none; runc: only an explicit, non-private rootfsPropagation)
   DEV_READONLY: 605, // u32 bool: make the /dev mount read-only once the device nodes, symlinks and the root change are done (runc's order)
   M_ORDINARY_DIR: 604, // u32 bool (MOUNT group): the destination must be a directory, not a symlink (proc, sysfs: runc's "must be mounted on ordinary directory")
 

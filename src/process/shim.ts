@@ -10,12 +10,12 @@ import { encodePlan, parseTlv } from '../plan/encode.js';
 import type { InitPlan } from '../plan/types.js';
 import { FRAME_HEADER, MAX_FRAME, Msg, Tag } from './protocol.js';
 import { remember, shimExe, startTimeOf, type ShimExe } from './sealed.js';
-import { spawnShim, type ShimChild, type ShimExit, type ShimTransport } from './transport.js';
+import { spawnShim, type ShimChild, type ShimExit, type ShimTransport } from '../sys/transport.js';
 
 /** One frame from the shim. */
 export interface Frame {
   type: number;
-  payload: Buffer;
+  payload: Uint8Array;
 }
 
 /** One stdio entry for the shim: inherit a parent fd, a stream, 'pipe', 'ignore' or 'inherit'. */
@@ -32,28 +32,29 @@ export interface SpawnShimOptions {
   timeoutMs?: number;
 }
 
-import { errnoInfo } from '../sys/self.js';
+import { errnoInfo, timer } from '../sys/self.js';
+import { concat, text, view } from '../sys/bytes.js';
 export { errnoInfo };
 
 /** Turn an ERROR frame payload into a RuntsError. */
-export function shimError(payload: Buffer, label: string): RuntsError {
+export function shimError(payload: Uint8Array, label: string): RuntsError {
   let step = 'init';
   let syscall = '';
   let path = '';
   let errno = 0;
   let detail = '';
   for (const [tag, v] of parseTlv(payload)) {
-    if (tag === Tag.ERR_STEP) step = v.toString();
-    else if (tag === Tag.ERR_SYSCALL) syscall = v.toString();
-    else if (tag === Tag.ERR_PATH) path = v.toString();
-    else if (tag === Tag.ERR_ERRNO) errno = v.readInt32LE(0);
-    else if (tag === Tag.ERR_DETAIL) detail = v.toString();
+    if (tag === Tag.ERR_STEP) step = text(v);
+    else if (tag === Tag.ERR_SYSCALL) syscall = text(v);
+    else if (tag === Tag.ERR_PATH) path = text(v);
+    else if (tag === Tag.ERR_ERRNO) errno = view(v).getInt32(0, true);
+    else if (tag === Tag.ERR_DETAIL) detail = text(v);
   }
-  const [name, text] = errnoInfo(errno);
+  const [name, why] = errnoInfo(errno);
   let msg = step;
   if (detail) msg += ` ${detail}`;
   else if (path) msg += ` ${path}`;
-  if (errno) msg += `: ${text}`;
+  if (errno) msg += `: ${why}`;
   else if (!detail) msg += ': failed';
   const details: ConstructorParameters<typeof RuntsError>[2] = { step };
   if (errno) details.errno = name;
@@ -67,7 +68,7 @@ export class ShimSession {
   /** The shim process (stdin/stdout/stderr are streams where stdio asked for 'pipe'). */
   readonly child: ShimChild;
   private readonly io: ShimTransport;
-  private buf: Buffer = Buffer.alloc(0);
+  private buf: Uint8Array = new Uint8Array(0);
   private frames: Frame[] = [];
   private waiter: ((f: Frame | null) => void) | undefined;
   private ended = false;
@@ -127,11 +128,11 @@ export class ShimSession {
   }
 
   /** Send a frame. */
-  send(type: number, payload: Buffer = Buffer.alloc(0)): void {
-    const h = Buffer.alloc(FRAME_HEADER);
-    h.writeUInt32LE(payload.length, 0);
-    h.writeUInt16LE(type, 4);
-    this.io.write(payload.length ? Buffer.concat([h, payload]) : h);
+  send(type: number, payload: Uint8Array = new Uint8Array(0)): void {
+    const h = new Uint8Array(FRAME_HEADER);
+    view(h).setUint32(0, payload.length, true);
+    view(h).setUint16(4, type, true);
+    this.io.write(payload.length ? concat([h, payload]) : h);
   }
 
   /** Resolve once every frame written so far has been handed to the kernel. */
@@ -139,16 +140,16 @@ export class ShimSession {
     return this.io.flush();
   }
 
-  private onData(d: Buffer): void {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
+  private onData(d: Uint8Array): void {
+    this.buf = this.buf.length ? concat([this.buf, d]) : d;
     while (this.buf.length >= FRAME_HEADER) {
-      const len = this.buf.readUInt32LE(0);
+      const len = view(this.buf).getUint32(0, true);
       if (len > MAX_FRAME) {
         this.onEnd();
         return;
       }
       if (this.buf.length < FRAME_HEADER + len) break;
-      const f = { type: this.buf.readUInt16LE(4), payload: this.buf.subarray(FRAME_HEADER, FRAME_HEADER + len) };
+      const f = { type: view(this.buf).getUint16(4, true), payload: this.buf.subarray(FRAME_HEADER, FRAME_HEADER + len) };
       if (this.sealed && f.type !== Msg.ERROR) {
         remember(this.sealed.path, this.sealed.exe, this.pid, this.sealed.start);
         this.sealed = undefined;
@@ -178,12 +179,12 @@ export class ShimSession {
     if (f) return Promise.resolve(f);
     if (this.ended) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
-      const t = timeoutMs === Infinity ? undefined : setTimeout(() => {
+      const cancel = timeoutMs === Infinity ? undefined : timer(timeoutMs, () => {
         this.waiter = undefined;
         reject(new RuntsError('ETIMEOUT', `init shim (pid ${this.pid}): no answer after ${timeoutMs} ms`));
-      }, timeoutMs);
+      });
       this.waiter = (fr) => {
-        clearTimeout(t);
+        cancel?.();
         resolve(fr);
       };
     });
@@ -204,7 +205,9 @@ export class ShimSession {
 
   /** The error for a shim that went away without a frame. */
   async deathError(what: string): Promise<RuntsError> {
-    const ex = await Promise.race([this.exited, new Promise<null>((r) => setTimeout(() => r(null), 2000))]);
+    let cancel: (() => void) | undefined;
+    const ex = await Promise.race([this.exited, new Promise<null>((r) => (cancel = timer(2000, () => r(null))))]);
+    cancel?.();
     const how = ex === null ? 'closed its socket' : ex.signal ? `was killed by ${ex.signal}` : `exited with status ${ex.code}`;
     return new RuntsError('ESHIM', `init shim ${how} while waiting for ${what}`, { step: what });
   }

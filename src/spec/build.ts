@@ -5,6 +5,18 @@
 import { defaultSpec } from './defaults.js';
 import type { LinuxResources, Mount, NamespaceType, Rlimit, Spec } from './types.js';
 
+/** A user by number (no name lookup). */
+export interface NumericUser {
+  /** User id in the container. */
+  uid: number;
+  /** Primary group id in the container. */
+  gid: number;
+  /** Supplementary group ids. */
+  additionalGids?: number[];
+  /** umask of the process (default 0022). */
+  umask?: number;
+}
+
 /** Options of {@link spec}. */
 export interface SpecOptions {
   /** Path of the root filesystem (absolute, or relative to the bundle). */
@@ -15,20 +27,27 @@ export interface SpecOptions {
   args?: string[];
   /** Environment (default PATH and TERM). */
   env?: string[];
+  /** Working directory in the container (absolute). */
   cwd?: string;
+  /** Hostname in the container's UTS namespace. */
   hostname?: string;
   /** Numeric user. A name ("daemon") is resolved per process by Runtime.run. */
-  user?: { uid: number; gid: number; additionalGids?: number[] };
+  user?: NumericUser;
   /** Capabilities for every set except ambient (default: runc's three). */
   capabilities?: string[];
   /** Namespaces to create (default: pid, network, ipc, uts, mount). */
   namespaces?: NamespaceType[];
   /** Mounts added after the default ones. */
   mounts?: Mount[];
+  /** Resource limits of the process (setrlimit). */
   rlimits?: Rlimit[];
+  /** Set no_new_privs: execve never grants privileges (setuid bits, file capabilities). */
   noNewPrivileges?: boolean;
+  /** linux.cgroupsPath: where the container's cgroup goes (default: derived from the id). */
   cgroupsPath?: string;
+  /** linux.resources: cgroup limits (memory, cpu, pids, blockIO ...). */
   resources?: LinuxResources;
+  /** Arbitrary metadata, kept in the state. */
   annotations?: Record<string, string>;
   /** A pty for the process (default false). */
   terminal?: boolean;

@@ -20,32 +20,70 @@ export interface SeccompProfileOptions {
 
 /** Which kernels, capabilities or architectures a rule of the profile applies to (or not). */
 export interface ProfileFilter {
+  /** Capabilities (any one of them). */
   caps?: string[];
+  /** Architectures in Go's names (amd64, arm64 ...). */
   arches?: string[];
+  /** Lowest kernel release, e.g. `4.8`. */
   minKernel?: string;
 }
 
 /** One syscall rule of a Docker/moby seccomp profile. */
 export interface ProfileRule {
+  /** One syscall name (older profiles). */
   name?: string;
+  /** Syscall names. */
   names?: string[];
+  /** SCMP_ACT_* action. */
   action: string;
+  /** errno for SCMP_ACT_ERRNO/SCMP_ACT_TRACE. */
   errnoRet?: number;
-  args?: Array<{ index: number; value: number; valueTwo?: number; op: string }> | null;
+  /** Argument conditions, as in linux.seccomp. */
+  args?: Array<ProfileArg> | null;
+  /** The rule applies only when this holds. */
   includes?: ProfileFilter;
+  /** The rule applies unless this holds. */
   excludes?: ProfileFilter;
+}
+
+/** An argument condition of a profile rule. */
+export interface ProfileArg {
+  /** Argument index (0-5). */
+  index: number;
+  /** Value compared with. */
+  value: number;
+  /** Second value (SCMP_CMP_MASKED_EQ). */
+  valueTwo?: number;
+  /** SCMP_CMP_* operator. */
+  op: string;
 }
 
 /** The moby profile, as far as the conversion reads it. */
 export interface SeccompProfile {
+  /** Action for syscalls no rule matches. */
   defaultAction: string;
+  /** errno of the default action. */
   defaultErrnoRet?: number;
+  /** SCMP_ARCH_* names. */
   architectures?: string[];
-  archMap?: Array<{ architecture: string; subArchitectures?: string[] }> | null;
+  /** Native architecture -> its sub-architectures (moby's archMap). */
+  archMap?: Array<ProfileArchMap> | null;
+  /** SECCOMP_FILTER_FLAG_* names. */
   flags?: string[];
+  /** Unix socket for SCMP_ACT_NOTIFY. */
   listenerPath?: string;
+  /** Opaque data sent to the listener. */
   listenerMetadata?: string;
+  /** The rules. */
   syscalls?: ProfileRule[] | null;
+}
+
+/** One entry of a profile's archMap. */
+export interface ProfileArchMap {
+  /** Native SCMP_ARCH_* name. */
+  architecture: string;
+  /** Sub-architectures allowed with it. */
+  subArchitectures?: string[];
 }
 
 /** Node's arch -> [Go's GOARCH (moby's `arches` vocabulary), libseccomp's native arch]. */

@@ -14,21 +14,31 @@ import type { CgroupState } from '../cgroups/manager.js';
 export interface StoredState {
   /** Format version of this file. */
   version: 1;
+  /** The container id. */
   id: string;
   /** Host pid of the init; 0 while creating. */
   pid: number;
   /** Start time of the init (clock ticks, /proc/<pid>/stat field 22). */
   pidStart: number;
+  /** Absolute path of the bundle. */
   bundle: string;
+  /** Absolute path of the root filesystem. */
   rootfs: string;
   /** RFC 3339 with nanoseconds, as runc prints it. */
   created: string;
+  /** Owner of the container (empty: root), as runc's state. */
   owner: string;
   /** The config the container was created from (exec defaults, hooks). */
   spec: Spec;
+  /** The cgroup(s), null without cgroups. */
   cgroup: CgroupState | null;
   /** Pid of the creating process and its start time, while status is creating. */
-  creator?: { pid: number; start: number };
+  creator?: {
+    /** Pid of the creating process. */
+    pid: number;
+    /** Its start time (clock ticks). */
+    start: number;
+  };
 }
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/;

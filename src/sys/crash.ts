@@ -6,6 +6,7 @@
  * other behaviour depends on it. The steps are listed in CRASH_POINTS, so a test can
  * walk all of them and a typo in a test is an error rather than a silent pass.
  */
+import { env, kill, pid, sleepSync } from './self.js';
 
 /** Every named crash point, in the order each verb reaches them. */
 export const CRASH_POINTS = [
@@ -33,12 +34,12 @@ export const CRASH_POINTS = [
 /** A named crash point. */
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 
-const target = process.env['RUNTS_TEST_CRASH_AT'];
+const target = env()['RUNTS_TEST_CRASH_AT'];
 
 /** SIGKILL this process if RUNTS_TEST_CRASH_AT names `step`; otherwise do nothing. */
 export function crashPoint(step: CrashPoint): void {
   if (target === undefined || target !== step) return;
-  process.kill(process.pid, 'SIGKILL');
+  kill(pid(), 'SIGKILL');
   // SIGKILL of oneself is delivered before kill(2) returns; never go on past the point.
-  for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+  for (;;) sleepSync(1000);
 }

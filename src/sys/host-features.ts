@@ -3,26 +3,31 @@
  * `runts-init.version` next to it, so reading it costs no process; without the file the
  * shim is asked, `runts-init version`, ~2 ms), and which LSMs and resctrl this host has.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import * as fs from './fs.js';
 import { RuntsError } from '../errors.js';
 import type { HostFeatures } from '../spec/features.js';
 import type { Spec } from '../spec/types.js';
+import { qjs } from './host.js';
+import { runSync } from './spawn.js';
 
 /** `key: value` lines of the shim's native versions, e.g. "libseccomp: 2.5.4". */
 export function nativeVersions(shimPath: string): string {
+  if (qjs && shimPath === qjs.exe) return qjs.nativeVersions();
   try {
-    return readFileSync(`${shimPath}.version`, 'utf8');
+    return fs.readText(`${shimPath}.version`);
   } catch {
-    // Loaded only on this path: node:child_process costs start-up time on Bun.
-    const { spawnSync } = process.getBuiltinModule('node:child_process') as typeof import('node:child_process');
-    const r = spawnSync(shimPath, ['version'], { encoding: 'utf8', timeout: 5000 });
-    return r.status === 0 ? r.stdout : '';
+    try {
+      const r = runSync(shimPath, ['version'], { timeoutMs: 5000 });
+      return r.status === 0 ? r.stdout : '';
+    } catch {
+      return '';
+    }
   }
 }
 
 function readTrim(path: string): string {
   try {
-    return readFileSync(path, 'utf8').trim();
+    return fs.readText(path).trim();
   } catch {
     return '';
   }
@@ -34,7 +39,7 @@ export function hostFeatures(shimPath: string): HostFeatures {
   return {
     ...(lib ? { libseccomp: lib } : {}),
     apparmor: readTrim('/sys/module/apparmor/parameters/enabled') === 'Y',
-    selinux: existsSync('/sys/fs/selinux/enforce'),
+    selinux: fs.exists('/sys/fs/selinux/enforce'),
   };
 }
 

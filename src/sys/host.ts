@@ -50,6 +50,8 @@ export interface QjsHost {
   readonly argv: string[];
   readonly env: Record<string, string>;
   readonly exe: string;
+  /** What `runts-init version` prints (the shim is this binary). */
+  nativeVersions(): string;
   exitCode: number;
   exit(code: number): never;
   /** [pid, ppid, uid, euid, gid, egid] */

@@ -5,8 +5,8 @@
  * when AppArmor is off; we refuse, so a caller never believes a process is confined
  * when it is not).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import * as fs from './fs.js';
+import { join } from './path.js';
 import { RuntsError } from '../errors.js';
 import type { Process, Spec } from '../spec/types.js';
 
@@ -20,13 +20,13 @@ export interface LsmSupport {
 export function hostLsm(sysRoot = '/'): LsmSupport {
   let enabled = '';
   try {
-    enabled = readFileSync(join(sysRoot, 'sys/module/apparmor/parameters/enabled'), 'utf8').trim();
+    enabled = fs.readText(join(sysRoot, 'sys/module/apparmor/parameters/enabled')).trim();
   } catch {
     /* no apparmor module */
   }
   return {
-    apparmor: enabled === 'Y' || existsSync(join(sysRoot, 'sys/kernel/security/apparmor')),
-    selinux: existsSync(join(sysRoot, 'sys/fs/selinux/enforce')),
+    apparmor: enabled === 'Y' || fs.exists(join(sysRoot, 'sys/kernel/security/apparmor')),
+    selinux: fs.exists(join(sysRoot, 'sys/fs/selinux/enforce')),
   };
 }
 

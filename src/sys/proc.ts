@@ -2,7 +2,7 @@
  * Reading process facts from /proc. Status derivation rests on one read of
  * /proc/<pid>/stat: its comm (field 2), state (field 3) and start time (field 22).
  */
-import { readFileSync } from 'node:fs';
+import * as fs from './fs.js';
 
 /** The parts of /proc/<pid>/stat runts uses. */
 export interface ProcStat {
@@ -40,7 +40,7 @@ export function parseProcStat(text: string): ProcStat {
 export function readProcStat(pid: number, procRoot = '/proc'): ProcStat | undefined {
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
   try {
-    return parseProcStat(readFileSync(`${procRoot}/${pid}/stat`, 'latin1'));
+    return parseProcStat(fs.readLatin1(`${procRoot}/${pid}/stat`));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ESRCH') return undefined;
     throw e;

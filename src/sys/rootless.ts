@@ -12,19 +12,21 @@
  * skipped: nothing tells an unprivileged runtime which part of the tree, if any, was
  * delegated to it (callers that know pass `cgroups: true`).
  */
-import { join } from 'node:path';
+import { join } from './path.js';
 import { RuntsError } from '../errors.js';
 import type { IDMapping, Linux } from '../spec/types.js';
+import { env as ownEnv, euid as ownEuid } from './self.js';
+import { runSync } from './spawn.js';
 
 /** `--rootless true|false|auto`: auto means "not root". */
-export function isRootless(flag: string | boolean | undefined = 'auto', euid = process.geteuid?.() ?? 0): boolean {
+export function isRootless(flag: string | boolean | undefined = 'auto', euid = ownEuid()): boolean {
   if (flag === true || flag === 'true') return true;
   if (flag === false || flag === 'false') return false;
   return euid !== 0;
 }
 
 /** The state root when none is given: /run/runts for root, $XDG_RUNTIME_DIR/runts otherwise. */
-export function defaultStateRoot(rootless: boolean, env: NodeJS.ProcessEnv = process.env, uid = process.geteuid?.() ?? 0): string {
+export function defaultStateRoot(rootless: boolean, env: Readonly<Record<string, string | undefined>> = ownEnv(), uid = ownEuid()): string {
   if (!rootless) return '/run/runts';
   return env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'runts') : `/tmp/runts-${uid}`;
 }
@@ -57,12 +59,12 @@ export function writeIdMaps(pid: number, linux: Linux | undefined): void {
     ['newgidmap', linux?.gidMappings, 'linux.gidMappings'],
   ] as const) {
     if (!maps?.length) continue;
-    // Loaded here only: node:child_process costs every CLI start on Bun, and main.ts imports this module.
-    const { spawnSync } = process.getBuiltinModule('node:child_process') as typeof import('node:child_process');
-    const r = spawnSync(helper, mapHelperArgs(pid, maps), { encoding: 'utf8', timeout: 10_000 });
-    if (r.error) {
-      const missing = (r.error as NodeJS.ErrnoException).code === 'ENOENT';
-      throw new RuntsError(missing ? 'EUNSUPPORTED' : 'ESYS', `${field}: ${helper} ${missing ? 'is not installed (Debian package uidmap)' : `failed: ${r.error.message}`}`, { cause: r.error });
+    let r;
+    try {
+      r = runSync(helper, mapHelperArgs(pid, maps), { timeoutMs: 10_000 });
+    } catch (e) {
+      const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+      throw new RuntsError(missing ? 'EUNSUPPORTED' : 'ESYS', `${field}: ${helper} ${missing ? 'is not installed (Debian package uidmap)' : `failed: ${(e as Error).message}`}`, { cause: e });
     }
     if (r.status !== 0) {
       throw new RuntsError('ESYS', `${field}: ${helper} failed: ${r.stderr.trim() || `exit status ${r.status}`} (check /etc/sub${helper === 'newuidmap' ? 'uid' : 'gid'})`);

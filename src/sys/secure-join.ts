@@ -5,8 +5,8 @@
  * NOT resolved here: the shim resolves them with openat2(RESOLVE_IN_ROOT) at the moment
  * it mounts, which closes the races this userspace walk cannot.
  */
-import { lstatSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import * as fs from './fs.js';
+import { join } from './path.js';
 
 const MAX_LINKS = 40;
 
@@ -24,7 +24,7 @@ export function secureJoin(root: string, unsafe: string): string {
     const host = join(root, ...done, c);
     let isLink = false;
     try {
-      isLink = lstatSync(host).isSymbolicLink();
+      isLink = fs.lstat(host).isSymbolicLink();
     } catch {
       done.push(c, ...todo.filter((x) => x !== '.' && x !== '..'));
       break;
@@ -34,7 +34,7 @@ export function secureJoin(root: string, unsafe: string): string {
       continue;
     }
     if (++links > MAX_LINKS) throw Object.assign(new Error(`too many levels of symbolic links: ${unsafe}`), { code: 'ELOOP' });
-    const target = readlinkSync(host);
+    const target = fs.readlink(host);
     if (target.startsWith('/')) done.length = 0;
     todo.unshift(...target.split('/').filter((x) => x !== '' && x !== '.'));
   }

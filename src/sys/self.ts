@@ -36,6 +36,19 @@ export function executable(): string {
   return qjs ? qjs.exe : proc().execPath;
 }
 
+/**
+ * The init shim built into this executable: the CLI's static binary holds it (argv[1]
+ * "init", "version"... runs it), so it is /proc/self/exe's file. Undefined elsewhere.
+ */
+export function builtInShim(): string | undefined {
+  return qjs ? qjs.exe : undefined;
+}
+
+/** The script being run (Node/Bun: argv[1]; Bun's compiled executable: /$bunfs/...). */
+export function scriptPath(): string {
+  return qjs ? qjs.exe : (proc().argv[1] ?? '.');
+}
+
 export function cwd(): string {
   return qjs ? qjs.cwd() : proc().cwd();
 }
@@ -145,4 +158,36 @@ export function onSignal(name: NodeJS.Signals, cb: () => void): () => void {
   const p = proc();
   p.on(name, cb);
   return () => void p.off(name, cb);
+}
+
+/**
+ * A cancellation signal and its trigger. Node/Bun: an AbortController. The CLI's engine
+ * has none; there it is the part of AbortSignal runts's own loops use (aborted, reason,
+ * abort listeners).
+ */
+export function abortable(): { signal: AbortSignal; abort(): void } {
+  if (typeof AbortController === 'function') {
+    const c = new AbortController();
+    return { signal: c.signal, abort: () => c.abort() };
+  }
+  const listeners = new Set<() => void>();
+  const signal = {
+    aborted: false,
+    reason: undefined as unknown,
+    addEventListener: (_type: string, f: () => void) => void listeners.add(f),
+    removeEventListener: (_type: string, f: () => void) => void listeners.delete(f),
+    throwIfAborted() {
+      if (signal.aborted) throw signal.reason;
+    },
+  };
+  return {
+    signal: signal as unknown as AbortSignal,
+    abort() {
+      if (signal.aborted) return;
+      signal.aborted = true;
+      signal.reason = new Error('aborted');
+      for (const f of [...listeners]) f();
+      listeners.clear();
+    },
+  };
 }

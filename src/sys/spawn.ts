@@ -76,7 +76,7 @@ export function runSync(path: string, args: string[], opts: RunOptions = {}): Ru
     encoding: 'utf8',
   });
   const err = r.error as (Error & { code?: string }) | undefined;
-  if (err && err.code !== 'ETIMEDOUT' && err.code !== 'ENOBUFS') throw err;
+  if (err && !r.pid) throw err; // not started (ENOENT...); EPIPE, ETIMEDOUT, ENOBUFS come with a result
   return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '', timedOut: err?.code === 'ETIMEDOUT' };
 }
 
@@ -155,4 +155,41 @@ export function run(path: string, args: string[], opts: RunOptions = {}): Promis
       resolve({ status, signal, stdout: out, stderr: err, timedOut });
     });
   });
+}
+
+/** A helper left running in the background (the sd_notify relay): not waited for. */
+export interface Background {
+  readonly pid: number;
+  kill(): void;
+}
+
+/**
+ * Start `path args` with fds 0..n-1 from `stdio` ('ignore': /dev/null) and do not wait
+ * for it: it does not keep the event loop alive. Throws an errno-coded Error when it
+ * cannot be started.
+ */
+export function spawnBackground(path: string, args: string[], stdio: Array<number | 'ignore'>): Background {
+  const h = qjs;
+  if (h) {
+    const nul = h.open('/dev/null', 2, 0);
+    try {
+      const pid = h.spawn(path, [path, ...args], envList(undefined), stdio.map((s) => String(s === 'ignore' ? nul : s)), false);
+      return { pid, kill: () => void tryKill(() => h.kill(pid, 9)) };
+    } finally {
+      h.close(nul);
+    }
+  }
+  const child = cp().spawn(path, args, { stdio });
+  child.on('error', () => {}); // a failed spawn shows as no pid
+  if (!child.pid) throw Object.assign(new Error(`spawn ${path}: not started`), { code: 'ENOENT', path });
+  child.unref();
+  return { pid: child.pid, kill: () => void tryKill(() => child.kill('SIGKILL')) };
+}
+
+function tryKill(f: () => void): void {
+  try {
+    f();
+  } catch {
+    /* gone */
+  }
 }

@@ -144,6 +144,17 @@ describe('configs and flags runc accepts', { skip: SKIP }, () => {
     }
   });
 
+  it('a cpuset with a CPU or node far out of range is one clear error naming the field, as with runc', () => {
+    for (const [k, v] of [['cpus', '0-99999999999'], ['mems', '99999999999']] as const) {
+      const results = runAll(spec(['true'], (s) => { s.linux.resources.cpu = { [k]: v }; }));
+      same(results);
+      assert.equal(results[0]!.seen.status, 1);
+      assert.match(results[0]!.seen.stderr, new RegExp(`linux\\.resources\\.cpu\\.${k}: .*${v}`));
+      assert.doesNotMatch(results[0]!.seen.stderr, /RangeError|Out of memory|\bat .*\.js:\d+/);
+      noLeftovers(results[0]!.id);
+    }
+  });
+
   it('a NUMA node far out of range (linux.memoryPolicy, runtime-spec 1.3) is one clear error', () => {
     // runc 1.3 does not implement memoryPolicy (it ignores the field): runts checks it.
     const [ours] = runAll(spec(['true'], (s) => { s.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0-99999999999' }; }), [RUNTS_RT]);

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Spec } from '../../src/spec/types.js';
-import { RUNTS, SKIP_NOT_ROOT, mountsUnder, rootfs, workspace, type Workspace } from './helpers.js';
+import { REPO, RUNTS, SKIP_NOT_ROOT, mountsUnder, rootfs, workspace, type Workspace } from './helpers.js';
 
 const RUNC = '/opt/next/bin/runc';
 const RUNC11 = '/usr/sbin/runc';
@@ -312,5 +312,92 @@ describe('mounts as runc makes them', { skip: SKIP }, () => {
     });
     assert.equal(inUserns.code, 0, inUserns.err);
     assert.match(inUserns.out, /\n\/dev ro,nosuid\n/);
+  });
+
+  it('rootfsPropagation and the propagation options of (idmapped) binds take effect as in runc, on a shared host mount', () => {
+    // Everything runs in a private mount namespace of its own (unshare), where a shared
+    // mount holds the rootfs and the bind source: nothing can propagate to the host.
+    const base = join(ws.dir, 'prop');
+    mkdirSync(base, { recursive: true });
+    const shRoot = join(base, 'shared');
+    const src = join(base, 'src');
+    const cases: Array<[string | undefined, string]> = [
+      [undefined, 'rslave'], ['shared', 'rshared'], ['slave', 'shared'], ['private', 'rslave'], ['rshared', 'rprivate'],
+      ['rslave', 'rshared'], ['rprivate', 'runbindable'], ['unbindable', 'slave'],
+    ];
+    const specs = cases.map(([rootProp, bindProp], i) => {
+      const spec = ws.spec(['sh', '-c', `awk '$5 == "/" || $5 == "/home" || $5 == "/proc" { o = ""; for (i = 7; $i != "-"; i++) o = o " " $i; print $5 o }' /proc/self/mountinfo; sleep 1; test -e /home/late/seen && echo seen || echo no-late`], (sp) => {
+        sp.root!.path = join(shRoot, 'rootfs');
+        if (rootProp) sp.linux!.rootfsPropagation = rootProp;
+        sp.mounts!.push({
+          destination: '/home', type: 'bind', source: src, options: ['rbind', bindProp, ...(i % 2 ? ['idmap'] : [])],
+          ...(i % 2 ? { uidMappings: [{ containerID: 0, hostID: 1000, size: 10 }], gidMappings: [{ containerID: 0, hostID: 1000, size: 10 }] } : {}),
+        });
+      });
+      writeFileSync(join(base, `config-${i}.json`), JSON.stringify(spec));
+      return i;
+    });
+    // per case and runtime: run in the background, mount a tmpfs at <src>/late on the host
+    // while it sleeps, then print what the container saw (does the host mount reach it?)
+    const script = `set -e
+mkdir -p ${shRoot} ${src}
+mount --bind ${shRoot} ${shRoot}; mount --make-shared ${shRoot}
+cp -a ${rootfs()} ${shRoot}/rootfs
+mount -t tmpfs tmpfs ${src}; mount --make-shared ${src}; mkdir ${src}/late
+for i in ${specs.join(' ')}; do
+  for rt in ${RUNTS} ${RUNC}; do
+    cp ${base}/config-$i.json ${ws.bundle}/config.json
+    id=prop-$$-$i-$(basename $rt)
+    (cd ${ws.bundle} && $rt --root ${base}/state-$(basename $rt) run $id > ${base}/out-$i-$(basename $rt) 2>&1) &
+    sleep 0.5; mount -t tmpfs late ${src}/late; touch ${src}/late/seen
+    wait
+    umount ${src}/late
+    echo "== $i $(basename $rt)"; cat ${base}/out-$i-$(basename $rt)
+    $rt --root ${base}/state-$(basename $rt) delete -f $id >/dev/null 2>&1 || true
+  done
+done`;
+    writeFileSync(join(base, 'run.sh'), script);
+    const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'bash', join(base, 'run.sh')], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const blocks = new Map<string, string>();
+    for (const b of r.stdout.split('== ').filter(Boolean)) {
+      const nl = b.indexOf('\n');
+      blocks.set(b.slice(0, nl), b.slice(nl + 1).replace(/(shared|master):\d+/g, '$1:N')); // peer group numbers differ run to run
+    }
+    for (const i of specs) {
+      const ours = blocks.get(`${i} runts`);
+      const ref = blocks.get(`${i} runc`);
+      assert.ok(ours !== undefined && ref !== undefined, `case ${i} ran under both`);
+      assert.equal(ours, ref, `rootfsPropagation ${cases[i]![0]}, bind ${cases[i]![1]}${i % 2 ? ' (idmapped)' : ''}`);
+    }
+    assert.match(blocks.get('1 runts')!, /^\/ shared:N\n/, 'shared: "/" is shared');
+    assert.match(blocks.get('0 runts')!, /\/home master:N\n[^]*seen/, 'an rslave bind receives the host mount made after start');
+    assert.match(blocks.get('4 runts')!, /no-late/, 'an rprivate bind does not');
+  });
+
+  it('--no-pivot: the container cannot mount a fresh, unmasked /proc (the host\'s procfs and sysfs are out of its namespace), as runc', () => {
+    const dir = join(ws.dir, 'nested');
+    mkdirSync(dir, { recursive: true });
+    const cc = spawnSync('gcc', ['-O2', '-static', '-o', join(dir, 'nested-procfs'), join(REPO, 'test', 'integration', 'fixtures', 'nested-procfs.c')], { encoding: 'utf8' });
+    assert.equal(cc.status, 0, cc.stderr);
+    const asUser = (s: Spec) => {
+      s.process!.user = { uid: 1000, gid: 1000 };
+      s.mounts!.push({ destination: '/home', type: 'bind', source: dir, options: ['bind', 'ro'] });
+    };
+    for (const [name, edit] of [['no user namespace', asUser], ['user namespace', (s: Spec) => { userns(s); asUser(s); }]] as const) {
+      ws.writeSpec(ws.spec(['/home/nested-procfs'], edit));
+      for (const args of [['--no-pivot'], []]) {
+        const seen = [RUNTS, RUNC].map((bin) => {
+          const id = ws.id();
+          const r = runtime(bin, ['run', ...args, id]);
+          runtime(bin, ['delete', '-f', id]);
+          return r;
+        });
+        const what = `${name} ${args.join(' ') || 'pivot_root'}`;
+        assert.equal(seen[0]!.code, 0, `${what}: ${seen[0]!.err}`);
+        assert.equal(seen[0]!.out, seen[1]!.out, what);
+        assert.equal(seen[0]!.out, 'proc: refused\nsysfs: refused\n', what);
+      }
+    }
   });
 });

@@ -18,8 +18,14 @@ export const REPO = resolve(fileURLToPath(import.meta.url), '..', '..', '..', '.
  * ASan/UBSan one of `make native-asan`, for the library and the CLI alike.
  */
 export const SHIM = process.env['RUNTS_TEST_SHIM'] ? resolve(process.env['RUNTS_TEST_SHIM']) : join(REPO, 'native', 'build', 'runts-init');
-/** The CLI (with RUNTS_TEST_SHIM: a copy of it in a layout whose native/build/runts-init is that shim). */
-export const RUNTS = process.env['RUNTS_TEST_SHIM'] ? cliWithShim(SHIM) : join(REPO, 'bin', 'runts');
+/**
+ * The CLI (with RUNTS_TEST_SHIM: a copy of it in a layout whose native/build/runts-init is
+ * that shim). RUNTS_TEST_CLI swaps in another build of the CLI, such as the static
+ * QuickJS-ng binary of `make qjs-cli` (bin/runts-qjs, whose shim is built in).
+ */
+export const RUNTS = process.env['RUNTS_TEST_CLI']
+  ? resolve(process.env['RUNTS_TEST_CLI'])
+  : process.env['RUNTS_TEST_SHIM'] ? cliWithShim(SHIM) : join(REPO, 'bin', 'runts');
 
 function cliWithShim(shim: string): string {
   // The CLI finds its shim at <bundle dir>/../native/build/runts-init.

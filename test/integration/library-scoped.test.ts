@@ -62,6 +62,19 @@ describe('library: abort, await using, output()', { skip: SKIP_NOT_ROOT }, () =>
     gone(id2);
   });
 
+  it('an abort after the process ended (unwaited) changes nothing: wait() gives its status', async () => {
+    const id = ws.id();
+    const ac = new AbortController();
+    const { container, process: proc } = await rt.run(id, ws.spec(['sh', '-c', 'exit 5']), { bundle: ws.bundle, stdio: ['ignore', 'ignore', 'ignore'], signal: ac.signal });
+    for (let i = 0; i < 250 && container.status() !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100)); // the exit frame has arrived
+    ac.abort();
+    assert.deepEqual(await proc.wait(), { code: 5 });
+    assert.equal(container.status(), 'stopped'); // not removed: the abort came after the end
+    container.delete();
+    gone(id);
+  });
+
   it('killSignal picks the signal sent on abort', async () => {
     const id = ws.id();
     const ac = new AbortController();

@@ -15,7 +15,21 @@ export const SKIP_NO_RUNC = existsSync(RUNC) ? false : `the reference runc is no
 export type Result = SpawnSyncReturns<string>;
 
 /** runc with its own --root in the workspace, cwd the bundle. */
-export function runc(ws: Workspace, args: string[], opts: { input?: string; timeout?: number; root?: string } = {}): Result {
+export function runc(ws: Workspace, args: string[], opts: { input?: string; timeout?: number; root?: string; devNull?: boolean } = {}): Result {
+  // devNull: stdin and stdout on /dev/null, stderr too for `run`/`create` (a detached
+  // container keeps them: CRIU cannot dump a pipe, socket or workspace file runc hands
+  // over as is); other verbs keep stderr in a file.
+  if (opts.devNull) {
+    const keepErr = args[0] !== 'run' && args[0] !== 'create';
+    const err = join(ws.dir, `.runc-err-${process.pid}`);
+    const fd = keepErr ? openSync(err, 'w') : undefined;
+    try {
+      const r = spawnSync(RUNC, ['--root', opts.root ?? join(ws.dir, 'runc-state'), ...args], { cwd: ws.bundle, timeout: opts.timeout ?? 30_000, stdio: ['ignore', 'ignore', fd ?? 'ignore'] });
+      return { ...r, stdout: '', stderr: keepErr ? readFileSync(err, 'utf8') : '', output: [] } as unknown as Result;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
   const out = join(ws.dir, `.runc-out-${process.pid}`);
   const err = join(ws.dir, `.runc-err-${process.pid}`);
   const fds = [openSync(out, 'w'), openSync(err, 'w')];

@@ -170,7 +170,7 @@ export class V1Manager implements CgroupManager {
   }
 
   /** v1 and hybrid attach any device filter themselves (devices are a v1 controller there). */
-  pendingDevices(): Buffer | undefined {
+  pendingDevices(): Uint8Array | undefined {
     return undefined;
   }
 

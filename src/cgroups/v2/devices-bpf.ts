@@ -26,6 +26,7 @@
  */
 import type { DeviceRule } from '../devices.js';
 import { devicePolicy, exceptions } from '../devices.js';
+import { view } from '../../sys/bytes.js';
 
 /** BPF opcode pieces (linux/bpf_common.h, linux/bpf.h). */
 export const BPF = {
@@ -103,28 +104,30 @@ export function deviceFilterInsns(rules: DeviceRule[]): Insn[] {
 }
 
 /** Encode instructions as `struct bpf_insn` (8 bytes each, little-endian host). */
-export function encodeInsns(insns: Insn[]): Buffer {
-  const b = Buffer.alloc(insns.length * 8);
+export function encodeInsns(insns: Insn[]): Uint8Array {
+  const b = new Uint8Array(insns.length * 8);
+  const v = view(b);
   insns.forEach((i, n) => {
-    b.writeUInt8(i.code, n * 8);
-    b.writeUInt8((i.dst & 0xf) | ((i.src & 0xf) << 4), n * 8 + 1);
-    b.writeInt16LE(i.off, n * 8 + 2);
-    b.writeInt32LE(i.imm | 0, n * 8 + 4);
+    v.setUint8(n * 8, i.code);
+    v.setUint8(n * 8 + 1, (i.dst & 0xf) | ((i.src & 0xf) << 4));
+    v.setInt16(n * 8 + 2, i.off, true);
+    v.setInt32(n * 8 + 4, i.imm | 0, true);
   });
   return b;
 }
 
 /** Decode `struct bpf_insn` bytes (for tests and debugging). */
-export function decodeInsns(b: Buffer): Insn[] {
+export function decodeInsns(b: Uint8Array): Insn[] {
   const out: Insn[] = [];
+  const v = view(b);
   for (let o = 0; o + 8 <= b.length; o += 8) {
-    const regs = b.readUInt8(o + 1);
-    out.push({ code: b.readUInt8(o), dst: regs & 0xf, src: regs >> 4, off: b.readInt16LE(o + 2), imm: b.readInt32LE(o + 4) });
+    const regs = v.getUint8(o + 1);
+    out.push({ code: v.getUint8(o), dst: regs & 0xf, src: regs >> 4, off: v.getInt16(o + 2, true), imm: v.getInt32(o + 4, true) });
   }
   return out;
 }
 
 /** The program bytes for these rules. */
-export function deviceFilterProgram(rules: DeviceRule[]): Buffer {
+export function deviceFilterProgram(rules: DeviceRule[]): Uint8Array {
   return encodeInsns(deviceFilterInsns(rules));
 }

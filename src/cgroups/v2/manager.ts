@@ -21,7 +21,7 @@ export class V2Manager implements CgroupManager {
   private readonly top: string;
   private readonly opts: ManagerOptions;
   private created: string[];
-  private pending: Buffer | undefined;
+  private pending: Uint8Array | undefined;
 
   /** `top`: the unified mountpoint (needed by create only). */
   constructor(dir: string, top: string, opts: ManagerOptions, created: string[] = []) {
@@ -62,7 +62,7 @@ export class V2Manager implements CgroupManager {
     if (hasBpf(plan)) attachDeviceFilter(this.dir, plan.bpfDevices, this.opts.shimPath);
   }
 
-  pendingDevices(): Buffer | undefined {
+  pendingDevices(): Uint8Array | undefined {
     return this.pending;
   }
 

@@ -12,21 +12,21 @@ const hex = (s: string) => Buffer.from(s, 'hex');
 
 describe('criu rpc: requests', () => {
   it('encodes a bare request (VERSION): field 1, varint 10', () => {
-    assert.equal(encodeReq({ type: ReqType.VERSION }).toString('hex'), '080a');
+    assert.equal(Buffer.from(encodeReq({ type: ReqType.VERSION })).toString('hex'), '080a');
   });
 
   it('encodes nested messages, bools and strings (a DUMP request criu accepted)', () => {
-    const b = encodeReq({ type: ReqType.DUMP, opts: { imagesDirFd: 4, pid: 999999, logLevel: 4, logFile: 'dump.log' } });
+    const b = Buffer.from(encodeReq({ type: ReqType.DUMP, opts: { imagesDirFd: 4, pid: 999999, logLevel: 4, logFile: 'dump.log' } }));
     // 08 01 | 12 len=0x12 { 08 04 | 10 bf843d (999999) | 48 04 | 52 08 "dump.log" }
     assert.equal(b.toString('hex'), '08011212080410bf843d4804520864756d702e6c6f67');
   });
 
   it('encodes FEATURE_CHECK with its features message (field 5)', () => {
-    assert.equal(encodeReq({ type: ReqType.FEATURE_CHECK, features: { memTrack: true, lazyPages: true } }).toString('hex'), '08092a0408011001');
+    assert.equal(Buffer.from(encodeReq({ type: ReqType.FEATURE_CHECK, features: { memTrack: true, lazyPages: true } })).toString('hex'), '08092a0408011001');
   });
 
   it('encodes repeated fields once per item and fields above 15 with two-byte keys', () => {
-    const b = encodeReq({ type: ReqType.RESTORE, opts: { imagesDirFd: 4, extMnt: [{ key: '/a', val: '/b' }, { key: '/c', val: '/d' }], external: ['x'], lsmMountContext: 'c' } });
+    const b = Buffer.from(encodeReq({ type: ReqType.RESTORE, opts: { imagesDirFd: 4, extMnt: [{ key: '/a', val: '/b' }, { key: '/c', val: '/d' }], external: ['x'], lsmMountContext: 'c' } }));
     assert.equal(b.subarray(0, 3).toString('hex'), '080212'); // type 2, opts (field 2, length-delimited)
     assert.equal(b[3], b.length - 4);
     // ext_mnt is field 23: key (23 << 3 | 2) = 0xba 0x01; external 37: 0xaa 0x02; lsm_mount_context 54: 0xb2 0x03
@@ -34,12 +34,12 @@ describe('criu rpc: requests', () => {
   });
 
   it('encodes negative int32 as ten-byte varints and false bools as 0', () => {
-    const b = encodeReq({ type: ReqType.DUMP, opts: { imagesDirFd: -1, leaveRunning: false } });
+    const b = Buffer.from(encodeReq({ type: ReqType.DUMP, opts: { imagesDirFd: -1, leaveRunning: false } }));
     assert.equal(b.toString('hex'), '0801120d08ffffffffffffffffff011800');
   });
 
   it('encodes UTF-8 strings by byte length', () => {
-    const b = encodeReq({ type: ReqType.DUMP, opts: { imagesDirFd: 4, root: '/é' } });
+    const b = Buffer.from(encodeReq({ type: ReqType.DUMP, opts: { imagesDirFd: 4, root: '/é' } }));
     assert.equal(b.toString('hex'), '080112070804' + '6a032fc3a9');
   });
 });

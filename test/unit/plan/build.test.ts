@@ -4,7 +4,7 @@ import { CLONE_NEW, ambientIgnored, buildInitPlan, planDevices, planMounts, type
 import { Barrier, DeviceKind, Mode, MountKind } from '../../../src/process/protocol.js';
 import { defaultSpec } from '../../../src/spec/defaults.js';
 import { decodePlan, encodePlan } from '../../../src/plan/encode.js';
-import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_SLAVE } from '../../../src/spec/mount-options.js';
+import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_SHARED, MS_SLAVE } from '../../../src/spec/mount-options.js';
 
 const ctx: BuildContext = {
   id: 'c1', bundle: '/bundle', rootfs: '/bundle/rootfs', launch: 'create', fifoPath: '/run/runts/c1/exec.fifo',
@@ -123,6 +123,27 @@ describe('planMounts', () => {
     assert.equal(back.mounts[0]!.remountClear, MS_NODEV | MS_RDONLY);
     assert.equal(back.mounts[0]!.keepAtime, true);
     assert.equal(back.mountSources, true);
+  });
+  it('runc 1.2+ mount decisions: proc/sysfs on an ordinary dir, read-only /dev made so last, propagation again on the new / only when explicit and not private, masked paths once', () => {
+    const spec = defaultSpec();
+    spec.mounts!.find((m) => m.destination === '/dev')!.options!.push('ro');
+    spec.linux!.maskedPaths = ['/proc/kcore', '/proc/kcore', '/proc/acpi'];
+    const p = buildInitPlan(spec, ctx);
+    assert.equal(p.mounts.find((m) => m.destination === '/proc')!.ordinaryDir, true);
+    assert.equal(p.mounts.find((m) => m.destination === '/sys')!.ordinaryDir, true);
+    assert.equal(p.mounts.find((m) => m.destination === '/dev/shm')!.ordinaryDir, undefined);
+    assert.equal(p.mounts.find((m) => m.destination === '/dev')!.flags & MS_RDONLY, 0n, '/dev is mounted writable');
+    assert.equal(p.devReadonly, true);
+    assert.deepEqual(p.maskedPaths, ['/proc/kcore', '/proc/acpi']);
+    assert.equal(p.rootPropagationAfter, undefined, 'the default rslave is not applied again');
+    for (const [prop, after] of [['rshared', MS_SHARED | MS_REC], ['slave', MS_SLAVE], ['private', undefined], ['rprivate', undefined]] as const) {
+      spec.linux!.rootfsPropagation = prop;
+      assert.equal(buildInitPlan(spec, ctx).rootPropagationAfter, after, prop);
+    }
+    const back = decodePlan(encodePlan({ ...p, rootPropagationAfter: MS_SHARED }));
+    assert.equal(back.devReadonly, true);
+    assert.equal(back.rootPropagationAfter, MS_SHARED);
+    assert.equal(back.mounts.find((m) => m.destination === '/proc')!.ordinaryDir, true);
   });
   it('mount sources are served by stage-0 with a user namespace and binds, never rootless', () => {
     const spec = defaultSpec();
