@@ -48,7 +48,7 @@ export class SystemdManager implements CgroupManager {
   readonly paths: Record<string, string>;
   private readonly dir: string;
   private readonly v2: V2Manager;
-  private pending: Buffer | undefined;
+  private pending: Uint8Array | undefined;
 
   constructor(
     private readonly sd: SystemdState,
@@ -131,7 +131,7 @@ export class SystemdManager implements CgroupManager {
     return this.v2.procsFiles();
   }
 
-  pendingDevices(): Buffer | undefined {
+  pendingDevices(): Uint8Array | undefined {
     return this.pending;
   }
 
