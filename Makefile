@@ -9,7 +9,7 @@ SHIM := native/build/runts-init
 BUN := node_modules/.bin/bun
 TSC := node_modules/.bin/tsc
 
-.PHONY: all deps build ts native cli demo test docs test-unit test-integration bench clean check-protocol install native-asan fuzz soak qjs qjs-cli
+.PHONY: all deps build ts native cli demo test docs test-unit test-integration bench clean check-protocol install native-asan fuzz soak qjs qjs-cli qjs-cli-asan
 
 all: build
 
@@ -129,5 +129,10 @@ qjs-cli: $(QJS_CLI)
 $(QJS_CLI): qjs ts $(NATIVE_SRC) $(NATIVE_HDR) $(wildcard native/cli/*.c native/cli/*.h native/cli/tools/*.c) scripts/build-qjs-cli.sh scripts/embed-modules.sh
 	@bash scripts/build-qjs-cli.sh
 
+# The same with ASan + UBSan on the host module and the shim (clang, dynamic): run the
+# integration tests against it with RUNTS_TEST_CLI=bin/runts-qjs-asan.
+qjs-cli-asan: qjs ts
+	@SANITIZE=1 bash scripts/build-qjs-cli.sh
+
 clean:
-	rm -rf dist native/build native/build-asan native/build-fuzz bin/runts bin/runts-qjs build/qjs-obj build/cli
+	rm -rf dist native/build native/build-asan native/build-fuzz bin/runts bin/runts-qjs bin/runts-qjs-asan build/qjs-obj build/cli build/cli-asan
