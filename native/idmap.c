@@ -56,6 +56,24 @@ static int idmap_userns(const struct plan_mount *m)
 	return fd;
 }
 
+/* `idmap` without maps of its own means the container's user namespace (runc 1.2+): when
+ * that is a joined one (linux.namespaces path), its maps are not in the plan, so the
+ * namespace itself is the idmap. -1 when there is none to use. */
+static int idmap_joined_userns(const struct plan *p, const struct plan_mount *m)
+{
+	if ((m->uid_map && *m->uid_map) || (m->gid_map && *m->gid_map))
+		return -1;
+	for (size_t k = 0; k < p->n_join_ns; k++) {
+		if (p->join_ns[k].type != CLONE_NEWUSER)
+			continue;
+		int fd = open(p->join_ns[k].path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			die("idmap", "open", p->join_ns[k].path, errno, "user namespace for the idmapped mount of %s", m->source);
+		return fd;
+	}
+	return -1;
+}
+
 void idmap_prepare(struct ctx *c)
 {
 	struct plan *p = c->plan;
@@ -70,6 +88,13 @@ void idmap_prepare(struct ctx *c)
 			for (size_t j = 0; j < p->n_mounts; j++)
 				c->idmap_fds[j] = -1;
 		}
-		c->idmap_fds[i] = idmap_userns(m);
+		int joined = idmap_joined_userns(p, m);
+		int userns = joined >= 0 ? joined : idmap_userns(m);
+		if (mountsrc_joined_userns(p)) { /* no service later: clone the source now */
+			c->idmap_fds[i] = mountsrc_idmap_clone(c, m, userns);
+			close(userns);
+		} else {
+			c->idmap_fds[i] = userns;
+		}
 	}
 }

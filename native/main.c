@@ -4,6 +4,7 @@
  * recipe; each step lives in the file named by its prefix. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,6 +201,13 @@ static noreturn void run_init(struct ctx *c)
 static noreturn void exec_child(struct ctx *c, int pair[2])
 {
 	child_start(c, pair);
+	/* Born in the container's cgroup (CLONE_INTO_CGROUP), it can enter the cgroup
+	 * namespace; stage-0 could not have cloned into it from inside (see ns_join_container). */
+	if (c->cgroupns_fd >= 0) {
+		if (setns(c->cgroupns_fd, CLONE_NEWCGROUP) < 0)
+			die_sys("setns", "setns", "cgroup namespace");
+		util_close(&c->cgroupns_fd);
+	}
 	if (c->plan->setsid && setsid() < 0)
 		die_sys("setsid", "setsid", NULL);
 	console_setup(c);
@@ -245,7 +253,7 @@ int main(int argc, char **argv, char **envp)
 		return 2;
 	}
 	struct ctx c = { .sync_fd = (int)fd, .inner_fd = -1, .fifo_fd = -1, .console_fd = -1,
-			 .rootfs_fd = -1, .root_fd = -1, .proc_fd = -1, .cgroup_fd = -1 };
+			 .rootfs_fd = -1, .root_fd = -1, .proc_fd = -1, .cgroup_fd = -1, .cgroupns_fd = -1 };
 	sync_set_fd(c.sync_fd);
 	/* A caller that ignores SIGCHLD would make our children vanish unreaped. */
 	signal(SIGCHLD, SIG_DFL);

@@ -34,9 +34,21 @@ static bool mountsrc_idmapped(const struct plan_mount *m)
 	return m->kind == RUNTS_MOUNT_KIND_BIND && (m->uid_map || m->gid_map);
 }
 
+/* A joined user namespace (linux.namespaces path): stage-0 joins it before the clone, so
+ * it is no more privileged than the init there and cannot even open the init's
+ * /proc/PID/ns/mnt (the init is not dumpable): no service. idmap_prepare then makes the
+ * idmapped clones at once, on the host, and the init mounts the other sources itself. */
+bool mountsrc_joined_userns(const struct plan *p)
+{
+	for (size_t i = 0; i < p->n_join_ns; i++)
+		if (p->join_ns[i].type == CLONE_NEWUSER)
+			return true;
+	return false;
+}
+
 bool mountsrc_served(const struct plan *p)
 {
-	if (p->mode != RUNTS_MODE_INIT)
+	if (p->mode != RUNTS_MODE_INIT || mountsrc_joined_userns(p))
 		return false;
 	if (p->mount_sources)
 		return true;
@@ -52,6 +64,14 @@ int mountsrc_get(struct ctx *c, const struct plan_mount *m)
 	struct plan *p = c->plan;
 	if (m->kind != RUNTS_MOUNT_KIND_BIND)
 		return -1;
+	if (mountsrc_joined_userns(p)) { /* the clone idmap_prepare made; ours to close */
+		int fd = -1;
+		if (mountsrc_idmapped(m) && c->idmap_fds) {
+			fd = c->idmap_fds[m - p->mounts];
+			c->idmap_fds[m - p->mounts] = -1;
+		}
+		return fd;
+	}
 	struct stat st;
 	if (!mountsrc_idmapped(m) && (!p->mount_sources || stat(m->source, &st) == 0))
 		return -1;
@@ -92,6 +112,12 @@ static int mountsrc_open(struct ctx *c, const struct plan_mount *m, int userns)
 		    m->source);
 	(void)c;
 	return mnt;
+}
+
+/* A detached idmapped clone of m's source, made now (see mountsrc_joined_userns). */
+int mountsrc_idmap_clone(struct ctx *c, const struct plan_mount *m, int userns)
+{
+	return mountsrc_open(c, m, userns);
 }
 
 /* Stage-0 side, after the release: answer the init's requests until it is done (or

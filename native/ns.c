@@ -225,6 +225,13 @@ void ns_join_container(struct ctx *c)
 			continue;
 		if ((fds[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 			die_sys("setns", "open", path);
+		/* cgroup v2: clone3(CLONE_INTO_CGROUP) from inside the container's cgroup
+		 * namespace fails (ENOENT: stage-0's own cgroup lies outside its root), so the
+		 * child joins that namespace once it is in the container's cgroup. */
+		if (ns_kinds[i].type == CLONE_NEWCGROUP && c->cgroup_fd >= 0) {
+			c->cgroupns_fd = fds[i];
+			fds[i] = -1;
+		}
 	}
 	for (size_t i = 0; i < NS_KINDS; i++) {
 		if (fds[i] < 0)

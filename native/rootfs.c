@@ -58,8 +58,10 @@ static void rootfs_parent_private(const char *rootfs)
 void rootfs_prepare(struct ctx *c)
 {
 	struct plan *p = c->plan;
-	if (!rootfs_has_mntns(p))
-		die("rootfs", NULL, NULL, EINVAL, "a container needs a mount namespace (CLONE_NEWNS or a joined one)");
+	/* Without a mount namespace of its own (runc 1.3 allows it) everything below, as with
+	 * runc, happens in the caller's mount namespace: the propagation of "/", the rootfs bind
+	 * and the mounts stay there after the container is gone, and the root is entered with
+	 * chroot (rootfs_pivot). runts refuses masked and read-only paths then, as runc. */
 	if (p->rootfs_propagation && mount(NULL, "/", NULL, p->rootfs_propagation, NULL) < 0)
 		die("rootfs", "mount", "/", errno, "/ to propagation %#llx",
 		    (unsigned long long)p->rootfs_propagation);
@@ -308,7 +310,11 @@ void rootfs_pivot(struct ctx *c)
 	struct plan *p = c->plan;
 	if (fchdir(c->rootfs_fd) < 0)
 		die_sys("pivot_root", "fchdir", p->rootfs);
-	if (p->no_pivot) {
+	if (!rootfs_has_mntns(p)) {
+		/* pivot_root would swap the caller's root; runc chroots here. */
+		if (chroot(".") < 0)
+			die_sys("pivot_root", "chroot", p->rootfs);
+	} else if (p->no_pivot) {
 		nopivot_hide_host(p->rootfs);
 		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
 			die_sys("pivot_root", "mount", p->rootfs);

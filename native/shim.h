@@ -33,6 +33,7 @@ struct ctx {
 	int *idmap_fds;  /* per plan mount: the user namespace of an idmapped bind, or -1 (NULL: none) */
 	char *hook_state[2]; /* state JSON for createContainer, startContainer hooks (HOOKS_DONE) */
 	int cgroup_fd;   /* O_PATH of the plan's cgroup_into dir (CLONE_INTO_CGROUP), or -1 */
+	int cgroupns_fd; /* exec: the container's cgroup namespace, joined by the child, or -1 */
 	bool cwd_retry;  /* the first chdir was refused: retried as the process's user */
 };
 
@@ -147,6 +148,8 @@ bool mountsrc_served(const struct plan *p);
 int mountsrc_get(struct ctx *c, const struct plan_mount *m);
 void mountsrc_done(struct ctx *c);
 void mountsrc_serve(struct ctx *c, pid_t child);
+bool mountsrc_joined_userns(const struct plan *p);
+int mountsrc_idmap_clone(struct ctx *c, const struct plan_mount *m, int userns);
 
 /* seccomp.c: the filter (libseccomp owns the seccomp_ prefix) */
 void secfilter_connect(struct ctx *c);

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 node dist/scripts/gen-protocol-h.js --check
 export NODE_EXTRA_CA_CERTS=  # not needed by the tests; saves ~75 ms per node start
 runner=(node --test --test-concurrency=1 --test-reporter=spec)
-echo "== API reference (make docs: TypeDoc, warnings are errors)"
+echo "== API reference (make docs: TypeDoc, warnings are errors: every export and every member of an exported type, spec fields included, needs a /** doc */ comment)"
 node_modules/.bin/typedoc --logLevel Warn
 echo "== unit tests"
 "${runner[@]}" dist/test/unit/

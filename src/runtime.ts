@@ -29,6 +29,12 @@ export interface RuntimeOptions {
   cgroups?: boolean;
   /** Rootless mode (default: when not root): state under $XDG_RUNTIME_DIR/runts, maps through newuidmap. */
   rootless?: boolean;
+  /**
+   * The systemd cgroup driver (runc's `--systemd-cgroup`): each container's cgroup is a
+   * transient scope made by systemd over D-Bus, `linux.cgroupsPath` is `slice:prefix:name`
+   * (default `system.slice:runts:<id>`). cgroup v2 hosts, as root. Default false.
+   */
+  systemdCgroup?: boolean;
   /** Called with each warning about the config (default: ignore). */
   onWarning?: (message: string) => void;
 }
@@ -106,6 +112,7 @@ export class Runtime {
       shimPath: opts.shimPath ?? bundledShimPath(),
       cgroups: opts.cgroups ?? !rootless,
       rootless,
+      ...(opts.systemdCgroup ? { systemdCgroup: true } : {}),
       ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
     };
     this.store = new Store(this.config.root);

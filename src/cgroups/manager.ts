@@ -2,7 +2,8 @@
  * The cgroup manager seam. The container lifecycle talks to CgroupManager only; behind it
  * sit a cgroup v1 implementation (v1/manager.ts, also driving hybrid hosts) and a v2 one
  * (v2/manager.ts). What to write comes from the pure planner (resources.ts); these
- * classes only touch /sys/fs/cgroup. A systemd driver would be a third implementation.
+ * classes only touch /sys/fs/cgroup. The third, systemd/manager.ts, has systemd make the
+ * cgroup as a transient unit over D-Bus (`--systemd-cgroup`), then works as the v2 one.
  *
  *   newCgroupManager(cfg) ── create() ── apply(initPid) ── [set/freeze/thaw/stats]* ── destroy()
  *            │                                                    ▲
@@ -17,6 +18,8 @@ import { containerPaths, hostView, innerPath } from './paths.js';
 import type { Stats } from './stats.js';
 import { V1Manager } from './v1/manager.js';
 import { V2Manager } from './v2/manager.js';
+import { SystemdManager, type SystemdState } from './systemd/manager.js';
+import { systemdUnit } from './systemd/unit.js';
 
 export type { Stats } from './stats.js';
 export { watchOom, type OomEvent } from './oom.js';
@@ -50,6 +53,8 @@ export interface CgroupConfig {
   timeouts?: { freeze?: number; destroy?: number };
   /** See ManagerOptions.deferDevices. */
   deferDevices?: boolean;
+  /** The systemd driver: systemd makes the cgroup as a transient unit (cgroupsPath `slice:prefix:name`). */
+  systemd?: boolean;
 }
 
 /** What state.json persists so a later process can load the manager. Plain JSON. */
@@ -60,14 +65,19 @@ export interface CgroupState {
   paths: Record<string, string>;
   /** parent cgroups create() made; destroy() removes them when nobody else uses them */
   created?: string[];
+  /** With the systemd driver: the unit and its slice. */
+  systemd?: SystemdState;
 }
 
 export interface CgroupManager {
   readonly layout: CgroupLayout;
   /** Controller → absolute directory. */
   readonly paths: Record<string, string>;
-  /** mkdir the cgroup(s) and apply resources; on any failure remove what it made and throw. */
-  create(): void;
+  /**
+   * mkdir the cgroup(s) and apply resources; on any failure remove what it made and throw.
+   * `pid`: a process to put in it at once (the systemd driver needs one to start a scope).
+   */
+  create(pid?: number): void;
   /** Move pid into the cgroup(s) (cgroup.procs). */
   apply(pid: number): void;
   /** The cgroup.procs files a process writes its own pid to, to join (one per hierarchy). */
@@ -104,13 +114,24 @@ export function detectLayout(root = DEFAULT_ROOT): CgroupLayout {
 
 export function newCgroupManager(cfg: CgroupConfig): CgroupManager {
   const root = cfg.root ?? DEFAULT_ROOT;
+  const badPath = (e: unknown) => new RuntsError('EINVALID', `linux.cgroupsPath: ${(e as Error).message}`, { problems: [{ path: 'linux.cgroupsPath', message: (e as Error).message }] });
+  const layout = detectLayout(root);
+  if (cfg.systemd) {
+    let unit;
+    try {
+      unit = systemdUnit(cfg.cgroupsPath, cfg.id);
+    } catch (e) {
+      throw badPath(e);
+    }
+    if (layout !== 'v2') throw new RuntsError('EUNSUPPORTED', `--systemd-cgroup: the systemd driver needs a cgroup v2 host (this one is ${layout})`);
+    return SystemdManager.forUnit(unit, root, { ...cfg, id: cfg.id });
+  }
   let inner;
   try {
     inner = innerPath(cfg.cgroupsPath, cfg.id);
   } catch (e) {
-    throw new RuntsError('EINVALID', `linux.cgroupsPath: ${(e as Error).message}`, { problems: [{ path: 'linux.cgroupsPath', message: (e as Error).message }] });
+    throw badPath(e);
   }
-  const layout = detectLayout(root);
   const view = hostView(root, layout);
   const paths = containerPaths(view, layout, inner);
   const opts: ManagerOptions = {};
@@ -128,6 +149,7 @@ export function newCgroupManager(cfg: CgroupConfig): CgroupManager {
 
 /** A manager for a container created earlier (from its state.json). */
 export function loadCgroupManager(st: CgroupState, _root = DEFAULT_ROOT, opts: Omit<ManagerOptions, 'resources'> = {}): CgroupManager {
+  if (st.systemd) return new SystemdManager(st.systemd, st.paths['']!, opts);
   if (st.layout === 'v2') return new V2Manager(st.paths['']!, '', opts, st.created ?? []);
   return new V1Manager(st.layout, { ...st.paths }, {}, opts, st.created ?? []);
 }

@@ -65,7 +65,7 @@ const GLOBAL: CommandDef = {
     { name: 'log', value: true, help: 'log file (default stderr)' },
     { name: 'log-format', value: true, help: 'log format: text or json' },
     { name: 'debug', help: 'log debug output' },
-    { name: 'systemd-cgroup', help: 'use the systemd cgroup driver (not available yet)' },
+    { name: 'systemd-cgroup', help: 'use the systemd cgroup driver: cgroups are transient units made by systemd (cgroupsPath slice:prefix:name)' },
     { name: 'rootless', value: true, help: 'true, false or auto (accepted)' },
     { name: 'criu', value: true, help: 'path of criu for checkpoint and restore (default: criu on PATH)' },
     { name: 'version', short: 'v', help: 'print the version' },
@@ -117,7 +117,6 @@ export async function cli(argv: string[], shimPath: string): Promise<number> {
   };
   logDebug(`runts ${argv.join(' ')}`);
   try {
-    if (ctx.systemdCgroup) throw new RuntsError('EUNSUPPORTED', '--systemd-cgroup: the systemd cgroup driver is not available in runts yet (use the cgroupfs driver)');
     return await cmd.main(ctx, parseArgs(cmd.def, rest));
   } catch (e) {
     logError(e instanceof RuntsError ? e.message : String((e as Error)?.stack ?? e));

@@ -8,6 +8,8 @@ export interface RuntimeConfig {
   cgroups?: boolean;
   /** Rootless (src/sys/rootless.ts): the caller is not root; id maps through newuidmap/newgidmap. */
   rootless?: boolean;
+  /** The systemd cgroup driver (runc's --systemd-cgroup): cgroups are transient units made over D-Bus. */
+  systemdCgroup?: boolean;
   /** Called with each warning (unknown capability names, ignored ambient capabilities ...). */
   onWarning?: (message: string) => void;
 }

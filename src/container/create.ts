@@ -163,12 +163,14 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
   try {
     if (rt.cgroups !== false) {
       const resources = { ...spec.linux?.resources, devices: deviceRulesFor(spec.linux?.resources) };
-      cgroup = newCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, resources, shimPath: rt.shimPath, deferDevices: true });
+      if (rt.systemdCgroup && rt.rootless) throw new RuntsError('EUNSUPPORTED', '--systemd-cgroup: the systemd driver with a user instance (rootless) is not implemented yet');
+      cgroup = newCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, resources, shimPath: rt.shimPath, deferDevices: true, ...(rt.systemdCgroup ? { systemd: true } : {}) });
       state.cgroup = cgroup.state();
     }
     store.write(state);
     crashPoint('create:after-state');
-    cgroup?.create();
+    // The systemd driver starts a scope with a process in it: the shim, whose clone of the init is then born there.
+    cgroup?.create(early instanceof Error ? 0 : early.pid);
     cgroupMade = true;
     crashPoint('create:after-cgroup');
     const notifyDir = opts.notifySocket ? prepareNotify(store.dir(id), opts.notifySocket) : undefined;

@@ -24,6 +24,8 @@ export interface HostFeatures {
   selinux?: boolean;
   /** Idmapped mounts are implemented by this build (mount options idmap/ridmap). */
   idmap?: boolean;
+  /** The systemd cgroup driver works here (cgroup v2, systemd on the system bus). */
+  systemd?: boolean;
 }
 
 /** The features document (the fields runts fills). */
@@ -68,7 +70,7 @@ export function features(host: HostFeatures = {}): Features {
     linux: {
       namespaces: [...NAMESPACE_TYPES],
       capabilities: allCapabilities(),
-      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
+      cgroup: { v1: true, v2: true, systemd: host.systemd ?? false, systemdUser: false, rdma: true },
       seccomp: {
         enabled: true,
         actions: [...SECCOMP_ACTIONS],

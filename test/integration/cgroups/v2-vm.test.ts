@@ -8,12 +8,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bpfShim, repoRoot, SKIP_NOT_ROOT } from './helpers.js';
 import { rootfs } from '../helpers.js';
 import { defaultSpec } from '../../../src/spec/defaults.js';
+import { sharesToWeight } from '../../../src/cgroups/convert.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = repoRoot();
@@ -73,7 +74,47 @@ test('a container on pure cgroup v2 with every controller (cgroup2 VM): born in 
     s.linux!.resources = { ...s.linux!.resources, memory: { limit: 64 * 1024 * 1024 }, pids: { limit: 50 } };
     s.linux!.namespaces = [...(s.linux!.namespaces ?? []), { type: 'cgroup' }];
     writeFileSync(join(dir, 'config.json'), JSON.stringify(s));
-    const script = `R="${cli} --root ${dir}/state"; $R run -b ${dir} vmc; echo "rc=$?"; [ -e /sys/fs/cgroup/vmc ] && echo left || echo gone`;
+    // issue 17 on cgroup v2, same boot: busy and frozen cgroups refused (runts and runc),
+    // device rules (a bind of /dev/kmsg, a linux.devices node) deny in both, pids.limit 0,
+    // and `update` never widens devices; cpu.idle then shares.
+    const bundle = (name: string, args: string[], edit: (b: typeof s) => void = () => undefined) => {
+      const b = structuredClone(s);
+      b.process!.args = args;
+      edit(b);
+      mkdirSync(join(dir, name));
+      writeFileSync(join(dir, name, 'config.json'), JSON.stringify(b));
+    };
+    const kmsg = (b: typeof s) => {
+      b.mounts = [...(b.mounts ?? []), { destination: '/dev/kmsg', type: 'bind', source: '/dev/kmsg', options: ['bind'] }];
+      b.linux!.devices = [{ path: '/dev/kmsg2', type: 'c', major: 1, minor: 11 }];
+    };
+    const probe = '(: > /dev/kmsg) 2>/dev/null && echo "kmsg open" || echo "kmsg denied"; (: > /dev/kmsg2) 2>/dev/null && echo "kmsg2 open" || echo "kmsg2 denied"; cat /sys/fs/cgroup/pids.max';
+    bundle('b-busy', ['true'], (b) => (b.linux!.cgroupsPath = '/vmbusy'));
+    bundle('b-frz', ['true'], (b) => (b.linux!.cgroupsPath = '/vmfrz'));
+    bundle('b-dev', ['sh', '-c', probe], (b) => {
+      kmsg(b);
+      b.linux!.resources = { ...b.linux!.resources, pids: { limit: 0 } };
+    });
+    bundle('b-live', ['sleep', '300'], kmsg);
+    const runc = '/opt/next/bin/runc';
+    const both = `for X in "$R" "$C"; do`;
+    const script = [
+      // state roots on the guest's own tmpfs: the shared dir (9p) cannot hold a fifo
+      `R="${cli} --root /tmp/rts"; C="${runc} --root /tmp/rstate"; D=${dir}`,
+      `$R run -b $D vmc; echo "rc=$?"; [ -e /sys/fs/cgroup/vmc ] && echo left || echo gone`,
+      `echo "== busy"; mkdir /sys/fs/cgroup/vmbusy; sleep 100 & SP=$!; echo $SP > /sys/fs/cgroup/vmbusy/cgroup.procs`,
+      `${both} $X run -b $D/b-busy vb 2>&1 | grep -o "container's cgroup is not empty: 1 process(es) found"; done`,
+      `cat /sys/fs/cgroup/vmbusy/cgroup.procs | wc -l; kill $SP; wait $SP 2>/dev/null`,
+      `echo "== frozen"; mkdir /sys/fs/cgroup/vmfrz; echo 1 > /sys/fs/cgroup/vmfrz/cgroup.freeze`,
+      `${both} timeout 60 $X run -b $D/b-frz vf 2>&1 | grep -o "container's cgroup unexpectedly frozen"; done`,
+      `cat /sys/fs/cgroup/vmfrz/cgroup.freeze; echo 0 > /sys/fs/cgroup/vmfrz/cgroup.freeze; rmdir /sys/fs/cgroup/vmfrz /sys/fs/cgroup/vmbusy`,
+      `echo "== devices"; $R run -b $D/b-dev vd; echo "rc=$?"; echo "== devices (runc)"; $C run -b $D/b-dev vd 2>&1; echo "rc=$?"`,
+      `echo "== update"; $R run -d -b $D/b-live vl </dev/null >/dev/null 2>/tmp/rd.err; echo "run rc=$?"; cat /tmp/rd.err; $R state vl 2>&1 | grep -o '"status": "[a-z]*"'; ls -d /sys/fs/cgroup/vl`,
+      `echo '{"devices":[{"allow":true,"access":"rwm"}],"pids":{"limit":-1},"cpu":{"idle":1}}' | $R update -r - vl; echo "rc=$?"`,
+      `$R exec vl sh -c '${probe}; cat /sys/fs/cgroup/cpu.idle' 2>&1`,
+      `echo '{"cpu":{"idle":0,"shares":512}}' | $R update -r - vl; echo "rc=$?"; $R exec vl cat /sys/fs/cgroup/cpu.idle /sys/fs/cgroup/cpu.weight 2>&1; $R delete -f vl`,
+      `ls /sys/fs/cgroup | grep -E "^(vmc|vb|vf|vd|vl|vmbusy|vmfrz)$" || echo "nothing left"`,
+    ].join('\n');
     const t0 = Date.now();
     const boot = () => spawnSync(vm, ['--share', share, '--timeout', '270', '--env', 'NODE_EXTRA_CA_CERTS=', '--', 'sh', '-c', script], { encoding: 'utf8', cwd: share, timeout: 290_000 });
     let r = boot();
@@ -84,7 +125,18 @@ test('a container on pure cgroup v2 with every controller (cgroup2 VM): born in 
     t.diagnostic(`VM run took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     assert.equal(r.status, 0, `cgroup2 VM exit ${r.status}\n${r.stdout}\n${r.stderr}`);
     // A cgroup namespace: the process sees its own cgroup as the root.
-    assert.equal(r.stdout, `0::/\n${64 * 1024 * 1024}\n50\nhead: /mnt/sda: Operation not permitted\ndone\nrc=0\ngone\n`, r.stderr);
+    const [first, ...sections] = r.stdout.split(/^== /m);
+    assert.equal(first, `0::/\n${64 * 1024 * 1024}\n50\nhead: /mnt/sda: Operation not permitted\ndone\nrc=0\ngone\n`, r.stderr);
+    const busy = "container's cgroup is not empty: 1 process(es) found\n";
+    assert.equal(sections[0], `busy\n${busy}${busy}1\n`, 'both refuse the busy cgroup; the process stays');
+    const frozen = "container's cgroup unexpectedly frozen\n";
+    assert.equal(sections[1], `frozen\n${frozen}${frozen}1\n`, 'both refuse the frozen cgroup at once; it stays frozen');
+    const dev = 'kmsg denied\nkmsg2 denied\nmax\nrc=0\n';
+    assert.equal(sections[2], `devices\n${dev}`, 'the eBPF filter denies what the config denies');
+    // runc for reference (its own device filter); a runc that cannot run here is reported, not compared.
+    if (/rc=0\n$/.test(sections[3] ?? '')) assert.equal(sections[3], `devices (runc)\n${dev}`, 'runc agrees');
+    else t.diagnostic(`runc in the VM could not run the device bundle: ${sections[3]?.replace(/\n/g, ' | ')}`);
+    assert.equal(sections[4], `update\nrun rc=0\n"status": "running"\n/sys/fs/cgroup/vl\nrc=0\nkmsg denied\nkmsg2 denied\nmax\n1\nrc=0\n0\n${sharesToWeight(512)}\nnothing left\n`, 'update left the devices alone; idle then shares');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

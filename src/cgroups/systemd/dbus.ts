@@ -1,0 +1,143 @@
+/**
+ * A minimal synchronous D-Bus client: SASL EXTERNAL, Hello, method calls, signals. The
+ * socket is src/sys/unix-stream (blocking on both backends), so the cgroup manager's
+ * synchronous verbs can talk to systemd.
+ *
+ *   connect ─ "\0AUTH EXTERNAL <uid as hex of its decimal digits>" ─ OK <guid> ─ BEGIN
+ *           ─ Hello() → our unique name ─ [call(...) → reply | error]* ─ close
+ */
+import { connectUnixStream, type UnixStream } from '../../sys/unix-stream.js';
+import { utf8, text, concat } from '../../sys/bytes.js';
+import { euid, env } from '../../sys/self.js';
+import { RuntsError } from '../../errors.js';
+import { type DBusValue, type Message, MsgType, decodeMessage, encodeMessage, messageLength } from './wire.js';
+
+export const SYSTEM_BUS = 'unix:path=/run/dbus/system_bus_socket';
+
+/** The socket path of a bus address (`unix:path=...`; the first such entry). */
+export function busSocketPath(address: string): string {
+  for (const entry of address.split(';')) {
+    const [transport, params = ''] = entry.split(/:(.*)/s);
+    if (transport !== 'unix') continue;
+    for (const kv of params.split(',')) {
+      const [k, v] = kv.split(/=(.*)/s);
+      if (k === 'path' && v) return v.replace(/%([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+    }
+  }
+  throw new RuntsError('EUNSUPPORTED', `D-Bus address ${JSON.stringify(address)}: no unix:path= entry (abstract sockets and TCP are not supported)`);
+}
+
+/** The system bus address (DBUS_SYSTEM_BUS_ADDRESS or the well-known socket). */
+export function systemBusAddress(): string {
+  return env().DBUS_SYSTEM_BUS_ADDRESS || SYSTEM_BUS;
+}
+
+/** "\0AUTH EXTERNAL 30\r\n" for uid 0: the uid's decimal digits, hex-encoded. */
+export function authLine(uid: number): string {
+  const hex = [...String(uid)].map((c) => c.charCodeAt(0).toString(16)).join('');
+  return `\0AUTH EXTERNAL ${hex}\r\n`;
+}
+
+/** A D-Bus error reply (its name, e.g. org.freedesktop.systemd1.NoSuchUnit, and message). */
+export class DBusError extends Error {
+  constructor(
+    override readonly name: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class DBus {
+  private serial = 0;
+  private buf: Uint8Array = new Uint8Array(0);
+  private queue: Message[] = [];
+  readonly uniqueName: string;
+
+  private constructor(
+    private readonly sock: UnixStream,
+    private readonly timeoutMs: number,
+  ) {
+    sock.write(utf8(authLine(euid())));
+    const line = this.readLine();
+    if (!line.startsWith('OK ')) throw new RuntsError('ESYS', `D-Bus authentication refused: ${line.trim()}`);
+    sock.write(utf8('BEGIN\r\n'));
+    this.uniqueName = String(this.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'Hello')[0]);
+  }
+
+  /** Connect and authenticate to the bus at `address` (default: the system bus). */
+  static connect(address = systemBusAddress(), timeoutMs = 10000): DBus {
+    const path = busSocketPath(address);
+    let sock: UnixStream;
+    try {
+      sock = connectUnixStream(path, timeoutMs);
+    } catch (e) {
+      const err = e as { code?: string; message?: string };
+      throw new RuntsError('ESYS', `connect to D-Bus ${path}: ${err.message ?? String(e)}`, { errno: err.code ?? 'EIO', syscall: 'connect', path, cause: e });
+    }
+    try {
+      return new DBus(sock, timeoutMs);
+    } catch (e) {
+      sock.close();
+      throw e;
+    }
+  }
+
+  close(): void {
+    this.sock.close();
+  }
+
+  private fill(): void {
+    const got = this.sock.read(this.timeoutMs);
+    if (got.length === 0) throw new RuntsError('ESYS', 'D-Bus: the bus closed the connection');
+    this.buf = this.buf.length ? concat([this.buf, got]) : got;
+  }
+
+  private readLine(): string {
+    for (;;) {
+      const i = this.buf.indexOf(0x0a);
+      if (i >= 0) {
+        const line = text(this.buf.subarray(0, i + 1));
+        this.buf = this.buf.slice(i + 1);
+        return line;
+      }
+      this.fill();
+    }
+  }
+
+  private next(): Message {
+    for (;;) {
+      const n = messageLength(this.buf);
+      if (n && this.buf.length >= n) {
+        const m = decodeMessage(this.buf.subarray(0, n));
+        this.buf = this.buf.slice(n);
+        return m;
+      }
+      this.fill();
+    }
+  }
+
+  /** Call a method and return the reply's body; an error reply throws DBusError. */
+  call(destination: string, path: string, iface: string, member: string, signature = '', body: DBusValue[] = []): DBusValue[] {
+    const serial = ++this.serial;
+    this.sock.write(encodeMessage({ type: MsgType.Call, flags: 0, serial, path, iface, member, destination, signature, body }));
+    for (;;) {
+      const m = this.next();
+      if (m.replySerial === serial && (m.type === MsgType.Return || m.type === MsgType.Error)) {
+        if (m.type === MsgType.Error) throw new DBusError(m.errorName ?? 'org.freedesktop.DBus.Error.Failed', String(m.body[0] ?? m.errorName));
+        return m.body;
+      }
+      if (m.type === MsgType.Signal) this.queue.push(m);
+    }
+  }
+
+  /** The first signal (already received or next to come) that `match` accepts. */
+  waitSignal(match: (m: Message) => boolean): Message {
+    for (;;) {
+      const i = this.queue.findIndex(match);
+      if (i >= 0) return this.queue.splice(i, 1)[0]!;
+      const m = this.next();
+      if (m.type === MsgType.Signal) this.queue.push(m);
+    }
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * The systemd cgroup driver (cgroup v2): the container's cgroup is a transient unit
+ * (a scope, or a slice when the name asks for one) that systemd makes over D-Bus; the
+ * rest (limits systemd cannot express, the device filter, freeze, stats, kill) is the v2
+ * manager working on the directory systemd made, as runc's systemd driver does.
+ *
+ *   create(pid) ─ StartTransientUnit(unit, "replace", props, []) ─ JobRemoved(job) ─ files
+ *   set(r)      ─ SetUnitProperties(unit, true, props) ─ files
+ *   destroy()   ─ kill + rmdir (v2) ─ StopUnit(unit, "replace") ─ JobRemoved ─ ResetFailedUnit
+ *
+ * A scope needs a process when it starts: create() gets the shim's pid (it is then moved
+ * into the scope and its clone of the init is born there).
+ */
+import { join } from '../../sys/path.js';
+import * as fs from '../../sys/fs.js';
+import { RuntsError } from '../../errors.js';
+import type { LinuxResources } from '../../spec/types.js';
+import type { CgroupManager, CgroupState, ManagerOptions } from '../manager.js';
+import { controllersIn, hasBpf, throwProblems } from '../common.js';
+import { planResources, routeFor } from '../resources.js';
+import { deviceFilterProgram } from '../v2/devices-bpf.js';
+import { V2Manager } from '../v2/manager.js';
+import type { Stats } from '../stats.js';
+import { DBus, DBusError } from './dbus.js';
+import { asBody, resourceProperties, startProperties, type SystemdUnit } from './unit.js';
+import type { DBusValue, Message } from './wire.js';
+
+const SYSTEMD = 'org.freedesktop.systemd1';
+const PATH = '/org/freedesktop/systemd1';
+const MANAGER = 'org.freedesktop.systemd1.Manager';
+
+/** What state.json keeps of the driver. */
+export interface SystemdState {
+  unit: string;
+  slice: string;
+  /** the bus address (the system bus unless rootless) */
+  bus?: string;
+}
+
+function busError(what: string, e: unknown): RuntsError {
+  if (e instanceof RuntsError) return new RuntsError(e.code, `${what}: ${e.message}`, { cause: e });
+  const name = e instanceof DBusError ? ` (${e.name})` : '';
+  return new RuntsError('ESYS', `${what}: ${(e as Error).message}${name}`, { cause: e });
+}
+
+export class SystemdManager implements CgroupManager {
+  readonly layout = 'v2' as const;
+  readonly paths: Record<string, string>;
+  private readonly dir: string;
+  private readonly v2: V2Manager;
+  private pending: Uint8Array | undefined;
+
+  constructor(
+    private readonly sd: SystemdState,
+    dir: string,
+    private readonly opts: ManagerOptions & { id?: string },
+  ) {
+    this.dir = dir;
+    this.paths = { '': dir };
+    this.v2 = new V2Manager(dir, '', opts);
+  }
+
+  static forUnit(u: SystemdUnit, root: string, opts: ManagerOptions & { id?: string }, bus?: string): SystemdManager {
+    const sd: SystemdState = { unit: u.unit, slice: u.slice };
+    if (bus) sd.bus = bus;
+    return new SystemdManager(sd, join(root, u.path), opts);
+  }
+
+  private bus<T>(what: string, fn: (b: DBus) => T): T {
+    let b: DBus | undefined;
+    try {
+      b = DBus.connect(this.sd.bus);
+      return fn(b);
+    } catch (e) {
+      throw busError(what, e);
+    } finally {
+      b?.close();
+    }
+  }
+
+  /** Run a job-returning Manager method and wait for the job's JobRemoved; returns its result ("done", "failed", ...). */
+  private job(b: DBus, member: string, signature: string, body: DBusValue[]): string {
+    b.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'AddMatch', 's', [
+      `type='signal',sender='${SYSTEMD}',path='${PATH}',interface='${MANAGER}',member='JobRemoved'`,
+    ]);
+    b.call(SYSTEMD, PATH, MANAGER, 'Subscribe');
+    const [job] = b.call(SYSTEMD, PATH, MANAGER, member, signature, body);
+    const done = b.waitSignal((m: Message) => m.member === 'JobRemoved' && m.body[1] === job);
+    return String(done.body[3]);
+  }
+
+  create(pid = 0): void {
+    const r = this.opts.resources ?? {};
+    const { devices, ...rest } = r;
+    const unit = { unit: this.sd.unit, slice: this.sd.slice, path: '' };
+    const problems = planResources(r, routeFor('v2', ['cpu', 'cpuset', 'io', 'memory', 'pids', 'hugetlb', 'rdma', 'misc']), {});
+    throwProblems(problems);
+    const props = startProperties(unit, this.opts.id ?? '', pid, r);
+    this.bus(`start systemd unit ${this.sd.unit}`, (b) => {
+      const result = this.job(b, 'StartTransientUnit', 'ssa(sv)a(sa(sv))', [this.sd.unit, 'replace', asBody(props), []]);
+      if (result !== 'done') {
+        this.resetFailed(b);
+        throw new RuntsError('ESYS', `job ${result} (see journalctl -u ${this.sd.unit})`);
+      }
+    });
+    try {
+      if (!fs.exists(this.dir)) throw new RuntsError('ESYS', `systemd unit ${this.sd.unit} started but its cgroup ${this.dir} does not exist`);
+      const controllers = controllersIn(this.dir);
+      this.v2.set(rest);
+      if (this.opts.deferDevices) {
+        const plan = planResources({ devices }, routeFor('v2', controllers), {});
+        if (hasBpf(plan)) this.pending = deviceFilterProgram(plan.bpfDevices);
+      } else if (devices) {
+        this.v2.set({ devices });
+      }
+    } catch (e) {
+      try {
+        this.destroy();
+      } catch {
+        /* the original error matters more */
+      }
+      throw e;
+    }
+  }
+
+  apply(pid: number): void {
+    this.v2.apply(pid);
+  }
+
+  procsFiles(): string[] {
+    return this.v2.procsFiles();
+  }
+
+  pendingDevices(): Uint8Array | undefined {
+    return this.pending;
+  }
+
+  set(resources: LinuxResources): void {
+    throwProblems(planResources(resources, routeFor('v2', controllersIn(this.dir)), {}));
+    const cur = Number(fs.exists(join(this.dir, 'memory.max')) ? fs.readText(join(this.dir, 'memory.max')).trim() : NaN);
+    const props = resourceProperties(resources, Number.isFinite(cur) ? cur : undefined);
+    if (props.length) {
+      this.bus(`set properties of systemd unit ${this.sd.unit}`, (b) => b.call(SYSTEMD, PATH, MANAGER, 'SetUnitProperties', 'sba(sv)', [this.sd.unit, true, asBody(props)]));
+    }
+    this.v2.set(resources);
+  }
+
+  private resetFailed(b: DBus): void {
+    try {
+      b.call(SYSTEMD, PATH, MANAGER, 'ResetFailedUnit', 's', [this.sd.unit]);
+    } catch (e) {
+      if (!(e instanceof DBusError)) throw e; // not failed, or already gone
+    }
+  }
+
+  destroy(): void {
+    this.v2.destroy();
+    this.bus(`stop systemd unit ${this.sd.unit}`, (b) => {
+      try {
+        this.job(b, 'StopUnit', 'ss', [this.sd.unit, 'replace']);
+      } catch (e) {
+        // Gone already: an empty scope stops by itself and is collected.
+        if (!(e instanceof DBusError && /NoSuchUnit|not loaded/i.test(`${e.name} ${e.message}`))) throw e;
+      }
+      this.resetFailed(b);
+    });
+  }
+
+  freeze(): void {
+    this.v2.freeze();
+  }
+
+  thaw(): void {
+    this.v2.thaw();
+  }
+
+  isFrozen(): boolean {
+    return this.v2.isFrozen();
+  }
+
+  pids(): number[] {
+    return this.v2.pids();
+  }
+
+  stats(): Stats {
+    return this.v2.stats();
+  }
+
+  state(): CgroupState {
+    return { layout: 'v2', paths: { '': this.dir }, systemd: { ...this.sd } };
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * Whether the systemd driver works here, for `features`: a cgroup v2 host whose system
+ * bus is reachable and has systemd's name on it. No socket file: false at once.
+ */
+import * as fs from '../../sys/fs.js';
+import { detectLayout } from '../manager.js';
+import { DBus, busSocketPath, systemBusAddress } from './dbus.js';
+
+export function systemdAvailable(address = systemBusAddress()): boolean {
+  try {
+    if (detectLayout() !== 'v2' || !fs.exists(busSocketPath(address))) return false;
+    const b = DBus.connect(address, 2000);
+    try {
+      return b.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'NameHasOwner', 's', ['org.freedesktop.systemd1'])[0] === true;
+    } finally {
+      b.close();
+    }
+  } catch {
+    return false;
+  }
+}
