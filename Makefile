@@ -6,8 +6,8 @@ NATIVE_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(CFLAGS)
 NATIVE_SRC := $(wildcard native/*.c)
 NATIVE_HDR := $(wildcard native/*.h)
 SHIM := native/build/runts-init
-BUN := node_modules/.bin/bun
 TSC := node_modules/.bin/tsc
+QJS_CLI := bin/runts
 
 .PHONY: all deps build ts native cli demo test docs test-unit test-integration bench clean check-protocol install native-asan fuzz soak qjs qjs-cli qjs-cli-asan
 
@@ -69,9 +69,9 @@ fuzz: $(FUZZER)
 soak: build
 	tini -s -- node --expose-gc dist/test/soak/soak.js --cycles $(SOAK_CYCLES) --exec-cycles $$(( $(SOAK_CYCLES) / 5 ))
 
-# The CLI: one bundled file run by Bun, with an absolute shebang (no wrapper process).
-cli: ts
-	@bash scripts/build-cli.sh
+# The CLI: bin/runts, one static ELF (QuickJS-ng + the CLI's bytecode + the host module
+# native/cli + the init shim; DESIGN.md §2b, README "Command line").
+cli: $(QJS_CLI)
 
 # API reference (TypeDoc, typedoc.json) from the TSDoc comments of src/index.ts's exports into
 # docs/api/; any warning (an undocumented export, a type referenced but not exported, a
@@ -88,7 +88,7 @@ test: deps build
 bench: deps build
 	@bash bench/run.sh
 
-# Puts `runts` on PATH (a symlink to this checkout's bin/runts, which finds its shim and Bun here).
+# Puts `runts` on PATH (a symlink to this checkout's bin/runts: one static file, shim included).
 PREFIX ?= /usr/local
 install: build
 	ln -sf "$(CURDIR)/bin/runts" "$(PREFIX)/bin/runts"
@@ -120,19 +120,15 @@ $(QJS_LIB): $(QJS_ENGINE:%=$(QJS_OUT)/%.o)
 $(QJSC): $(QJS_LIB) $(QJS_OUT)/quickjs-libc.o $(QJS_SRC)/qjsc.c
 	$(CC) $(QJS_CFLAGS) -o $@ $(QJS_SRC)/qjsc.c $(QJS_OUT)/quickjs-libc.o $(QJS_LIB) -lm -lpthread
 
-# The command line as one static ELF (issue 14): QuickJS-ng + the CLI's bytecode + the
-# host module (native/cli) + the init shim. Built next to the Bun executable until it
-# passes the integration suite (RUNTS_TEST_CLI=bin/runts-qjs); see README "Command line".
-QJS_CLI := bin/runts-qjs
 qjs-cli: $(QJS_CLI)
 
 $(QJS_CLI): qjs ts $(NATIVE_SRC) $(NATIVE_HDR) $(wildcard native/cli/*.c native/cli/*.h native/cli/tools/*.c) scripts/build-qjs-cli.sh scripts/embed-modules.sh
 	@bash scripts/build-qjs-cli.sh
 
 # The same with ASan + UBSan on the host module and the shim (clang, dynamic): run the
-# integration tests against it with RUNTS_TEST_CLI=bin/runts-qjs-asan.
+# integration tests against it with RUNTS_TEST_CLI=bin/runts-asan (scripts/test.sh does).
 qjs-cli-asan: qjs ts
 	@SANITIZE=1 bash scripts/build-qjs-cli.sh
 
 clean:
-	rm -rf dist native/build native/build-asan native/build-fuzz bin/runts bin/runts-qjs bin/runts-qjs-asan build/qjs-obj build/cli build/cli-asan
+	rm -rf dist native/build native/build-asan native/build-fuzz bin/runts bin/runts-asan build/qjs-obj build/cli build/cli-asan

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build bin/runts-qjs: the command line as one static ELF (DESIGN.md §2b): QuickJS-ng
+# Build bin/runts: the command line as one static ELF (DESIGN.md §2b): QuickJS-ng
 # (build/qjs-obj, `make qjs`) + the CLI's bytecode + the host module (native/cli) + the
 # init shim (native/*.c; its main is renamed runts_shim_main and reached through argv[1]).
 #  1. Bundle src/cli/entry.ts as ES modules with code splitting (bun build is a build-time
@@ -8,7 +8,7 @@
 #     follow the imports into one object); no source text is kept in the binary.
 #  3. scripts/embed-modules.sh embeds them; the host's module loader reads a chunk only
 #     when it is imported, so a command loads only its own code.
-# SANITIZE=1: bin/runts-qjs-asan instead, the host module and the shim built by clang with
+# SANITIZE=1: bin/runts-asan instead, the host module and the shim built by clang with
 # ASan + UBSan (linked dynamically: the sanitizers need it; the engine is not instrumented).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,9 +16,9 @@ CC=${CC:-gcc}
 QJS_SRC=build/qjs/usr/src/quickjs-ng
 OUT=build/cli
 CFLAGS="-std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2"
-BIN=bin/runts-qjs LINK=-static SAN=()
+BIN=bin/runts LINK=-static SAN=()
 if [ "${SANITIZE:-}" = 1 ]; then
-  CC=clang OUT=build/cli-asan BIN=bin/runts-qjs-asan LINK=
+  CC=clang OUT=build/cli-asan BIN=bin/runts-asan LINK=
   CFLAGS="-std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all"
   SAN=(test/fuzz/sanitizer-options.c)
 fi

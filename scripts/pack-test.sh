@@ -25,6 +25,7 @@ node -e '
   console.log(`pack: ${r.filename}: ${files.length} files, ${(r.size / 1e6).toFixed(1)} MB packed, ${(r.unpackedSize / 1e6).toFixed(1)} MB unpacked`);
 ' "$work/files.json"
 file -b native/build/runts-init | grep -q 'statically linked' || { echo "pack: the shim is not static" >&2; exit 1; }
+file -b bin/runts | grep -q 'statically linked' || { echo "pack: bin/runts is not static" >&2; exit 1; }
 
 # 2. A PATH with node, bun and a shell, and no compiler.
 mkdir -p "$work/tools" "$work/app"
@@ -36,8 +37,8 @@ for c in cc gcc clang tsc make; do
   if PATH="$work/tools" command -v "$c" >/dev/null; then echo "pack: $c is on the test PATH" >&2; exit 1; fi
 done
 
-# 3. Install the tarball into an empty project (its one dependency, bun, without its
-#    optional platform binary: the CLI and the library do not use it).
+# 3. Install the tarball into an empty project (no dependencies: the CLI is one static
+#    binary, the library plain JS).
 cd "$work/app"
 echo '{ "name": "app", "private": true, "type": "module" }' > package.json
 PATH="$work/tools" npm install --silent --no-audit --no-fund --omit=optional --ignore-scripts "$tarball"

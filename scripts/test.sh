@@ -25,9 +25,9 @@ echo "== the npm package: npm pack, installed in an empty dir, README example on
 tini -s -- bash scripts/pack-test.sh
 echo "== fuzz: the shim's plan decoder under ASan+UBSan (FUZZ_SECONDS, default 60)"
 make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
-echo "== integration subset against the shim built with ASan+UBSan (make native-asan)"
-make -s native-asan
-RUNTS_TEST_SHIM=native/build-asan/runts-init tini -s -- "${runner[@]}" dist/test/integration/errors.test.js \
+echo "== integration subset against the shim and the CLI's host module built with ASan+UBSan (make native-asan qjs-cli-asan)"
+make -s native-asan qjs-cli-asan
+RUNTS_TEST_SHIM=native/build-asan/runts-init RUNTS_TEST_CLI=bin/runts-asan tini -s -- "${runner[@]}" dist/test/integration/errors.test.js \
   dist/test/integration/inside.test.js dist/test/integration/exec.test.js dist/test/integration/peers.test.js
 echo "== real clients on runts (test/clients; runc is the reference)"
 # podman, containerd and docker (about 10 minutes); RUNTS_CLIENTS="containerd docker" picks,

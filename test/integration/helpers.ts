@@ -4,7 +4,7 @@
  * cleans up in `after`, even when it fails.
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,24 +19,11 @@ export const REPO = resolve(fileURLToPath(import.meta.url), '..', '..', '..', '.
  */
 export const SHIM = process.env['RUNTS_TEST_SHIM'] ? resolve(process.env['RUNTS_TEST_SHIM']) : join(REPO, 'native', 'build', 'runts-init');
 /**
- * The CLI (with RUNTS_TEST_SHIM: a copy of it in a layout whose native/build/runts-init is
- * that shim). RUNTS_TEST_CLI swaps in another build of the CLI, such as the static
- * QuickJS-ng binary of `make qjs-cli` (bin/runts-qjs, whose shim is built in).
+ * The CLI: bin/runts, the static binary whose shim is built in. RUNTS_TEST_CLI swaps in
+ * another build of it, such as bin/runts-asan (`make qjs-cli-asan`: host module and shim
+ * under ASan + UBSan); RUNTS_TEST_SHIM applies to the library only.
  */
-export const RUNTS = process.env['RUNTS_TEST_CLI']
-  ? resolve(process.env['RUNTS_TEST_CLI'])
-  : process.env['RUNTS_TEST_SHIM'] ? cliWithShim(SHIM) : join(REPO, 'bin', 'runts');
-
-function cliWithShim(shim: string): string {
-  // The CLI finds its shim at <bundle dir>/../native/build/runts-init.
-  const dir = mkdtempSync(join(tmpdir(), 'runts-cli-'));
-  mkdirSync(join(dir, 'bin'));
-  mkdirSync(join(dir, 'native', 'build'), { recursive: true });
-  cpSync(join(REPO, 'bin', 'runts'), join(dir, 'bin', 'runts'));
-  symlinkSync(shim, join(dir, 'native', 'build', 'runts-init'));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  return join(dir, 'bin', 'runts');
-}
+export const RUNTS = process.env['RUNTS_TEST_CLI'] ? resolve(process.env['RUNTS_TEST_CLI']) : join(REPO, 'bin', 'runts');
 
 /** True when tests can create containers (root). Tests that need it say why they skip. */
 export const IS_ROOT = process.getuid?.() === 0;

@@ -43,3 +43,21 @@ test('update: runc\'s spellings, runts\' old ones as aliases; --resources ignore
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('update --resources: only what runc\'s update applies (memory, cpu, blockIO weight, pids, unified); never devices', async () => {
+  const { updatable } = await import('../../../src/cli/update.js');
+  const all = {
+    memory: { limit: 1 }, cpu: { idle: 1, shares: 512 }, pids: { limit: -1 }, unified: { 'pids.max': '9' },
+    blockIO: { weight: 500, throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 1 }] },
+    devices: [{ allow: true, access: 'rwm' }], hugepageLimits: [{ pageSize: '2MB', limit: 1 }], network: { classID: 1 },
+  };
+  assert.deepEqual(updatable(all), { memory: { limit: 1 }, cpu: { idle: 1, shares: 512 }, pids: { limit: -1 }, unified: { 'pids.max': '9' }, blockIO: { weight: 500 } });
+  assert.deepEqual(updatable({ devices: [{ allow: true, access: 'rwm' }] }), {});
+  const dir = mkdtempSync(join(tmpdir(), 'runts-upd-'));
+  try {
+    writeFileSync(join(dir, 'r.json'), JSON.stringify({ devices: [{ allow: true, access: 'rwm' }], pids: { limit: 3 } }));
+    assert.deepEqual(resourcesFromFlags(parseArgs(def, ['-r', join(dir, 'r.json'), 'id'])), { pids: { limit: 3 } });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
