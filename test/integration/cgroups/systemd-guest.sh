@@ -1,14 +1,14 @@
 #!/bin/bash
 # Runs inside the systemd guest (cgroup2-vm.sh --systemd), once per runtime: the lifecycle
 # with --systemd-cgroup, printing what a caller sees as KEY=value lines in which the
-# runtime's name reads RT, so that runts's lines can be compared with runc's.
+# runtime's name (in ids and unit names) is replaced by RT by the caller, so that
+# runts's lines can be compared with runc's.
 # Usage: systemd-guest.sh NAME BINARY CONFIG_TEMPLATE WORKDIR  (@CGPATH@ in the template)
 set -u
 name=$1 bin=$2 tpl=$3 work=$4
 # State in the guest's own /run: FIFOs do not work on the 9p share.
 R="timeout 120 $bin --root /run/sdtest-$name --systemd-cgroup"
 ts() { echo "[$(date +%T)] $name $*" >&2; }
-out() { sed "s/$name/RT/g"; }
 mk() { mkdir -p "$work/$name-$1" && sed "s|@CGPATH@|$2|" "$tpl" > "$work/$name-$1/config.json"; }
 status() { $R state "$1" 2>/dev/null | tr -d ' \n' | sed -n 's/.*"status":"\([a-z]*\)".*/\1/p'; }
 pidof_() { $R state "$1" 2>/dev/null | tr -d ' \n' | sed -n 's/.*"pid":\([0-9]*\).*/\1/p'; }
