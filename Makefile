@@ -95,30 +95,29 @@ install: build
 
 # QuickJS-ng (DESIGN.md §2b), from Debian's qjs-src: `make deps` (scripts/qjs-src.sh)
 # extracts its sources into build/qjs; they are compiled here into a static library for
-# the CLI binary and into qjsc (the bytecode compiler, run at build time only).
+# the CLI binary (native/cli/tools/qbc.c, built with it, compiles bytecode at build time).
 # The engine's own code gets -Wall but not -Werror: its warnings are upstream's.
 QJS_SRC := build/qjs/usr/src/quickjs-ng
 QJS_OUT := build/qjs-obj
 QJS_LIB := $(QJS_OUT)/libqjs.a
-QJSC := $(QJS_OUT)/qjsc
 QJS_CFLAGS := -std=gnu11 -Wall -D_GNU_SOURCE -O2 -g0
 QJS_ENGINE := quickjs libregexp libunicode dtoa
 
-qjs: $(QJS_LIB) $(QJSC)
+qjs: $(QJS_LIB)
 
-$(QJS_SRC)/quickjs.c: scripts/qjs-src.sh
+# build/qjs/.version is written last by scripts/qjs-src.sh: the sources are all there.
+QJS_STAMP := build/qjs/.version
+$(QJS_STAMP): scripts/qjs-src.sh
 	@bash scripts/qjs-src.sh
 	@touch $@
 
-$(QJS_OUT)/%.o: $(QJS_SRC)/%.c $(QJS_SRC)/quickjs.c
+$(QJS_OUT)/%.o: $(QJS_STAMP)
 	@mkdir -p $(QJS_OUT)
-	$(CC) $(QJS_CFLAGS) -c -o $@ $<
+	$(CC) $(QJS_CFLAGS) -c -o $@ $(QJS_SRC)/$*.c
 
 $(QJS_LIB): $(QJS_ENGINE:%=$(QJS_OUT)/%.o)
 	rm -f $@ && ar rcs $@ $^
 
-$(QJSC): $(QJS_LIB) $(QJS_OUT)/quickjs-libc.o $(QJS_SRC)/qjsc.c
-	$(CC) $(QJS_CFLAGS) -o $@ $(QJS_SRC)/qjsc.c $(QJS_OUT)/quickjs-libc.o $(QJS_LIB) -lm -lpthread
 
 qjs-cli: $(QJS_CLI)
 

@@ -1,5 +1,6 @@
 /* `runts-init version`: the versions of the native parts runts links, for
- * `runts --version` (scripts/build-cli.sh records the output at build time). */
+ * `runts --version` (the Makefile records it in runts-init.version; the static CLI,
+ * which links this shim, reports the same from native/cli/proc.c). */
 #include <seccomp.h>
 #include <stdio.h>
 

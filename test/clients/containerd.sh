@@ -201,7 +201,7 @@ s_with_ns() {
 }
 s_checkpoint() {
   criu check >/dev/null 2>&1 || { echo "criu check fails on this kernel"; exit 1; }
-  crun_ -d "$IMG" cp1 sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1; done'
+  crun_ -d "$IMG" cp1 sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.1; done'
   sleep 0.5
   c containers checkpoint --task --rw cp1 runts/cp1:ckpt
   c task kill -s 9 cp1 >/dev/null 2>&1 || true

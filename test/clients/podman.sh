@@ -237,7 +237,7 @@ s_restart() {
 }
 s_checkpoint() {
   criu check >/dev/null 2>&1 || { echo "criu check fails on this kernel"; exit 1; }
-  p run -d --name cr "$IMG" sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1; done'
+  p run -d --name cr "$IMG" sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.1; done'
   sleep 0.5
   p container checkpoint cr
   want_eq "$(p inspect -f '{{.State.Status}}' cr)" exited "status after checkpoint"
@@ -248,7 +248,7 @@ s_checkpoint() {
 }
 s_checkpoint_export() {
   criu check >/dev/null 2>&1 || { echo "criu check fails on this kernel"; exit 1; }
-  p run -d --name cr "$IMG" sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1; done'
+  p run -d --name cr "$IMG" sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.1; done'
   sleep 0.5
   p container checkpoint -e "$WORK/cr.tar.gz" cr
   p rm -f cr

@@ -21,5 +21,5 @@ export function usableCriu(): { path?: string; skip: string | false } {
   return { skip: `no usable CRIU: ${why}` };
 }
 
-/** A shell loop that writes a growing number to /tmp/count every 50 ms. */
-export const COUNTER = 'i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done';
+/** A shell loop that writes a growing number to /tmp/count every 50 ms (written aside and renamed: a reader never sees the file truncated). */
+export const COUNTER = 'i=0; while true; do i=$((i+1)); echo $i > /tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.05; done';
