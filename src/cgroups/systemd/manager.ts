@@ -136,13 +136,15 @@ export class SystemdManager implements CgroupManager {
   }
 
   set(resources: LinuxResources): void {
-    throwProblems(planResources(resources, routeFor('v2', controllersIn(this.dir)), {}));
+    // The files first: the v2 writer validates against what is in force (a swap limit
+    // alone needs the current memory.max), then the unit learns the same values, so that
+    // systemd re-applies them (daemon-reload) instead of its old ones.
+    this.v2.set(resources);
     const cur = Number(fs.exists(join(this.dir, 'memory.max')) ? fs.readText(join(this.dir, 'memory.max')).trim() : NaN);
     const props = resourceProperties(resources, Number.isFinite(cur) ? cur : undefined);
     if (props.length) {
       this.bus(`set properties of systemd unit ${this.sd.unit}`, (b) => b.call(SYSTEMD, PATH, MANAGER, 'SetUnitProperties', 'sba(sv)', [this.sd.unit, true, asBody(props)]));
     }
-    this.v2.set(resources);
   }
 
   private resetFailed(b: DBus): void {

@@ -39,6 +39,7 @@ facts "$id" "$unit"
 $R start "$id"; echo "start rc=$? status=$(status "$id")"
 $R update --memory 134217728 --pids-limit 60 "$id"; echo "update rc=$?"
 facts "$id" "$unit"
+$R update --memory 134217728 --memory-swap 268435456 "$id"; echo "update swap rc=$? $(systemctl show -p MemorySwapMax "$unit") memory.swap.max=$(cat "/sys/fs/cgroup/machine.slice/$unit/memory.swap.max")"
 $R pause "$id"; echo "pause rc=$?"; facts "$id" "$unit" | grep -E '^(status|freeze)='
 $R resume "$id"; echo "resume rc=$?"; facts "$id" "$unit" | grep -E '^(status|freeze)='
 echo "ps=$($R ps --format json "$id" | tr -d ' \n' | tr ',' '\n' | grep -c '[0-9]')"
