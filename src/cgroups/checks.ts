@@ -66,7 +66,10 @@ export function pidsValue(c: Ctx): string | undefined {
     c.problem(`${P}.pids.limit`, `${l} is not an integer`);
     return undefined;
   }
-  return l === 0 ? undefined : l < 0 ? 'max' : String(l);
+  // 0 is a real limit, and it means 1: the init is already in the cgroup when the limit
+  // applies, so 0 and 1 forbid the same forks, and systemd's TasksMax cannot say 0 (runc
+  // issue 4014; opencontainers/cgroups now writes 1 for 0). runc 1.3 still ignores 0.
+  return l === 0 ? '1' : l < 0 ? 'max' : String(l);
 }
 
 const HUGE = /^[0-9]+[KMG]B$/;

@@ -15,7 +15,7 @@ import { RuntsError, invalid, sysError } from '../errors.js';
 import { ambientIgnored, buildInitPlan, CLONE_NEW, type LaunchMode } from '../plan/build.js';
 import { Msg } from '../process/protocol.js';
 import { ShimSession, type StdioEntry } from '../process/shim.js';
-import type { Spec } from '../spec/types.js';
+import type { LinuxResources, Spec } from '../spec/types.js';
 import { checkSpec } from '../spec/validate.js';
 import { selfStartTime } from '../state/lock.js';
 import { checkId, type Store, type StoredState } from '../state/store.js';
@@ -155,6 +155,7 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
   let shim: ShimSession | undefined;
   let initPid = 0;
   let cgroupMade = false;
+  let pidsLimit: LinuxResources['pids'];
   let proxy: NotifyProxy | undefined;
   const state: StoredState = {
     version: 1, id, pid: 0, pidStart: 0, bundle, rootfs, created: rfc3339Nano(),
@@ -162,7 +163,11 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
   };
   try {
     if (rt.cgroups !== false) {
-      const resources = { ...spec.linux?.resources, devices: deviceRulesFor(spec.linux?.resources) };
+      // pids.max is written once the init is parked, as runc sets its limits then: a limit
+      // of 1 (or 0, which means 1) would otherwise forbid the shim's own clone of the init.
+      const { pids, ...rest } = spec.linux?.resources ?? {};
+      pidsLimit = pids;
+      const resources = { ...rest, devices: deviceRulesFor(spec.linux?.resources) };
       if (rt.systemdCgroup && rt.rootless) throw new RuntsError('EUNSUPPORTED', '--systemd-cgroup: the systemd driver with a user instance (rootless) is not implemented yet');
       cgroup = newCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, resources, shimPath: rt.shimPath, deferDevices: true, ...(rt.systemdCgroup ? { systemd: true } : {}) });
       state.cgroup = cgroup.state();
@@ -212,6 +217,7 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
     } catch (e) {
       throw asHookError(e);
     }
+    if (pidsLimit) cgroup?.set({ pids: pidsLimit });
     const ps = readProcStat(initPid);
     if (!ps) throw new RuntsError('ESHIM', `init (pid ${initPid}) died before it was ready`);
     state.pid = initPid;

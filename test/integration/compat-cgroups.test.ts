@@ -123,13 +123,16 @@ test('v1 cpuset: a nested path under a parent left with empty cpus/mems runs in 
   }
 }));
 
-test('pids.limit 0 and -1: run and update as runc 1.3 (0 leaves the limit alone, -1 is max)', { skip }, withWs('cg-pids', (ws) => {
+// pids.limit 0 means 1 (runc issue 4014; what opencontainers/cgroups, runc's next cgroup
+// code, writes): runc 1.3 still leaves the limit alone for 0, so 0 is checked on runts only.
+test('pids.limit 0 and -1: run and update (0 means 1, -1 is max; the rest as runc 1.3)', { skip }, withWs('cg-pids', (ws) => {
   const show = 'cat /sys/fs/cgroup/pids/pids.max';
   for (const limit of [0, -1, 50]) {
     ws.writeSpec(ws.spec(['sh', '-c', show], (s) => (s.linux!.resources = { ...s.linux!.resources, pids: { limit } })));
     const r = both(ws, ['run', ws.id()]);
-    assert.deepEqual({ status: r.runts.status, stdout: r.runts.stdout }, { status: r.runc.status, stdout: r.runc.stdout }, `limit ${limit}: ${r.runts.stderr}`);
-    assert.equal(r.runts.stdout, limit === 50 ? '50\n' : 'max\n');
+    if (limit !== 0) assert.deepEqual({ status: r.runts.status, stdout: r.runts.stdout }, { status: r.runc.status, stdout: r.runc.stdout }, `limit ${limit}: ${r.runts.stderr}`);
+    assert.equal(r.runts.status, 0, r.runts.stderr);
+    assert.equal(r.runts.stdout, limit === 50 ? '50\n' : limit === 0 ? '1\n' : 'max\n');
   }
   // Limits well above what runc's own (Go, threaded) exec needs inside the cgroup.
   ws.writeSpec(ws.spec(['sleep', '60'], (s) => (s.linux!.resources = { ...s.linux!.resources, pids: { limit: 50 } })));
@@ -143,15 +146,22 @@ test('pids.limit 0 and -1: run and update as runc 1.3 (0 leaves the limit alone,
     return { runts: [r.runts.status, ex.runts.stdout], runc: [r.runc.status, ex.runc.stdout], err: [r.runts.stderr, r.runc.stderr, ex.runts.stderr.slice(0, 300), ex.runc.stderr.slice(0, 300)] };
   };
   for (const [args, input, want] of [
-    [['--pids-limit', '0'], undefined, '50\n'],
     [['--pids-limit', '-1'], undefined, 'max\n'],
     [['--pids-limit', '90'], undefined, '90\n'],
-    [['-r', '-'], '{"pids":{"limit":0}}', '90\n'],
     [['-r', '-'], '{"pids":{"limit":-1}}', 'max\n'],
   ] as const) {
     const s = seen([...args], input);
     assert.deepEqual(s.runts, s.runc, `update ${args.join(' ')} ${input ?? ''}: ${JSON.stringify(s)}`);
     assert.deepEqual(s.runts, [0, want]);
+  }
+  // 0 means 1 on update too (runc 1.3 leaves the limit alone): runts only.
+  for (const [args, input] of [[['--pids-limit', '0'], undefined], [['-r', '-'], '{"pids":{"limit":0}}']] as const) {
+    assert.equal(ws.runts(['update', '--pids-limit', '-1', ids.runts!]).status, 0);
+    const u = ws.runts(['update', ...args, ids.runts!], input !== undefined ? { input } : {});
+    assert.equal(u.status, 0, u.stderr);
+    // read from the host (events --stats): with pids.max 1 an exec could not fork
+    const ev = ws.runts(['events', '--stats', ids.runts!]);
+    assert.equal(JSON.parse(ev.stdout).data.pids.limit, 1, `update ${args.join(' ')}: ${ev.stdout}${ev.stderr}`);
   }
 }));
 

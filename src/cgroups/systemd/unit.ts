@@ -120,7 +120,8 @@ export function resourceProperties(r: LinuxResources, currentMemoryMax?: number)
   if (c?.cpus) p.push(['AllowedCPUs', ['ay', cpusetBits(c.cpus)]]);
   if (c?.mems) p.push(['AllowedMemoryNodes', ['ay', cpusetBits(c.mems)]]);
   const pids = r.pids?.limit;
-  if (pids !== undefined && pids !== 0) p.push(['TasksMax', ['t', limit(pids)]]);
+  // TasksMax cannot say 0; 0 means 1 as in the cgroup files (src/cgroups/checks.ts pidsValue)
+  if (pids !== undefined) p.push(['TasksMax', ['t', limit(pids === 0 ? 1 : pids)]]);
   const w = r.blockIO?.weight;
   if (w) p.push(['IOWeight', ['t', BigInt(blkioWeightToIoWeight(w))]]);
   return p;

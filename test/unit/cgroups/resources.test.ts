@@ -187,8 +187,8 @@ test('blkio with BFQ: v1 and v2 use the bfq files and raw weights', () => {
   assert.deepEqual(planResources(r, v1).problems.map((x) => x.path), ['linux.resources.blockIO.weight']);
 });
 
-test('pids: 0 leaves it alone, negative is unlimited', () => {
-  assert.deepEqual(W(planResources({ pids: { limit: 0 } }, v2).writes), []);
+test('pids: 0 means 1 (runc issue 4014), negative is unlimited', () => {
+  assert.deepEqual(W(planResources({ pids: { limit: 0 } }, v2).writes), ['pids.max=1']);
   assert.deepEqual(W(planResources({ pids: { limit: -1 } }, v2).writes), ['pids.max=max']);
 });
 
