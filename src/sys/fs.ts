@@ -227,8 +227,28 @@ export function remove(path: string, opts: { recursive?: boolean; force?: boolea
     const e = Object.assign(new Error(`ERR_FS_EISDIR: path is a directory: rm returned EISDIR (is a directory) ${path}`), { code: 'ERR_FS_EISDIR', path });
     throw e;
   }
-  for (const name of qjs.readdir(path)) remove(join(path, name), opts);
-  qjs.rmdir(path);
+  // As node:fs's rm: a file made in the directory meanwhile (a concurrent command's lock
+  // file) is removed too, instead of failing with ENOTEMPTY.
+  for (let attempt = 0; ; attempt++) {
+    for (const name of readdirOrNone(path)) remove(join(path, name), { ...opts, force: true });
+    try {
+      qjs.rmdir(path);
+      return;
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'ENOENT' && opts.force) return;
+      if (code !== 'ENOTEMPTY' || attempt >= 10) throw e;
+    }
+  }
+}
+
+function readdirOrNone(path: string): string[] {
+  try {
+    return qjs!.readdir(path);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT') return [];
+    throw e;
+  }
 }
 
 export function readdir(path: string): string[] {
