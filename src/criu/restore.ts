@@ -108,6 +108,8 @@ export async function restore(rt: RuntimeConfig, store: Store, id: string, opts:
       }
     }
     if (rt.cgroups !== false) {
+      // A transient scope needs a process when it starts, and CRIU's comes later.
+      if (rt.systemdCgroup) throw new RuntsError('EUNSUPPORTED', 'restore: the systemd cgroup driver (--systemd-cgroup) is not implemented for restore yet');
       const resources = { ...spec.linux?.resources, devices: deviceRulesFor(spec.linux?.resources) };
       cgroup = newCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, resources, shimPath: rt.shimPath });
       state.cgroup = cgroup.state();
