@@ -25,6 +25,7 @@ export type { Stats, CpuStats, CpuUsage, Throttling, MemoryStats, MemoryEntry, P
 export type { RuntimeConfig } from './container/context.js';
 export type { StoredState } from './state/store.js';
 export type { CgroupState, CgroupLayout } from './cgroups/manager.js';
+export type { SystemdState } from './cgroups/systemd/manager.js';
 export type { DefaultSpecOptions } from './spec/defaults.js';
 export type { ValidateOptions } from './spec/validate.js';
 export type { CheckpointOptions } from './criu/checkpoint.js';

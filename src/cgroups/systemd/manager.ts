@@ -29,11 +29,13 @@ const SYSTEMD = 'org.freedesktop.systemd1';
 const PATH = '/org/freedesktop/systemd1';
 const MANAGER = 'org.freedesktop.systemd1.Manager';
 
-/** What state.json keeps of the driver. */
+/** What state.json keeps of the systemd cgroup driver (`--systemd-cgroup`). */
 export interface SystemdState {
+  /** The transient unit that owns the container's cgroup (`prefix-name.scope`, or a `.slice`). */
   unit: string;
+  /** The slice the unit lives in (`system.slice` unless cgroupsPath names one). */
   slice: string;
-  /** the bus address (the system bus unless rootless) */
+  /** The bus address (the system bus unless rootless). */
   bus?: string;
 }
 
