@@ -10,25 +10,14 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SKIP_NOT_ROOT, workspace, type Workspace } from './helpers.js';
-import { both, pairIds, runc, runcCleanup, SKIP_NO_RUNC } from './runc-side.js';
+import { SKIP_NOT_ROOT } from './helpers.js';
+import { both, pairIds, runc, SKIP_NO_RUNC, withWs } from './runc-side.js';
 import { detectLayout } from '../../src/cgroups/manager.js';
 
 const CG = '/sys/fs/cgroup';
 const layout = detectLayout();
 const skip = SKIP_NOT_ROOT || SKIP_NO_RUNC || (layout === 'v2' ? 'these cases drive cgroup v1 files; the v2 ones run in the cgroup2 VM (cgroups/v2-vm.test.ts)' : false);
 
-function withWs(name: string, fn: (ws: Workspace) => Promise<void> | void) {
-  return async () => {
-    const ws = workspace(name);
-    try {
-      await fn(ws);
-    } finally {
-      runcCleanup(ws);
-      ws.cleanup();
-    }
-  };
-}
 
 /** Remove a cgroup path (deepest first) in every v1 hierarchy and the unified one. */
 function rmCgroup(rel: string): void {

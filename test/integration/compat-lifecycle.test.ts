@@ -9,23 +9,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RUNTS, SKIP_NOT_ROOT, until, workspace, type Workspace } from './helpers.js';
-import { both, pairIds, runc, runcCleanup, SKIP_NO_RUNC, type Runtime } from './runc-side.js';
+import { RUNTS, SKIP_NOT_ROOT, until, type Workspace } from './helpers.js';
+import { both, pairIds, runc, SKIP_NO_RUNC, type Runtime, withWs } from './runc-side.js';
 import type { Spec } from '../../src/spec/types.js';
 
 const skip = SKIP_NOT_ROOT || SKIP_NO_RUNC;
 
-function withWs(name: string, fn: (ws: Workspace) => Promise<void> | void) {
-  return async () => {
-    const ws = workspace(name);
-    try {
-      await fn(ws);
-    } finally {
-      runcCleanup(ws);
-      ws.cleanup();
-    }
-  };
-}
 
 const hostPid = (s: Spec) => (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid'));
 

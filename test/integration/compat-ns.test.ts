@@ -11,23 +11,12 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RUNTS, SKIP_NOT_ROOT, until, workspace, type Workspace } from './helpers.js';
-import { both, RUNC, runcCleanup, SKIP_NO_RUNC, type Runtime } from './runc-side.js';
+import { RUNTS, SKIP_NOT_ROOT, until, type Workspace } from './helpers.js';
+import { both, RUNC, SKIP_NO_RUNC, type Runtime, withWs } from './runc-side.js';
 import type { Spec } from '../../src/spec/types.js';
 
 const skip = SKIP_NOT_ROOT || SKIP_NO_RUNC;
 
-function withWs(name: string, fn: (ws: Workspace) => Promise<void> | void) {
-  return async () => {
-    const ws = workspace(name);
-    try {
-      await fn(ws);
-    } finally {
-      runcCleanup(ws);
-      ws.cleanup();
-    }
-  };
-}
 
 /** No mount namespace; no masked or read-only paths (both runtimes refuse them then). */
 const hostMnt = (s: Spec) => {

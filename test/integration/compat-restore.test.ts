@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { SKIP_NOT_ROOT, until, workspace, type Workspace } from './helpers.js';
-import { pairIds, runc, runcCleanup, SKIP_NO_RUNC, type Runtime } from './runc-side.js';
+import { SKIP_NOT_ROOT, until, type Workspace } from './helpers.js';
+import { pairIds, runc, SKIP_NO_RUNC, type Runtime, withWs } from './runc-side.js';
 import { COUNTER, usableCriu } from './criu-helpers.js';
 import { detectLayout } from '../../src/cgroups/manager.js';
 
@@ -18,17 +18,6 @@ const skip = SKIP_NOT_ROOT || SKIP_NO_RUNC || CRIU.skip || (layout === 'v2' ? 't
 // runc finds criu on PATH.
 if (CRIU.path) process.env['PATH'] = `${dirname(CRIU.path)}:${process.env['PATH'] ?? ''}`;
 
-function withWs(name: string, fn: (ws: Workspace) => Promise<void> | void) {
-  return async () => {
-    const ws = workspace(name);
-    try {
-      await fn(ws);
-    } finally {
-      runcCleanup(ws);
-      ws.cleanup();
-    }
-  };
-}
 
 const cli = (ws: Workspace, rt: Runtime, args: string[]) => (rt === 'runts' ? ws.runts(['--criu', CRIU.path!, ...args], { timeout: 60_000 }) : runc(ws, args, { timeout: 60_000, devNull: args[0] === 'restore' }));
 const pidOf = (ws: Workspace, rt: Runtime, id: string) => (JSON.parse(cli(ws, rt, ['state', id]).stdout) as { pid: number }).pid;

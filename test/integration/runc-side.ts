@@ -6,7 +6,7 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Workspace } from './helpers.js';
+import { workspace, type Workspace } from './helpers.js';
 
 /** runc 1.3 (the behaviour reference); RUNTS_TEST_RUNC overrides. */
 export const RUNC = process.env['RUNTS_TEST_RUNC'] ?? '/opt/next/bin/runc';
@@ -74,4 +74,17 @@ export function runcCleanup(ws: Workspace): void {
 /** What a caller sees of a run: exit status and stdout, and whether stderr said anything. */
 export function seen(r: Result): { status: number | null; stdout: string } {
   return { status: r.status, stdout: r.stdout };
+}
+
+/** A test body with its own workspace, cleaned up (runc's containers first) even when it fails. */
+export function withWs(name: string, fn: (ws: Workspace) => Promise<void> | void): () => Promise<void> {
+  return async () => {
+    const ws = workspace(name);
+    try {
+      await fn(ws);
+    } finally {
+      runcCleanup(ws);
+      ws.cleanup();
+    }
+  };
 }
