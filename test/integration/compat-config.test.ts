@@ -195,7 +195,8 @@ describe('configs and flags runc accepts', { skip: SKIP }, () => {
         ['--memory', '1e8'], ['--memory', '0'], ['--memory', '-1'], ['--memory-swap', '-1'], ['--memory', '1mi'], ['--memory', '1  g'],
         ['--memory-swap', '-2'], ['--cpu-share', '512'], ['--cpu-period', '50000', '--cpu-quota', '20000'], ['--cpu-quota', '-1'],
         ['--cpu-quota', '+5000'], ['--cpu-period', '1e5'], ['--cpu-share', '-1'], ['--cpu-rt-period', '1000'], ['--cpu-rt-runtime', '10'],
-        ['--pids-limit', '50'], ['--pids-limit', '-1'], ['--pids-limit', '7'], ['--pids-limit', '0'], ['--cpuset-cpus', '0'],
+        // (--pids-limit 0 means 1 in runts and is left alone by runc 1.3: compat-cgroups.test.ts)
+        ['--pids-limit', '50'], ['--pids-limit', '-1'], ['--pids-limit', '7'], ['--cpuset-cpus', '0'],
         ['--kernel-memory', '1m'], ['--kernel-memory-tcp', '1m'], ['--cpuset-cpus', '0-99999999999'],
         ['-r', '-'], // stdin is empty: an error for both
       ];

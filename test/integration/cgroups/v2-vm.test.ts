@@ -129,7 +129,7 @@ test('a container on pure cgroup v2 with every controller (cgroup2 VM): born in 
     const frozen = "container's cgroup unexpectedly frozen\n";
     assert.equal(sections[1], `frozen\n${frozen}${frozen}1\n`, 'both refuse the frozen cgroup at once; it stays frozen');
     // (pids.limit 0, which means 1 in runts, is checked on the host: compat-cgroups.test.ts)
-    const dev = 'kmsg denied\nkmsg2 denied\nmax\nrc=0\n';
+    const dev = 'kmsg denied\nkmsg2 denied\n50\nrc=0\n'; // the bundle's pids.limit
     assert.equal(sections[2], `devices\n${dev}`, 'the eBPF filter denies what the config denies');
     // runc for reference (its own device filter); a runc that cannot run here is reported, not compared.
     if (/rc=0\n$/.test(sections[3] ?? '')) assert.equal(sections[3], `devices (runc)\n${dev}`, 'runc agrees');
