@@ -2,7 +2,7 @@
  * The runtime: a state root plus options. It creates, runs, loads and lists containers.
  */
 import * as fs from './sys/fs.js';
-import { cwd } from './sys/self.js';
+import { cwd, euid } from './sys/self.js';
 import { dirname, fileUrlPath, resolve } from './sys/path.js';
 import { Container, toState } from './container/container.js';
 import type { RuntimeConfig } from './container/context.js';
@@ -16,7 +16,7 @@ import type { NumericUser } from './spec/build.js';
 import type { Process, Spec, State } from './spec/types.js';
 import { Store } from './state/store.js';
 import type { RestoreOptions } from './criu/restore.js';
-import { defaultStateRoot, isRootless } from './sys/rootless.js';
+import { defaultStateRoot, isRootless, ownUidMap, systemdUserInstance } from './sys/rootless.js';
 import { secureJoin } from './sys/secure-join.js';
 
 /** Options of a Runtime. */
@@ -32,7 +32,10 @@ export interface RuntimeOptions {
   /**
    * The systemd cgroup driver (runc's `--systemd-cgroup`): each container's cgroup is a
    * transient scope made by systemd over D-Bus, `linux.cgroupsPath` is `slice:prefix:name`
-   * (default `system.slice:runts:<id>`). cgroup v2 hosts, as root. Default false.
+   * (default `system.slice:runts:<id>`). cgroup v2 hosts. Rootless, the user's own systemd
+   * instance (bus: DBUS_SESSION_BUS_ADDRESS or $XDG_RUNTIME_DIR/bus) makes it in its
+   * user.slice, with the controllers delegated to the user; cgroups then default to on.
+   * Default false.
    */
   systemdCgroup?: boolean;
   /** Called with each warning about the config (default: ignore). */
@@ -107,12 +110,14 @@ export class Runtime {
   /** A runtime with its state root and options (nothing is created until a container is). */
   constructor(opts: RuntimeOptions = {}) {
     const rootless = opts.rootless ?? isRootless();
+    const systemdUser = !!opts.systemdCgroup && systemdUserInstance(rootless, opts.rootless, euid(), ownUidMap());
     this.config = {
       root: resolve(opts.root ?? defaultStateRoot(rootless)),
       shimPath: opts.shimPath ?? bundledShimPath(),
-      cgroups: opts.cgroups ?? !rootless,
+      cgroups: opts.cgroups ?? (!rootless || !!opts.systemdCgroup),
       rootless,
       ...(opts.systemdCgroup ? { systemdCgroup: true } : {}),
+      ...(systemdUser ? { systemdUser: true } : {}),
       ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
     };
     this.store = new Store(this.config.root);

@@ -55,6 +55,8 @@ export interface CgroupConfig {
   deferDevices?: boolean;
   /** The systemd driver: systemd makes the cgroup as a transient unit (cgroupsPath `slice:prefix:name`). */
   systemd?: boolean;
+  /** With `systemd`: the user's instance (rootless) on this bus address rather than the system's. */
+  systemdUserBus?: string;
 }
 
 /** What state.json persists so a later process can load the manager. Plain JSON. */
@@ -119,11 +121,12 @@ export function newCgroupManager(cfg: CgroupConfig): CgroupManager {
   if (cfg.systemd) {
     let unit;
     try {
-      unit = systemdUnit(cfg.cgroupsPath, cfg.id);
+      unit = systemdUnit(cfg.cgroupsPath, cfg.id, cfg.systemdUserBus !== undefined);
     } catch (e) {
       throw badPath(e);
     }
     if (layout !== 'v2') throw new RuntsError('EUNSUPPORTED', `--systemd-cgroup: the systemd driver needs a cgroup v2 host (this one is ${layout})`);
+    if (cfg.systemdUserBus !== undefined) return SystemdManager.forUserUnit(unit, root, { ...cfg, id: cfg.id }, cfg.systemdUserBus);
     return SystemdManager.forUnit(unit, root, { ...cfg, id: cfg.id });
   }
   let inner;

@@ -13,7 +13,7 @@ import { noSealedReuse } from '../process/sealed.js';
 /** The library runtime for the global flags. */
 export function runtime(ctx: CliContext): Runtime {
   noSealedReuse(); // one shim per CLI process: keeping its sealed copy buys nothing
-  return new Runtime({ root: ctx.root, shimPath: ctx.shimPath, onWarning: logWarn, rootless: isRootless(ctx.rootless), systemdCgroup: ctx.systemdCgroup });
+  return new Runtime({ root: ctx.root, shimPath: ctx.shimPath, onWarning: logWarn, rootless: ctx.rootless === 'auto' ? undefined : isRootless(ctx.rootless), systemdCgroup: ctx.systemdCgroup });
 }
 
 /** Largest config.json the CLI reads (16 MiB). */

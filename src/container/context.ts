@@ -10,6 +10,8 @@ export interface RuntimeConfig {
   rootless?: boolean;
   /** The systemd cgroup driver (runc's --systemd-cgroup): cgroups are transient units made over D-Bus. */
   systemdCgroup?: boolean;
+  /** With systemdCgroup: the user's systemd instance (rootless), not the system's. */
+  systemdUser?: boolean;
   /** Called with each warning (unknown capability names, ignored ambient capabilities ...). */
   onWarning?: (message: string) => void;
 }

@@ -24,6 +24,7 @@ import { crashPoint } from '../sys/crash.js';
 import { hostUnsupported } from '../sys/host-features.js';
 import { hostLsm, lsmUnsupported } from '../sys/lsm.js';
 import { rootlessMaps, writeIdMaps } from '../sys/rootless.js';
+import { userBusAddress } from '../cgroups/systemd/dbus.js';
 import { asHookError, hasHooks, hookBarrier, hookState, runHooks, startHooksDone } from './hooks.js';
 import { seccompCacheDir } from '../plan/seccomp.js';
 import { waitExec } from './status.js';
@@ -168,8 +169,8 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
       const { pids, ...rest } = spec.linux?.resources ?? {};
       pidsLimit = pids;
       const resources = { ...rest, devices: deviceRulesFor(spec.linux?.resources) };
-      if (rt.systemdCgroup && rt.rootless) throw new RuntsError('EUNSUPPORTED', '--systemd-cgroup: the systemd driver with a user instance (rootless) is not implemented yet');
-      cgroup = newCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, resources, shimPath: rt.shimPath, deferDevices: true, ...(rt.systemdCgroup ? { systemd: true } : {}) });
+      const systemd = rt.systemdCgroup ? { systemd: true, ...(rt.systemdUser ? { systemdUserBus: userBusAddress() } : {}) } : {};
+      cgroup = newCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, resources, shimPath: rt.shimPath, deferDevices: true, ...systemd });
       state.cgroup = cgroup.state();
     }
     store.write(state);

@@ -14,7 +14,7 @@
 import * as fs from '../sys/fs.js';
 import { view } from '../sys/bytes.js';
 import { kill, timer } from '../sys/self.js';
-import { isFrozen } from '../cgroups/manager.js';
+import { isFrozen, loadCgroupManager } from '../cgroups/manager.js';
 import { invalid, RuntsError } from '../errors.js';
 import { seccompCacheDir, seccompPlan } from '../plan/seccomp.js';
 import { buildExecPlan, completeProcess, execCgroupDirs, execProcess, parseSubCgroups, type ExecOverrides } from '../plan/exec.js';
@@ -95,6 +95,7 @@ export async function execIn(
   try {
     plan = execPlan(rt, store, id, process, opts, detach);
     if (early instanceof Error) throw early;
+    if (plan.cgroupInto) joinUserUnit(store.read(id), early.pid);
     early.begin(plan);
   } catch (e) {
     if (early instanceof ShimSession) early.kill();
@@ -134,6 +135,18 @@ export async function execIn(
   }
   if (detach) shim.close();
   return { shim, pid };
+}
+
+/**
+ * Rootless with the systemd driver: the shim asks the user's systemd instance to put it
+ * in the container's unit first (the kernel lets a user move a process only between
+ * cgroups under a common ancestor it owns, and the caller's cgroup is usually outside the
+ * instance's subtree), so that its clone is then born in the container's cgroup. runc
+ * 1.1.5/1.3 try the cgroup.procs write and, rootless, run the process where it is when
+ * that fails.
+ */
+function joinUserUnit(st: StoredState, shimPid: number): void {
+  if (st.cgroup?.systemd?.user) loadCgroupManager(st.cgroup).apply(shimPid);
 }
 
 /** Check the exec against the container's state and build its plan. */

@@ -26,6 +26,8 @@ export interface HostFeatures {
   idmap?: boolean;
   /** The systemd cgroup driver works here (cgroup v2, systemd on the system bus). */
   systemd?: boolean;
+  /** The same with the user's systemd instance on the user's bus (rootless). */
+  systemdUser?: boolean;
 }
 
 /** The features document (the fields runts fills). */
@@ -70,7 +72,7 @@ export function features(host: HostFeatures = {}): Features {
     linux: {
       namespaces: [...NAMESPACE_TYPES],
       capabilities: allCapabilities(),
-      cgroup: { v1: true, v2: true, systemd: host.systemd ?? false, systemdUser: false, rdma: true },
+      cgroup: { v1: true, v2: true, systemd: host.systemd ?? false, systemdUser: host.systemdUser ?? false, rdma: true },
       seccomp: {
         enabled: true,
         actions: [...SECCOMP_ACTIONS],

@@ -13,6 +13,7 @@
  * delegated to it (callers that know pass `cgroups: true`).
  */
 import { join } from './path.js';
+import * as fs from './fs.js';
 import { RuntsError } from '../errors.js';
 import type { IDMapping, Linux } from '../spec/types.js';
 import { env as ownEnv, euid as ownEuid } from './self.js';
@@ -23,6 +24,38 @@ export function isRootless(flag: string | boolean | undefined = 'auto', euid = o
   if (flag === true || flag === 'true') return true;
   if (flag === false || flag === 'false') return false;
   return euid !== 0;
+}
+
+/** This process's /proc/self/uid_map, or undefined when it cannot be read. */
+export function ownUidMap(): string | undefined {
+  try {
+    return fs.readText('/proc/self/uid_map');
+  } catch {
+    return undefined;
+  }
+}
+
+/** `uid` as the parent user namespace knows it, from a uid_map's "inside outside count" lines; undefined when unmapped. */
+export function parentUid(uidMap: string, uid: number): number | undefined {
+  for (const line of uidMap.trim().split('\n')) {
+    const [inside, outside, count] = line.trim().split(/\s+/).map(Number);
+    if (inside === undefined || outside === undefined || count === undefined) continue;
+    if (uid >= inside && uid < inside + count) return outside + (uid - inside);
+  }
+  return undefined;
+}
+
+/**
+ * Whether the systemd driver talks to the user's instance: when rootless, and (`--rootless
+ * auto`, `rootlessFlag` undefined) also as uid 0 of a user namespace whose uid 0 is an
+ * ordinary user outside, which is how rootless engines (podman, rootlesskit) run the
+ * runtime. runc decides the latter by the user bus's OwnerUID (`busctl --user status`).
+ */
+export function systemdUserInstance(rootless: boolean, rootlessFlag: boolean | undefined, euid: number, uidMap: string | undefined): boolean {
+  if (rootless) return true;
+  if (rootlessFlag !== undefined || euid !== 0 || uidMap === undefined) return false;
+  const outside = parentUid(uidMap, 0);
+  return outside !== undefined && outside !== 0;
 }
 
 /** The state root when none is given: /run/runts for root, $XDG_RUNTIME_DIR/runts otherwise. */

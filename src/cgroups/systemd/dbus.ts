@@ -9,6 +9,7 @@
 import { connectUnixStream, type UnixStream } from '../../sys/unix-stream.js';
 import { utf8, text, concat } from '../../sys/bytes.js';
 import { euid, env } from '../../sys/self.js';
+import { ownUidMap } from '../../sys/rootless.js';
 import { RuntsError } from '../../errors.js';
 import { type DBusValue, type Message, MsgType, decodeMessage, encodeMessage, messageLength } from './wire.js';
 
@@ -32,11 +33,41 @@ export function systemBusAddress(): string {
   return env().DBUS_SYSTEM_BUS_ADDRESS || SYSTEM_BUS;
 }
 
-/** "\0AUTH EXTERNAL 30\r\n" for uid 0: the uid's decimal digits, hex-encoded. */
-export function authLine(uid: number): string {
+/**
+ * The user's bus (the user systemd instance's): DBUS_SESSION_BUS_ADDRESS, else
+ * $XDG_RUNTIME_DIR/bus, as runc and sd-bus find it. Throws naming both when neither is set.
+ */
+export function userBusAddress(e: Readonly<Record<string, string | undefined>> = env()): string {
+  if (e.DBUS_SESSION_BUS_ADDRESS) return e.DBUS_SESSION_BUS_ADDRESS;
+  if (e.XDG_RUNTIME_DIR) return `unix:path=${e.XDG_RUNTIME_DIR.replace(/\/+$/, '')}/bus`;
+  throw new RuntsError('EUNSUPPORTED', 'the systemd user instance: neither DBUS_SESSION_BUS_ADDRESS nor XDG_RUNTIME_DIR is set (log in through a session, or export XDG_RUNTIME_DIR=/run/user/$(id -u))');
+}
+
+/** Whether /proc/self/uid_map is the initial user namespace's (all of 0..2^32-2 maps to itself). */
+export function initialUserNamespace(uidMap: string): boolean {
+  const lines = uidMap.trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
+  return lines.length === 1 && lines[0]!.length === 3 && lines[0]![0] === 0 && lines[0]![1] === 0 && lines[0]![2] === 4294967295;
+}
+
+/**
+ * The identity to claim with SASL EXTERNAL: our euid in the initial user namespace;
+ * inside another one (rootless engines run the runtime as uid 0 of their own namespace,
+ * while the bus sees the real uid through SO_PEERCRED) none, so that the bus takes the
+ * uid the kernel reports for our socket in the bus's own namespace. runc asks
+ * `busctl --user status` for OwnerUID instead; an empty EXTERNAL needs no helper and is
+ * right at any depth of nesting (dbus-daemon, dbus-broker and sd-bus accept it).
+ */
+export function authIdentity(uid: number, uidMap: string | undefined): number | undefined {
+  return uidMap === undefined || initialUserNamespace(uidMap) ? uid : undefined;
+}
+
+/** "\0AUTH EXTERNAL 30\r\n" for uid 0: the uid's decimal digits, hex-encoded; "\0AUTH EXTERNAL\r\n" with none. */
+export function authLine(uid: number | undefined): string {
+  if (uid === undefined) return '\0AUTH EXTERNAL\r\n';
   const hex = [...String(uid)].map((c) => c.charCodeAt(0).toString(16)).join('');
   return `\0AUTH EXTERNAL ${hex}\r\n`;
 }
+
 
 /** A D-Bus error reply (its name, e.g. org.freedesktop.systemd1.NoSuchUnit, and message). */
 export class DBusError extends Error {
@@ -58,8 +89,15 @@ export class DBus {
     private readonly sock: UnixStream,
     private readonly timeoutMs: number,
   ) {
-    sock.write(utf8(authLine(euid())));
-    const line = this.readLine();
+    const identity = authIdentity(euid(), ownUidMap());
+    sock.write(utf8(authLine(identity)));
+    let line = this.readLine();
+    // Without an identity the server asks for one (an empty DATA challenge): answering with
+    // empty DATA means "the credentials you see".
+    if (identity === undefined && /^DATA\b/.test(line)) {
+      sock.write(utf8('DATA\r\n'));
+      line = this.readLine();
+    }
     if (!line.startsWith('OK ')) throw new RuntsError('ESYS', `D-Bus authentication refused: ${line.trim()}`);
     sock.write(utf8('BEGIN\r\n'));
     this.uniqueName = String(this.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'Hello')[0]);

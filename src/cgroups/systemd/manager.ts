@@ -10,6 +10,14 @@
  *
  * A scope needs a process when it starts: create() gets the shim's pid (it is then moved
  * into the scope and its clone of the init is born there).
+ *
+ * Rootless (`user`): the user's own systemd instance on the user's bus makes the unit,
+ * in its slice under its own cgroup (the Manager's ControlGroup property, e.g.
+ * /user.slice/user-1000.slice/user@1000.service, then user.slice/runts-ID.scope), with
+ * the controllers delegated to it only; it moves processes that live outside its
+ * subtree (PIDs=, AttachProcessesToUnit) by asking the system instance. No device
+ * filter: an unprivileged process cannot attach one (runc ignores the device errors of
+ * a rootless container as well).
  */
 import { join } from '../../sys/path.js';
 import * as fs from '../../sys/fs.js';
@@ -17,13 +25,13 @@ import { RuntsError } from '../../errors.js';
 import type { LinuxResources } from '../../spec/types.js';
 import type { CgroupManager, CgroupState, ManagerOptions } from '../manager.js';
 import { controllersIn, hasBpf, throwProblems } from '../common.js';
-import { planResources, routeFor } from '../resources.js';
+import { planResources, routeFor, type ResourcePlan } from '../resources.js';
 import { deviceFilterProgram } from '../v2/devices-bpf.js';
 import { V2Manager } from '../v2/manager.js';
 import type { Stats } from '../stats.js';
 import { DBus, DBusError } from './dbus.js';
 import { asBody, resourceProperties, startProperties, type SystemdUnit } from './unit.js';
-import type { DBusValue, Message } from './wire.js';
+import type { DBusValue, Message, Variant } from './wire.js';
 
 const SYSTEMD = 'org.freedesktop.systemd1';
 const PATH = '/org/freedesktop/systemd1';
@@ -37,6 +45,25 @@ export interface SystemdState {
   slice: string;
   /** The bus address (the system bus unless rootless). */
   bus?: string;
+  /** The user's systemd instance (rootless) rather than the system's. */
+  user?: boolean;
+}
+
+/** A Manager property (org.freedesktop.DBus.Properties.Get), e.g. ControlGroup. */
+function managerProperty(b: DBus, name: string): DBusValue {
+  const [v] = b.call(SYSTEMD, PATH, 'org.freedesktop.DBus.Properties', 'Get', 'ss', [MANAGER, name]);
+  return (v as Variant)[1];
+}
+
+/**
+ * The controllers the user's instance can hand to a unit at `dir`: cgroup.controllers of
+ * the nearest existing directory from dir's parent up to the instance's own cgroup `top`
+ * (user.slice, say, exists only once a unit is in it).
+ */
+export function delegatedControllers(top: string, dir: string): { dir: string; controllers: string[] } {
+  let d = dir.slice(0, dir.lastIndexOf('/'));
+  while (d.length > top.length && !fs.exists(join(d, 'cgroup.controllers'))) d = d.slice(0, d.lastIndexOf('/'));
+  return { dir: d, controllers: controllersIn(d) };
 }
 
 function busError(what: string, e: unknown): RuntsError {
@@ -51,6 +78,8 @@ export class SystemdManager implements CgroupManager {
   private readonly dir: string;
   private readonly v2: V2Manager;
   private pending: Uint8Array | undefined;
+  /** The user instance's own cgroup directory (rootless create only). */
+  private top = '';
 
   constructor(
     private readonly sd: SystemdState,
@@ -66,6 +95,26 @@ export class SystemdManager implements CgroupManager {
     const sd: SystemdState = { unit: u.unit, slice: u.slice };
     if (bus) sd.bus = bus;
     return new SystemdManager(sd, join(root, u.path), opts);
+  }
+
+  /** A unit of the user's instance on `bus`: its cgroup lies under the instance's own (asked for here). */
+  static forUserUnit(u: SystemdUnit, root: string, opts: ManagerOptions & { id?: string }, bus: string): SystemdManager {
+    let top = '';
+    try {
+      const b = DBus.connect(bus);
+      try {
+        top = String(managerProperty(b, 'ControlGroup'));
+      } finally {
+        b.close();
+      }
+    } catch (e) {
+      throw busError(`--systemd-cgroup: the user's systemd instance (${bus})`, e);
+    }
+    if (!top.startsWith('/')) throw new RuntsError('ESYS', `--systemd-cgroup: the user's systemd instance has no cgroup (ControlGroup ${JSON.stringify(top)})`);
+    const sd: SystemdState = { unit: u.unit, slice: u.slice, bus, user: true };
+    const m = new SystemdManager(sd, join(root, top, u.path), opts);
+    m.top = join(root, top);
+    return m;
   }
 
   private bus<T>(what: string, fn: (b: DBus) => T): T {
@@ -95,8 +144,7 @@ export class SystemdManager implements CgroupManager {
     const r = this.opts.resources ?? {};
     const { devices, ...rest } = r;
     const unit = { unit: this.sd.unit, slice: this.sd.slice, path: '' };
-    const problems = planResources(r, routeFor('v2', ['cpu', 'cpuset', 'io', 'memory', 'pids', 'hugetlb', 'rdma', 'misc']), {});
-    throwProblems(problems);
+    throwProblems(this.resourceProblems(r));
     const props = startProperties(unit, this.opts.id ?? '', pid, r);
     this.bus(`start systemd unit ${this.sd.unit}`, (b) => {
       const result = this.job(b, 'StartTransientUnit', 'ssa(sv)a(sa(sv))', [this.sd.unit, 'replace', asBody(props), []]);
@@ -109,7 +157,9 @@ export class SystemdManager implements CgroupManager {
       if (!fs.exists(this.dir)) throw new RuntsError('ESYS', `systemd unit ${this.sd.unit} started but its cgroup ${this.dir} does not exist`);
       const controllers = controllersIn(this.dir);
       this.v2.set(rest);
-      if (this.opts.deferDevices) {
+      if (this.sd.user) {
+        // no device filter (see the header)
+      } else if (this.opts.deferDevices) {
         const plan = planResources({ devices }, routeFor('v2', controllers), {});
         if (hasBpf(plan)) this.pending = deviceFilterProgram(plan.bpfDevices);
       } else if (devices) {
@@ -125,8 +175,24 @@ export class SystemdManager implements CgroupManager {
     }
   }
 
+  /** Problems with `r` before any unit exists: bad values, and (rootless) controllers not delegated. */
+  private resourceProblems(r: LinuxResources): ResourcePlan {
+    if (!this.sd.user || !this.top) return planResources(r, routeFor('v2', ['cpu', 'cpuset', 'io', 'memory', 'pids', 'hugetlb', 'rdma', 'misc']), {});
+    const { devices: _devices, ...rest } = r;
+    const d = delegatedControllers(this.top, this.dir);
+    const why = `is not delegated to the user's systemd instance (${join(d.dir, 'cgroup.controllers')}: ${d.controllers.join(' ') || 'none'})`;
+    const plan = planResources(rest, routeFor('v2', d.controllers), {});
+    return { ...plan, problems: plan.problems.map((p) => ({ ...p, message: p.message.replace('is not available on this host', why) })) };
+  }
+
+  /**
+   * Put `pid` in the unit's cgroup. The user's instance does it (AttachProcessesToUnit):
+   * a process outside its subtree cannot be moved by the user, whom the kernel lets
+   * write only to cgroup.procs files under a common ancestor it owns.
+   */
   apply(pid: number): void {
-    this.v2.apply(pid);
+    if (!this.sd.user) return this.v2.apply(pid);
+    this.bus(`move process ${pid} into systemd unit ${this.sd.unit}`, (b) => b.call(SYSTEMD, PATH, MANAGER, 'AttachProcessesToUnit', 'ssau', [this.sd.unit, '', [pid]]));
   }
 
   procsFiles(): string[] {
@@ -138,6 +204,7 @@ export class SystemdManager implements CgroupManager {
   }
 
   set(resources: LinuxResources): void {
+    if (this.sd.user && this.top) throwProblems(this.resourceProblems(resources));
     // The files first: the v2 writer validates against what is in force (a swap limit
     // alone needs the current memory.max), then the unit learns the same values, so that
     // systemd re-applies them (daemon-reload) instead of its old ones.

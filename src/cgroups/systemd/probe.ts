@@ -1,10 +1,11 @@
 /**
  * Whether the systemd driver works here, for `features`: a cgroup v2 host whose system
- * bus is reachable and has systemd's name on it. No socket file: false at once.
+ * bus (or, systemdUserAvailable, the user's bus) is reachable and has systemd's name on
+ * it. No socket file: false at once.
  */
 import * as fs from '../../sys/fs.js';
 import { detectLayout } from '../manager.js';
-import { DBus, busSocketPath, systemBusAddress } from './dbus.js';
+import { DBus, busSocketPath, systemBusAddress, userBusAddress } from './dbus.js';
 
 export function systemdAvailable(address = systemBusAddress()): boolean {
   try {
@@ -18,4 +19,15 @@ export function systemdAvailable(address = systemBusAddress()): boolean {
   } catch {
     return false;
   }
+}
+
+/** The user's systemd instance answers on the user's bus (rootless `--systemd-cgroup`). */
+export function systemdUserAvailable(): boolean {
+  let address;
+  try {
+    address = userBusAddress();
+  } catch {
+    return false; // no user bus known
+  }
+  return systemdAvailable(address);
 }
