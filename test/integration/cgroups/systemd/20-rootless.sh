@@ -20,10 +20,10 @@ as_user() { setpriv --reuid=$uid --regid=$uid --init-groups env -i PATH=/usr/sbi
 ts setup
 if ! id -u $user >/dev/null 2>&1; then
   useradd -m -u $uid -s /bin/bash $user
-  # Debian ships no /etc/pam.d/systemd-user without libpam-systemd; user@.service's
-  # PAMName= would then fall back to "other". No PAM session is needed here.
+  # No logind, no libpam-systemd (/etc/pam.d/systemd-user): no PAM session, and the
+  # XDG_RUNTIME_DIR that pam_systemd would have set comes from the unit.
   mkdir -p /etc/systemd/system/user@.service.d
-  printf '[Service]\nPAMName=\n' > /etc/systemd/system/user@.service.d/sdtest.conf
+  printf '[Service]\nPAMName=\nEnvironment=XDG_RUNTIME_DIR=/run/user/%%i\n' > /etc/systemd/system/user@.service.d/sdtest.conf
   systemctl daemon-reload
   timeout 300 systemctl start user@$uid.service || { echo "setup: user@$uid.service failed"; systemctl status user@$uid.service >&2; journalctl -b --no-pager -n 40 >&2; }
   for _ in $(seq 600); do [ -S $run/bus ] && break; sleep 0.2; done
@@ -101,6 +101,21 @@ id=${name}c unit=sdtest-${name}c.scope
 mk c "user.slice:sdtest:$id" '.linux.resources.cpu.cpus = "0"'
 $R create --bundle "$dir/$name-c" "$id" </dev/null >/dev/null 2>"$work/$name-rl-errc"; echo "undelegated rc=$? error=$([ -s "$work/$name-rl-errc" ] && echo yes || echo no)"
 gone "$unit" "$mgr/user.slice/$unit" "$id"
+
+ts E
+# E: as rootless engines run a runtime (podman, rootlesskit): uid 0 of a user namespace
+# whose 0 is the user, --rootless auto; the user's instance is still the one to ask (runc:
+# OwnerUID from busctl --user; runts: uid_map, and SASL EXTERNAL without an identity).
+# runc 1.1.5 fails this config before cgroups come in ("nsexec-0: failed to setns to host
+# mntns", its mount-sources step), so runc's side of E is runc 1.3.6.
+id=${name}e unit=sdtest-${name}e.scope ebin=$dir/$name-bin
+if [ "$name" = runc ] && [ -x /opt/next/bin/runc ]; then cp /opt/next/bin/runc $dir/runc-1.3 && chmod 755 $dir/runc-1.3 && ebin=$dir/runc-1.3; fi
+mk e "user.slice:sdtest:$id" '.linux.uidMappings[0].hostID = 0 | .linux.gidMappings[0].hostID = 0'
+RNS="as_user timeout 180 unshare --user --map-root-user $ebin --root $run/sdtest-$name-ns --systemd-cgroup"
+$RNS run -d --bundle "$dir/$name-e" "$id" </dev/null >/dev/null 2>>"$work/$name-rl-err"; echo "userns run -d rc=$?"
+pid=$($RNS state "$id" 2>/dev/null | tr -d ' \n' | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
+echo "userns unit=$(user_unit is-active "$unit") cgroup=$(sed -n 's/^0:://p' "/proc/$pid/cgroup" 2>/dev/null)"
+$RNS delete -f "$id"; echo "userns delete -f rc=$?"; gone "$unit" "$mgr/user.slice/$unit" "$id"; echo "userns list=$($RNS list -q | wc -l)"
 
 ts D
 # D: features: systemdUser with the user's instance, and without a user bus.
