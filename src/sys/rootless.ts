@@ -58,9 +58,23 @@ export function systemdUserInstance(rootless: boolean, rootlessFlag: boolean | u
   return outside !== undefined && outside !== 0;
 }
 
-/** The state root when none is given: /run/runts for root, $XDG_RUNTIME_DIR/runts otherwise. */
-export function defaultStateRoot(rootless: boolean, env: Readonly<Record<string, string | undefined>> = ownEnv(), uid = ownEuid()): string {
-  if (!rootless) return '/run/runts';
+/** Whether a uid_map is the initial user namespace's (all of 0..2^32-2 maps to itself). */
+export function initialUserNamespace(uidMap: string): boolean {
+  const lines = uidMap.trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
+  return lines.length === 1 && lines[0]!.length === 3 && lines[0]![0] === 0 && lines[0]![1] === 0 && lines[0]![2] === 4294967295;
+}
+
+/**
+ * The state root when none is given: /run/runts for root, $XDG_RUNTIME_DIR/runts otherwise;
+ * also for uid 0 of a user namespace when XDG_RUNTIME_DIR is set and USER is not root (a
+ * rootless engine's namespace, which cannot write /run), as runc's shouldHonorXDGRuntimeDir.
+ */
+export function defaultStateRoot(rootless: boolean, env: Readonly<Record<string, string | undefined>> = ownEnv(), uid = ownEuid(), uidMap?: string): string {
+  if (!rootless) {
+    if (uid !== 0 || !env.XDG_RUNTIME_DIR || env.USER === 'root') return '/run/runts';
+    const map = uidMap ?? ownUidMap(); // read only when it can matter
+    if (map === undefined || initialUserNamespace(map)) return '/run/runts';
+  }
   return env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'runts') : `/tmp/runts-${uid}`;
 }
 

@@ -9,7 +9,7 @@
 import { connectUnixStream, type UnixStream } from '../../sys/unix-stream.js';
 import { utf8, text, concat } from '../../sys/bytes.js';
 import { euid, env } from '../../sys/self.js';
-import { ownUidMap } from '../../sys/rootless.js';
+import { initialUserNamespace, ownUidMap } from '../../sys/rootless.js';
 import { RuntsError } from '../../errors.js';
 import { type DBusValue, type Message, MsgType, decodeMessage, encodeMessage, messageLength } from './wire.js';
 
@@ -43,11 +43,6 @@ export function userBusAddress(e: Readonly<Record<string, string | undefined>> =
   throw new RuntsError('EUNSUPPORTED', 'the systemd user instance: neither DBUS_SESSION_BUS_ADDRESS nor XDG_RUNTIME_DIR is set (log in through a session, or export XDG_RUNTIME_DIR=/run/user/$(id -u))');
 }
 
-/** Whether /proc/self/uid_map is the initial user namespace's (all of 0..2^32-2 maps to itself). */
-export function initialUserNamespace(uidMap: string): boolean {
-  const lines = uidMap.trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
-  return lines.length === 1 && lines[0]!.length === 3 && lines[0]![0] === 0 && lines[0]![1] === 0 && lines[0]![2] === 4294967295;
-}
 
 /**
  * The identity to claim with SASL EXTERNAL: our euid in the initial user namespace;

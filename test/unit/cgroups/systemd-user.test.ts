@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { authIdentity, authLine, initialUserNamespace, userBusAddress } from '../../../src/cgroups/systemd/dbus.js';
+import { authIdentity, authLine, userBusAddress } from '../../../src/cgroups/systemd/dbus.js';
 import { delegatedControllers } from '../../../src/cgroups/systemd/manager.js';
 import { systemdUnit } from '../../../src/cgroups/systemd/unit.js';
-import { parentUid, systemdUserInstance } from '../../../src/sys/rootless.js';
+import { defaultStateRoot, initialUserNamespace, parentUid, systemdUserInstance } from '../../../src/sys/rootless.js';
 import { features } from '../../../src/spec/features.js';
 
 const INITIAL = '         0          0 4294967295\n';
@@ -71,4 +71,13 @@ test('delegated controllers: cgroup.controllers of the nearest existing parent w
 test('features: systemdUser only when the user instance answered', () => {
   assert.equal(features({}).linux.cgroup.systemdUser, false);
   assert.equal(features({ systemdUser: true }).linux.cgroup.systemdUser, true);
+});
+
+test('state root of uid 0 in a user namespace: $XDG_RUNTIME_DIR/runts unless USER=root (runc: shouldHonorXDGRuntimeDir)', () => {
+  const env = { XDG_RUNTIME_DIR: '/run/user/1000', USER: 'me' };
+  assert.equal(defaultStateRoot(false, env, 0, '0 1000 1\n'), '/run/user/1000/runts', 'a rootless engine\'s namespace');
+  assert.equal(defaultStateRoot(false, { ...env, USER: 'root' }, 0, '0 1000 1\n'), '/run/runts');
+  assert.equal(defaultStateRoot(false, {}, 0, '0 1000 1\n'), '/run/runts', 'no XDG_RUNTIME_DIR');
+  assert.equal(defaultStateRoot(false, env, 0, INITIAL), '/run/runts', 'real root ignores XDG_RUNTIME_DIR');
+  assert.equal(defaultStateRoot(true, env, 1000, INITIAL), '/run/user/1000/runts');
 });

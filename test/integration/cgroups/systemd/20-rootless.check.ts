@@ -8,6 +8,7 @@
  *   is. So runts's `ps` also lists the exec'd process.
  * - E (uid 0 of a user namespace) is compared with runc 1.3.6: 1.1.5 fails that config
  *   before cgroups (its mount-sources step cannot setns to the host mount namespace).
+ * F is rootless podman 4.3 (its default systemd cgroup manager) with each as --runtime.
  * - features: runc 1.1.5 always says systemdUser true; runts only when the instance answers.
  */
 import assert from 'node:assert/strict';
@@ -30,6 +31,8 @@ export function check(runts: string, runc: string, stderr: string): void {
     'run -d rc=0', `cgroup=${USER_SLICE}/RT-RTb.scope`, 'delete -f rc=0',
     'undelegated rc=1 error=yes',
     'userns run -d rc=0', `userns unit=active cgroup=${USER_SLICE}/sdtest-RTe.scope`, 'userns delete -f rc=0', 'userns list=0',
+    'podman import rc=0', 'podman run -d rc=0', `podman cgroup=${USER_SLICE}/libpod-ID.scope`, 'podman unit=active memory.max=67108864 pids.max=50',
+    'podman exec=hi rc=0', 'podman rm rc=0', 'podman left: unit=inactive cgroup=no',
     'features systemdUser=true', 'features no bus: systemdUser=false', 'list=0',
   ]) assert.ok(lines.includes(want), `runts transcript lacks ${JSON.stringify(want)}\n${mine}\n${stderr}`);
   assert.equal(lines.filter((l) => l.startsWith('left: ')).join('\n'), Array(4).fill('left: unit=inactive loaded=0 cgroup=no state=0').join('\n'), 'nothing left after delete or a refused create');

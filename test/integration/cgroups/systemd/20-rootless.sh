@@ -117,6 +117,29 @@ pid=$($RNS state "$id" 2>/dev/null | tr -d ' \n' | sed -n 's/.*"pid":\([0-9]*\).
 echo "userns unit=$(user_unit is-active "$unit") cgroup=$(sed -n 's/^0:://p' "/proc/$pid/cgroup" 2>/dev/null)"
 $RNS delete -f "$id"; echo "userns delete -f rc=$?"; gone "$unit" "$mgr/user.slice/$unit" "$id"; echo "userns list=$($RNS list -q | wc -l)"
 
+ts F
+# F: rootless podman with its default cgroup manager (systemd) as the user, the runtime
+# under test as its --runtime (conmon runs it as uid 0 of podman's user namespace, so
+# this is E's case); no network, a local image from the test rootfs, vfs storage.
+pw=$dir/$name-podman
+mkdir -p "$pw/root" "$pw/tmp"
+printf '[containers]\nnetns = "none"\nlog_driver = "k8s-file"\n[engine]\ncgroup_manager = "systemd"\nevents_logger = "file"\nevents_logfile_path = "%s/tmp/events.log"\n' "$pw" > "$pw/containers.conf"
+printf '[storage]\ndriver = "vfs"\nrunroot = "%s"\ngraphroot = "%s/root"\n' "$run/$name-prun" "$pw" > "$pw/storage.conf"
+printf 'unqualified-search-registries = []\n' > "$pw/registries.conf"
+[ -f $dir/rootfs.tar ] || tar -C $dir/rootfs -cf $dir/rootfs.tar .
+chown -R $user: "$pw" $dir/rootfs.tar
+prt=$dir/$name-bin; [ "$name" = runc ] && prt=$bin
+P="as_user env CONTAINERS_CONF=$pw/containers.conf CONTAINERS_STORAGE_CONF=$pw/storage.conf CONTAINERS_REGISTRIES_CONF=$pw/registries.conf timeout 300 podman --runtime $prt"
+$P import -q $dir/rootfs.tar localhost/sdtest:latest >/dev/null 2>>"$work/$name-rl-err"; echo "podman import rc=$?"
+cid=$($P run -d --name ${name}p --memory 64m --pids-limit 50 localhost/sdtest:latest sleep 300 2>>"$work/$name-rl-err"); echo "podman run -d rc=$?"
+ppid=$($P inspect -f '{{.State.Pid}}' ${name}p 2>/dev/null)
+pcg=$(sed -n 's/^0:://p' "/proc/$ppid/cgroup" 2>/dev/null)
+echo "podman cgroup=${pcg//$cid/ID}"
+[ -n "$pcg" ] && echo "podman unit=$(user_unit is-active "libpod-$cid.scope") memory.max=$(cat "/sys/fs/cgroup$pcg/memory.max") pids.max=$(cat "/sys/fs/cgroup$pcg/pids.max")"
+echo "podman exec=$($P exec ${name}p echo hi 2>&1) rc=$?"
+$P rm -f -t 0 ${name}p >/dev/null 2>>"$work/$name-rl-err"; echo "podman rm rc=$?"
+echo "podman left: unit=$(user_unit is-active "libpod-$cid.scope") cgroup=$([ -n "$pcg" ] && [ -e "/sys/fs/cgroup$pcg" ] && echo yes || echo no)"
+
 ts D
 # D: features: systemdUser with the user's instance, and without a user bus.
 echo "features systemdUser=$(as_user $dir/$name-bin features | jq .linux.cgroup.systemdUser)"
