@@ -23,7 +23,7 @@ import { readProcStat } from '../sys/proc.js';
 import { crashPoint } from '../sys/crash.js';
 import { hostUnsupported } from '../sys/host-features.js';
 import { hostLsm, lsmUnsupported } from '../sys/lsm.js';
-import { rootlessMaps, writeIdMaps } from '../sys/rootless.js';
+import { inUserNamespace, rootlessMaps, writeIdMaps } from '../sys/rootless.js';
 import { userBusAddress } from '../cgroups/systemd/dbus.js';
 import { asHookError, hasHooks, hookBarrier, hookState, runHooks, startHooksDone } from './hooks.js';
 import { seccompCacheDir } from '../plan/seccomp.js';
@@ -184,7 +184,7 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
     const notifyDir = opts.notifySocket ? prepareNotify(store.dir(id), opts.notifySocket) : undefined;
     const plan = buildInitPlan(notifyDir ? withNotify(spec, notifyDir) : spec, {
       id, bundle, rootfs, launch: mode, fifoPath: store.fifo(id), noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring,
-      preserveFds: opts.preserveFds, listenFds: opts.listenFds, consoleSocket: opts.consoleSocket, pidfdSocket: opts.pidfdSocket, sourceKind, seccompCacheDir: seccompCacheDir(rt.root), rootless: rt.rootless,
+      preserveFds: opts.preserveFds, listenFds: opts.listenFds, consoleSocket: opts.consoleSocket, pidfdSocket: opts.pidfdSocket, sourceKind, seccompCacheDir: seccompCacheDir(rt.root), rootless: rt.rootless, inUserNamespace: inUserNamespace(),
       cgroup: cgroup ? { layout: cgroup.layout, paths: cgroup.paths } : undefined,
     });
     if (rt.rootless && (plan.cloneFlags & BigInt(CLONE_NEW.user))) {

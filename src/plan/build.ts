@@ -64,6 +64,8 @@ export interface BuildContext {
   sourceKind: (path: string) => 'dir' | 'file' | 'missing';
   /** Rootless runts (not host root): stage-0 cannot open what the container cannot reach. */
   rootless?: boolean;
+  /** runts itself runs in a user namespace (uid 0 of a rootless engine's, say): no mknod. */
+  inUserNamespace?: boolean;
   /** Cgroup layout and the container's cgroup dirs (controller or '' -> dir), for `cgroup` mounts. */
   cgroup?: { layout: CgroupLayout; paths: Record<string, string> };
 }
@@ -139,7 +141,9 @@ export function buildInitPlan(spec: Spec, ctx: BuildContext): InitPlan {
   // opened by the (host root) runtime, in config order (native/mountsrc.c).
   p.mountSources = userns && !ctx.rootless && p.mounts.some((m) => m.kind === MountKind.BIND);
 
-  p.bindDevices = userns;
+  // As runc: device nodes are bind-mounted from the host when the container has a user
+  // namespace or runts already runs in one (mknod is refused there).
+  p.bindDevices = userns || !!ctx.inUserNamespace;
   p.devices = planDevices(linux.devices ?? []);
   p.symlinks = [
     { target: '/proc/self/fd', path: '/dev/fd' },

@@ -35,6 +35,12 @@ export function ownUidMap(): string | undefined {
   }
 }
 
+/** This process runs in a user namespace other than the initial one. */
+export function inUserNamespace(): boolean {
+  const map = ownUidMap();
+  return map !== undefined && !initialUserNamespace(map);
+}
+
 /** `uid` as the parent user namespace knows it, from a uid_map's "inside outside count" lines; undefined when unmapped. */
 export function parentUid(uidMap: string, uid: number): number | undefined {
   for (const line of uidMap.trim().split('\n')) {

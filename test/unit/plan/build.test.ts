@@ -68,6 +68,11 @@ describe('buildInitPlan', () => {
     assert.equal(q.bindDevices, true);
   });
 
+  it('device nodes are bind-mounted when runts itself runs in a user namespace (as runc)', () => {
+    assert.equal(buildInitPlan(defaultSpec(), ctx).bindDevices, false);
+    assert.equal(buildInitPlan(defaultSpec(), { ...ctx, inUserNamespace: true }).bindDevices, true);
+  });
+
   it('--no-new-keyring, --no-pivot and --preserve-fds', () => {
     const p = buildInitPlan(defaultSpec(), { ...ctx, noNewKeyring: true, noPivot: true, preserveFds: 2 });
     assert.equal(p.keyring, undefined);
