@@ -124,6 +124,9 @@ ts E
 # E: checkpoint a container made with the systemd driver, restore it into a new scope.
 criu=/opt/criu4/bin/criu
 if [ ! -x $criu ]; then echo "E criu: absent"; else
+  # The guest boots with few modules; CRIU's kernel probe (kerndat) wants the socket diag
+  # modules, nf_tables (it runs nft) and tun/veth.
+  for m in unix_diag inet_diag tcp_diag udp_diag netlink_diag packet_diag nf_tables nft_ct tun veth; do busybox modprobe $m 2>/dev/null || echo "# modprobe $m failed"; done
   $criu check -v4 -o "$work/$name-40criu.log" >"$work/$name-40criu" 2>&1; echo "E criu check rc=$?"
   echo "E criu check: $(tail -n 1 "$work/$name-40criu" | head -c 200)"
   grep -v '^(' "$work/$name-40criu" | head -n 5 | sed 's/^/# criu check: /'
