@@ -81,7 +81,9 @@ export class DBus {
     const path = busSocketPath(address);
     let sock: UnixStream;
     try {
-      sock = connectUnixStream(path, timeoutMs);
+      // On Node/Bun this wait includes starting the worker thread (90-250 ms, more on a
+      // loaded machine), so it is not cut below 10 s by a short exchange timeout.
+      sock = connectUnixStream(path, Math.max(timeoutMs, 10000));
     } catch (e) {
       const err = e as { code?: string; message?: string };
       throw new RuntsError('ESYS', `connect to D-Bus ${path}: ${err.message ?? String(e)}`, { errno: err.code ?? 'EIO', syscall: 'connect', path, cause: e });
