@@ -210,6 +210,7 @@ void ns_join_container(struct ctx *c)
 	struct plan *p = c->plan;
 	char path[64];
 	ns_cgroup_join(c);
+	stamp("shim:cgroup-joined");
 
 	snprintf(path, sizeof(path), "/proc/%u/root", p->init_pid);
 	if ((c->root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
