@@ -5,6 +5,7 @@
  * Bytecode modules are embedded (modules.S, generated) and read only when imported: each
  * command's chunk is loaded when that command runs. */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -101,6 +102,13 @@ int main(int argc, char **argv, char **envp)
 	pthread_sigmask(SIG_SETMASK, &all, NULL);
 	g_argc = argc;
 	g_argv = argv;
+	/* One malloc arena, grown in large steps: the engine's thread would otherwise get an
+	 * arena of its own, grown a page at a time (an mprotect and a fault per 4 KiB: 13% of
+	 * `runts --version`'s CPU time). The process is short-lived: nothing is trimmed. */
+	mallopt(M_ARENA_MAX, 1);
+	mallopt(M_TOP_PAD, 4 << 20);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
 	void *stack = mmap(NULL, THREAD_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
 	pthread_attr_t attr;
 	pthread_t t;
@@ -124,6 +132,10 @@ static int run_cli(int argc, char **argv)
 	}
 	JS_SetMemoryLimit(rt, JS_MEMORY_LIMIT);
 	JS_SetMaxStackSize(rt, JS_STACK_LIMIT);
+	/* Reference counting frees almost everything at once; the cycle collector's first runs
+	 * (from 256 KiB of heap on) only cost a short-lived CLI time: `run` -3% CPU, the same
+	 * peak RSS (3.5 MiB). A large config still meets JS_MEMORY_LIMIT, not this. */
+	JS_SetGCThreshold(rt, 8u << 20);
 	JS_SetCanBlock(rt, true); /* Atomics.wait: short sync sleeps */
 	JS_SetModuleLoaderFunc(rt, normalize, load, NULL);
 	JSValue global = JS_GetGlobalObject(ctx);

@@ -1,11 +1,11 @@
 #!/bin/bash
-# Runs inside the systemd guest (cgroup2-vm.sh --systemd), once per runtime: the lifecycle
-# with --systemd-cgroup, printing what a caller sees as KEY=value lines in which the
-# runtime's name (in ids and unit names) is replaced by RT by the caller, so that
-# runts's lines can be compared with runc's.
-# Usage: systemd-guest.sh NAME BINARY CONFIG_TEMPLATE WORKDIR  (@CGPATH@ in the template)
+# Part of the systemd lane (../systemd-lane.sh): the lifecycle with --systemd-cgroup,
+# printing what a caller sees as KEY=value lines in which the runtime's name (in ids and
+# unit names) is replaced by RT by the caller, so that runts's lines can be compared with
+# runc's (10-lifecycle.check.ts).
+# Usage: 10-lifecycle.sh NAME BINARY WORKDIR  (WORKDIR/config.tpl: @CGPATH@ in it)
 set -u
-name=$1 bin=$2 tpl=$3 work=$4
+name=$1 bin=$2 work=$3 tpl=$3/config.tpl
 # State in the guest's own /run: FIFOs do not work on the 9p share.
 R="timeout 120 $bin --root /run/sdtest-$name --systemd-cgroup"
 ts() { echo "[$(date +%T)] $name $*" >&2; }
