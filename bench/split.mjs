@@ -14,7 +14,8 @@
 //   container set-up  the kernel work of a container while runts waits: namespaces
 //                  (clone/setns), id maps, mounts, /dev, pivot_root, masks
 //   process        the container's process: seccomp, capabilities, execve, its run and
-//                  its exit (run, exec) while runts waits
+//                  its exit (run, exec) while runts waits; runts's short sleeps while it
+//                  waits for a container process (start: the exec; delete: the death)
 //   exit           runts's own exit once its JS is done (the kernel frees the process)
 // Waits are attributed to what the shim or the child was doing at the time (their
 // stamps); time where runts itself works counts as runts's, whatever ran beside it.
@@ -99,6 +100,7 @@ function split(ev, cmd) {
     const d = e.t1 - e.t0;
     if (e.what.startsWith('host:cgroup')) c.cgroup += d;
     else if (e.what.startsWith('host:spawn')) c.shim += d;
+    else if (e.what.startsWith('host:sleep')) c.process += d; // waiting for a container process (start: its exec; delete: its death)
     else if (e.what.startsWith('host:')) c.io += d;
     else continue;
     busy += d;

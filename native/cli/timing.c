@@ -5,7 +5,8 @@
  *    appended to <file> once the command is done, as "<pid> <what> <t0 ns> <t1 ns>";
  *  - host calls are timed through a trampoline that replaces each host function, and
  *    classed by what they touch: "cgroup" (a path or fd under /sys/fs/cgroup), "spawn",
- *    or "io" (everything else: state files, config.json, /proc);
+ *    "sleep" (short sleeps while waiting for a container process: start, delete), or
+ *    "io" (everything else: state files, config.json, /proc);
  *  - the shim is spawned with RUNTS_TIMING too, and stamps its own steps (native/stamp.c).
  * Without the variable nothing is wrapped and each hook is one branch. */
 #include <fcntl.h>
@@ -125,7 +126,12 @@ void timing_wrap(JSContext *ctx, JSValue obj, const JSCFunctionListEntry *list, 
 		if (e->def_type != JS_DEF_CFUNC || (e->u.func.cproto != JS_CFUNC_generic && e->u.func.cproto != JS_CFUNC_generic_magic))
 			continue;
 		wrapped[nwrapped].e = e;
-		wrapped[nwrapped].cls = !strcmp(e->name, "spawn") || !strcmp(e->name, "runSync") ? "host:spawn" : cls;
+		if (!strcmp(e->name, "spawn") || !strcmp(e->name, "runSync"))
+			wrapped[nwrapped].cls = "host:spawn";
+		else if (!strcmp(e->name, "sleep"))
+			wrapped[nwrapped].cls = "host:sleep";
+		else
+			wrapped[nwrapped].cls = cls;
 		JS_SetPropertyStr(ctx, obj, e->name, JS_NewCFunctionData(ctx, trampoline, e->u.func.length, nwrapped, 0, NULL));
 		nwrapped++;
 	}
