@@ -9,7 +9,7 @@ SHIM := native/build/runts-init
 TSC := node_modules/.bin/tsc
 QJS_CLI := bin/runts
 
-.PHONY: all deps build ts native cli demo test docs test-unit test-integration bench clean check-protocol install native-asan fuzz soak qjs qjs-cli qjs-cli-asan
+.PHONY: all deps build ts native cli demo test docs test-unit test-integration bench bench-split clean check-protocol install native-asan fuzz soak qjs qjs-cli qjs-cli-asan
 
 all: build
 
@@ -88,6 +88,10 @@ test: deps build
 
 bench: deps build
 	@bash bench/run.sh
+
+# Where each command's milliseconds go (bench/split.mjs; make bench runs it too).
+bench-split: build
+	@bash bench/run.sh --split-only
 
 # Puts `runts` on PATH (a symlink to this checkout's bin/runts: one static file, shim included).
 PREFIX ?= /usr/local
