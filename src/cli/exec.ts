@@ -33,7 +33,7 @@ export const def: CommandDef = {
     { name: 'process-label', value: true, help: 'SELinux label of the process' },
     { name: 'apparmor', value: true, help: 'AppArmor profile of the process' },
     { name: 'no-new-privs', help: 'set no_new_privs' },
-    { name: 'cap', short: 'c', value: true, repeat: true, help: 'add a capability (CAP_NET_RAW or NET_RAW)' },
+    { name: 'cap', short: 'c', value: true, repeat: true, help: 'add a capability, by its exact name (CAP_NET_RAW)' },
     { name: 'preserve-fds', value: true, help: 'pass N additional fds (3 .. 3+N-1) to the process' },
     { name: 'cgroup', value: true, repeat: true, help: 'run in a sub-cgroup: [controller[,controller]:]path (must exist)' },
     { name: 'ignore-paused', help: 'exec into a paused container too' },

@@ -305,7 +305,10 @@ function cgroupMounts(m: Mount, ctx: BuildContext): PlanMount[] {
     flags: MS_NOSUID | MS_NODEV | MS_NOEXEC, data: 'mode=755', propagation: [], attrSet: 0n, attrClr: 0n,
     destIsFile: false, remountFlags: 0n,
   }];
-  for (const [hier, dir] of hierarchies(paths)) out.push(bindOf(dir, join(m.destination, hier)));
+  // A hybrid host's cgroup2 (unified) hierarchy is not mounted: runc 1.1 and 1.3 mount the
+  // v1 hierarchies only, and a caller comparing /proc/self/mountinfo sees the same set.
+  const { '': _unified, ...v1 } = paths;
+  for (const [hier, dir] of hierarchies(v1)) out.push(bindOf(dir, join(m.destination, hier)));
   return out;
 }
 

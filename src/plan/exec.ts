@@ -95,10 +95,12 @@ function unique(xs: readonly string[]): string[] {
   return [...new Set(xs)];
 }
 
-/** Normalise a --cap name: upper case, CAP_ prefix added when missing. */
+/**
+ * A --cap name as given: like runc 1.3, names are exact (`CAP_SYS_ADMIN`); `sys_admin` or
+ * `SYS_ADMIN` is an unknown name, ignored with the same warning as in a config.
+ */
 export function capName(name: string): string {
-  const up = name.trim().toUpperCase();
-  return up.startsWith('CAP_') ? up : `CAP_${up}`;
+  return name.trim();
 }
 
 /** The exec'd process: the container's process with the overrides applied. */

@@ -275,6 +275,14 @@ describe('mounts as runc makes them', { skip: SKIP }, () => {
     }
   });
 
+  it('the cgroup mount shows the same hierarchies as runc\'s (on a hybrid host: v1 only, no unified cgroup2)', () => {
+    // Mount points and fstypes under /sys/fs/cgroup, sorted (runts and runc order binds differently).
+    const script = `awk '$5 ~ /^\\/sys\\/fs\\/cgroup/ { for (i = 7; $i != "-"; i++); print $5, $(i+1) }' /proc/self/mountinfo | sort`;
+    const o = agree(script, () => {}, [RUNTS, RUNC, RUNC11]);
+    assert.equal(o.code, 0, o.err);
+    assert.match(o.out, /^\/sys\/fs\/cgroup /m);
+  });
+
   it('masked paths: each masked directory its own read-only tmpfs (read-only superblock too), files masked by /dev/null, a path listed twice masked once', () => {
     const script = `awk '$5 ~ /^\\/(proc\\/(acpi|kcore|scsi)|sys\\/firmware)$/ { for (i = 7; $i != "-"; i++); print $3, $5, $6, $(i+1), $NF }' /proc/self/mountinfo; touch /proc/acpi/x 2>/dev/null || echo refused; cat /proc/kcore | wc -c`;
     const masked = (s: Spec) => (s.linux!.maskedPaths = ['/proc/acpi', '/proc/acpi', '/proc/kcore', '/sys/firmware', '/proc/scsi', '/no/such/path']);
