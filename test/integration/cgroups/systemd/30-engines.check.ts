@@ -21,7 +21,7 @@ const expected: Record<string, string[]> = {
   ],
   containerd: [
     'ctr import rc=0', `ctr run --rm rc=3 out=hello 0::${ctrScope}`, 'ctr run -d rc=0 status=RUNNING',
-    `cgroup=${ctrScope} freeze=0`, `exec rc=6 out=67108864 0::${ctrScope}`, 'ps: 1 process(es)',
+    `cgroup=${ctrScope} freeze=0`, `exec rc=6 out=0::${ctrScope}`, 'ps: 1 process(es)',
     'pause rc=0 status=PAUSED', `cgroup=${ctrScope} freeze=1`, 'resume rc=0 status=RUNNING',
     'kill rc=0', 'status=STOPPED', 'task delete rc=0', 'container delete rc=0', 'left cri-containerd-ID.scope: units=0 cgroups=0',
   ],
