@@ -30,7 +30,8 @@ native: $(SHIM)
 
 # Linked statically: no dynamic loader runs (twice: the sealed re-exec) on every container
 # start (run -3 ms, exec -3.5 ms here), and no shared library is mapped into a process that
-# joins a container. Its sealed copy is charged to the caller's memory cgroup: stage-0
+# joins a container. Its sealed memfd copy (the fallback where overlayfs is refused,
+# native/cloned.c) is charged to the caller's memory cgroup: stage-0
 # joins the container's cgroups only after the copy (a 1 MiB container still runs).
 $(SHIM): $(NATIVE_SRC) $(NATIVE_HDR)
 	@mkdir -p native/build

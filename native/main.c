@@ -258,6 +258,8 @@ int main(int argc, char **argv, char **envp)
 	/* A caller that ignores SIGCHLD would make our children vanish unreaped. */
 	signal(SIGCHLD, SIG_DFL);
 	cloned_ensure(argv, envp);
+	/* Started through /proc/self/fd/N (the CLI) the kernel named this process "N". */
+	prctl(PR_SET_NAME, "runts-init", 0, 0, 0);
 	/* The socket must not reach the container process. */
 	if (fcntl(c.sync_fd, F_SETFD, FD_CLOEXEC) < 0)
 		die_sys("plan", "fcntl", NULL);

@@ -66,8 +66,15 @@ int util_send_fd(int sock, int fd, const char *data);
 /* Receives one fd (or -1 on EOF) from a unix socket. */
 int util_recv_fd(int sock);
 
-/* cloned.c: CVE-2019-5736 defence. Re-executes from a sealed memfd unless already. */
+/* cloned.c: CVE-2019-5736 defence. Re-executes from a detached read-only overlayfs (or
+ * else a sealed memfd) unless already running from one. */
 void cloned_ensure(char **argv, char **envp);
+/* Whether the executable open as exe is one a container cannot write (see cloned.c). */
+bool cloned_is_protected(int exe);
+/* The binary open as exe (this process's own), opened again through a fresh detached
+ * read-only overlayfs; -1 with errno when overlayfs refuses. The mount's fd is closed,
+ * or handed to the caller in *mnt_out (closing it waits for an RCU grace period). */
+int cloned_overlay_open(int exe, int *mnt_out);
 
 /* ns.c */
 void ns_join_plan(struct ctx *c);

@@ -3,7 +3,8 @@
  * sit a cgroup v1 implementation (v1/manager.ts, also driving hybrid hosts) and a v2 one
  * (v2/manager.ts). What to write comes from the pure planner (resources.ts); these
  * classes only touch /sys/fs/cgroup. The third, systemd/manager.ts, has systemd make the
- * cgroup as a transient unit over D-Bus (`--systemd-cgroup`), then works as the v2 one.
+ * cgroup as a transient unit over D-Bus (`--systemd-cgroup`), then works as the v2 one;
+ * on v1/hybrid hosts systemd/legacy.ts does the same and then works as the v1 one.
  *
  *   newCgroupManager(cfg) ── create() ── apply(initPid) ── [set/freeze/thaw/stats]* ── destroy()
  *            │                                                    ▲
@@ -19,7 +20,8 @@ import type { Stats } from './stats.js';
 import { V1Manager } from './v1/manager.js';
 import { V2Manager } from './v2/manager.js';
 import { SystemdManager, type SystemdState } from './systemd/manager.js';
-import { systemdUnit } from './systemd/unit.js';
+import { systemdUnit, type SystemdUnit } from './systemd/unit.js';
+import { legacyPaths, pid1Cgroups, SystemdV1Manager } from './systemd/legacy.js';
 
 export type { Stats } from './stats.js';
 export { watchOom, type OomEvent } from './oom.js';
@@ -123,7 +125,7 @@ export function newCgroupManager(cfg: CgroupConfig): CgroupManager {
     } catch (e) {
       throw badPath(e);
     }
-    if (layout !== 'v2') throw new RuntsError('EUNSUPPORTED', `--systemd-cgroup: the systemd driver needs a cgroup v2 host (this one is ${layout})`);
+    if (layout !== 'v2') return legacySystemdManager(unit, root, layout, cfg);
     return SystemdManager.forUnit(unit, root, { ...cfg, id: cfg.id });
   }
   let inner;
@@ -147,8 +149,21 @@ export function newCgroupManager(cfg: CgroupConfig): CgroupManager {
   return new V1Manager(layout, paths, tops, opts);
 }
 
+/** The systemd driver on a v1 or hybrid host: the unit's directory in every hierarchy (systemd/legacy.ts). */
+function legacySystemdManager(unit: SystemdUnit, root: string, layout: 'v1' | 'hybrid', cfg: CgroupConfig): CgroupManager {
+  const view = hostView(root, layout);
+  const paths = legacyPaths(view.v1, view.unified, pid1Cgroups(), unit.path);
+  if (!paths['name=systemd']) throw new RuntsError('EUNSUPPORTED', `--systemd-cgroup: no name=systemd hierarchy under ${root} (is systemd the init?)`);
+  const tops: Record<string, string> = {};
+  for (const m of view.v1) for (const c of m.controllers) if (paths[c]) tops[paths[c]!] = m.mountpoint;
+  if (view.unified && paths['']) tops[paths['']] = view.unified.mountpoint;
+  if (layout === 'v1') delete paths[''];
+  return new SystemdV1Manager({ unit: unit.unit, slice: unit.slice }, layout, paths, { ...cfg, id: cfg.id }, tops);
+}
+
 /** A manager for a container created earlier (from its state.json). */
 export function loadCgroupManager(st: CgroupState, _root = DEFAULT_ROOT, opts: Omit<ManagerOptions, 'resources'> = {}): CgroupManager {
+  if (st.systemd && st.layout !== 'v2') return new SystemdV1Manager(st.systemd, st.layout, { ...st.paths }, opts, {}, st.created ?? []);
   if (st.systemd) return new SystemdManager(st.systemd, st.paths['']!, opts);
   if (st.layout === 'v2') return new V2Manager(st.paths['']!, '', opts, st.created ?? []);
   return new V1Manager(st.layout, { ...st.paths }, {}, opts, st.created ?? []);

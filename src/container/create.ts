@@ -176,6 +176,8 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
     crashPoint('create:after-state');
     // The systemd driver starts a scope with a process in it: the shim, whose clone of the init is then born there.
     cgroup?.create(early instanceof Error ? 0 : early.pid);
+    // Again: create() knows now which parent cgroups it made (delete removes them).
+    if (cgroup) state.cgroup = cgroup.state();
     cgroupMade = true;
     crashPoint('create:after-cgroup');
     const notifyDir = opts.notifySocket ? prepareNotify(store.dir(id), opts.notifySocket) : undefined;

@@ -1,18 +1,24 @@
 /**
- * Reusing the shim's sealed copy in a long-running process. Every shim copies its binary
- * into a sealed memfd and re-executes from it (native/cloned.c, the CVE-2019-5736
- * defence), which costs ~2 ms per container (a copy, a second execve, the dynamic loader
- * again). Once one shim has done so, its /proc/<pid>/exe is that sealed memfd: we keep an
- * fd to it and spawn later shims straight from it. They find their exe sealed and go on,
- * so they run from the same kind of file as before, and a container still never sees
- * the host binary.
+ * Sparing later shims the CVE-2019-5736 re-exec (native/cloned.c). Every shim makes sure
+ * it runs from an image no container can write: it re-executes itself through a detached
+ * read-only overlayfs over its binary's directory, or, where overlayfs is refused
+ * (rootless), from a copy in a sealed memfd. A shim started from such an image goes on
+ * without the re-exec.
+ * - The CLI (one shim per process): the binary opens itself through such an overlayfs
+ *   (sealedSelf) and spawns the built-in shim from it: one execve instead of two.
+ * - A long-running library process: once one shim has protected itself, its
+ *   /proc/<pid>/exe is that image: we keep an fd to it and spawn later shims straight
+ *   from it. They find their exe protected and go on, and a container still never sees
+ *   the host binary.
  *
- * The fd is taken only from a shim we spawned, checked to be the same process (start
- * time read before and after the open, so a recycled pid is never trusted) and to be a
- * memfd named runts-init. A cached copy is dropped when the binary on disk changes.
+ * The fd is taken only from a shim we spawned, after its first frame (so after it has
+ * protected itself), checked to be the same process (start time read before and after the
+ * open, so a recycled pid is never trusted) and to be a memfd named runts-init or a
+ * detached overlayfs file (its name does not lead to it here). A kept image is dropped
+ * when the binary on disk changes.
  */
 import * as fs from '../sys/fs.js';
-import { pid } from '../sys/self.js';
+import { builtInShim, pid, sealedSelf } from '../sys/self.js';
 import { readProcStat } from '../sys/proc.js';
 
 interface Copy {
@@ -47,8 +53,10 @@ export function noSealedReuse(): void {
   reuse = false;
 }
 
-/** The sealed copy of `path` when one is known and still matches the file, else `path`. */
+/** The protected image of `path` when one is known and still matches the file, else `path`. */
 export function shimExe(path: string): ShimExe {
+  const own = path === builtInShim() ? sealedSelf() : undefined;
+  if (own) return { exe: own, key: '' };
   if (!reuse) return { exe: path, key: '' };
   const key = diskKey(path);
   const c = copies.get(path);
@@ -65,6 +73,18 @@ export function startTimeOf(pid: number): number {
   return readProcStat(pid)?.startTime ?? -1;
 }
 
+/** A file of a detached mount: the kernel names it from that mount's root, `/<binary name>`. */
+function detached(fd: number, link: string, path: string): boolean {
+  if (link !== `/${path.slice(path.lastIndexOf('/') + 1)}`) return false;
+  const kept = fs.fstat(fd);
+  try {
+    const there = fs.stat(link);
+    return there.dev !== kept.dev || there.ino !== kept.ino;
+  } catch {
+    return true;
+  }
+}
+
 /** After a shim (pid, started at `start`) sent its first frame: keep its sealed exe. */
 export function remember(path: string, exe: ShimExe, pid: number, start: number): void {
   if (copies.has(path) || !exe.key || start < 0 || exe.exe !== path) return;
@@ -76,7 +96,8 @@ export function remember(path: string, exe: ShimExe, pid: number, start: number)
   }
   let ok = false;
   try {
-    ok = startTimeOf(pid) === start && fs.readlink(`/proc/self/fd/${fd}`).startsWith('/memfd:runts-init');
+    const link = fs.readlink(`/proc/self/fd/${fd}`);
+    ok = startTimeOf(pid) === start && (link.startsWith('/memfd:runts-init') || detached(fd, link, path));
   } catch {
     ok = false;
   }

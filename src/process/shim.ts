@@ -32,7 +32,7 @@ export interface SpawnShimOptions {
   timeoutMs?: number;
 }
 
-import { errnoInfo, timer } from '../sys/self.js';
+import { errnoInfo, sealedSpawned, timer } from '../sys/self.js';
 import { concat, text, view } from '../sys/bytes.js';
 export { errnoInfo };
 
@@ -75,7 +75,7 @@ export class ShimSession {
   private killed = false;
   private exited: Promise<ShimExit>;
   private readonly timeoutMs: number;
-  /** Set until the first frame: then the shim's sealed exe may be kept (sealed.ts). */
+  /** Set until the first frame: then the shim's protected exe may be kept (sealed.ts). */
   private sealed: { path: string; exe: ShimExe; start: number } | undefined;
 
   private constructor(io: ShimTransport, timeoutMs: number) {
@@ -94,7 +94,7 @@ export class ShimSession {
   }
 
   /**
-   * Spawn the shim without its plan: it starts (exec, dynamic linking, the sealed
+   * Spawn the shim without its plan: it starts (exec, dynamic linking, the protecting
    * re-exec of cloned.c) and waits for PLAN, so a caller can overlap that with its own
    * work and send the plan with begin(). kill() it if the plan never comes.
    */
@@ -104,6 +104,7 @@ export class ShimSession {
     const exe = shimExe(opts.shimPath);
     try {
       io = spawnShim(exe.exe, ['init', String(stdio.length)], stdio, 'runts-init');
+      sealedSpawned(); // it has exec'ed (the spawn waits for that)
     } catch (e) {
       throw new RuntsError('ESYS', `spawn init shim ${opts.shimPath}: ${(e as Error).message}`, { cause: e });
     }

@@ -11,8 +11,9 @@
 
 import type { Mount, Namespace, Spec } from './types.js';
 
-/** The runtime-spec version runts implements (written as `ociVersion` and shown by --version). */
-export const SPEC_VERSION = '1.2.1';
+import { SPEC_VERSION } from './version.js';
+
+export { SPEC_VERSION };
 
 /** Options of {@link defaultSpec}. */
 export interface DefaultSpecOptions {

@@ -24,7 +24,7 @@ export interface HostFeatures {
   selinux?: boolean;
   /** Idmapped mounts are implemented by this build (mount options idmap/ridmap). */
   idmap?: boolean;
-  /** The systemd cgroup driver works here (cgroup v2, systemd on the system bus). */
+  /** The systemd cgroup driver works here (systemd on the system bus; cgroup v2, or v1/hybrid with name=systemd). */
   systemd?: boolean;
 }
 

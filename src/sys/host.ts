@@ -52,6 +52,10 @@ export interface QjsHost {
   readonly exe: string;
   /** What `runts-init version` prints (the shim is this binary). */
   nativeVersions(): string;
+  /** This binary opened through a fresh detached read-only overlayfs (native/cloned.c), or -1. */
+  sealedSelf(): number;
+  /** After the shim spawned from sealedSelf() has exec'ed: drop the overlay's mount fd (on a thread). */
+  sealedRelease(): void;
   exitCode: number;
   exit(code: number): never;
   /** [pid, ppid, uid, euid, gid, egid] */

@@ -44,6 +44,27 @@ export function builtInShim(): string | undefined {
   return qjs ? qjs.exe : undefined;
 }
 
+let sealedSelfPath: string | undefined | null = null;
+
+/**
+ * The built-in shim as the CLI should spawn it: this binary opened through a detached
+ * read-only overlayfs, as /proc/self/fd/N (the fd stays open, close-on-exec, for this
+ * process's life), so the shim needs no sealed re-exec of its own (native/cloned.c).
+ * Undefined off the CLI or where overlayfs is refused (rootless): the shim seals itself.
+ */
+export function sealedSelf(): string | undefined {
+  if (sealedSelfPath === null) {
+    const fd = qjs ? qjs.sealedSelf() : -1;
+    sealedSelfPath = fd >= 0 ? `/proc/self/fd/${fd}` : undefined;
+  }
+  return sealedSelfPath;
+}
+
+/** The shim spawned from sealedSelf() has exec'ed: the overlay's mount fd may go. */
+export function sealedSpawned(): void {
+  if (qjs && sealedSelfPath) qjs.sealedRelease();
+}
+
 /** The script being run (Node/Bun: argv[1]; Bun's compiled executable: /$bunfs/...). */
 export function scriptPath(): string {
   return qjs ? qjs.exe : (proc().argv[1] ?? '.');

@@ -8,7 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chownSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Spec } from '../../src/spec/types.js';
 import { RUNTS, SKIP_NOT_ROOT, until, workspace, type Workspace } from './helpers.js';
@@ -104,6 +104,12 @@ describe('user namespaces and rootless', { skip: SKIP_NOT_ROOT }, () => {
     assert.ok(existsSync(join(home, 'xdg', 'runts')), 'state root under XDG_RUNTIME_DIR');
     const created = asUser(['create', 'rl-listed'], bundle);
     assert.equal(created.status, 0, created.stderr);
+    // CVE-2019-5736 without privileges: overlayfs is refused (no CAP_SYS_ADMIN for fsopen),
+    // so the parked shim runs from the sealed memfd copy (native/cloned.c), which nobody,
+    // root included, can write.
+    const pid = JSON.parse(asUser(['state', 'rl-listed']).stdout).pid as number;
+    assert.match(readlinkSync(`/proc/${pid}/exe`), /^\/memfd:runts-init/);
+    assert.throws(() => writeFileSync(`/proc/${pid}/exe`, 'pwned', { flag: 'r+' }), /EPERM|ETXTBSY/); // written to, or opened while it runs
     assert.match(asUser(['list', '-q']).stdout, /^rl-listed$/m);
     assert.equal(statSync(join(home, 'xdg', 'runts', 'rl-listed')).uid, uid);
     assert.equal(asUser(['delete', '--force', 'rl-listed']).status, 0);

@@ -7,11 +7,28 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { release } from 'node:os';
+import { basename, join } from 'node:path';
 import { allCapabilities, capNumber } from '../../src/spec/capabilities.js';
 import type { Spec } from '../../src/spec/types.js';
-import { mountsUnder, SHIM, SKIP_NOT_ROOT, workspace, type Workspace } from './helpers.js';
+import { mountsUnder, RUNTS, SHIM, SKIP_NOT_ROOT, workspace, type Workspace } from './helpers.js';
+
+/**
+ * What a container sees as the shim's /proc/<pid>/exe (native/cloned.c): the binary on a
+ * detached read-only overlayfs, named from that mount's root ("/runts"), where the kernel
+ * has lowerdir+/datadir+ (6.8+) and we are root; a sealed memfd otherwise.
+ */
+const [major, minor] = release().split('.').map(Number) as [number, number];
+const SHIM_EXE = major > 6 || (major === 6 && minor >= 8) ? `/${basename(RUNTS)}` : '/memfd:runts-init';
+/** Overlayfs mounts in this mount namespace: a detached one must never show up here. */
+const overlays = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => / - overlay /.test(l)).sort();
+/** Every capability the host itself has (this machine lacks CAP_SYS_RESOURCE). */
+function allCaps(s: Spec) {
+  const bnd = BigInt(`0x${/CapBnd:\s+([0-9a-f]+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]}`);
+  const all = allCapabilities().filter((c) => bnd & (1n << BigInt(capNumber(c)!)));
+  s.process!.capabilities = { bounding: all, effective: all, permitted: all, inheritable: all };
+}
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -51,17 +68,49 @@ describe('known escapes, tried from inside', { skip: SKIP_NOT_ROOT }, () => {
         'for f in /proc/1/fd/* /proc/1/cwd /proc/1/root; do [ -e $f/1/root/etc/os-release ] && echo "HOSTROOT $f"; ' +
         '[ -e $f/etc/os-release ] && echo "HOSTROOT $f"; done; true',
       (s) => {
-        // every capability the host itself has (this machine lacks CAP_SYS_RESOURCE)
-        const bnd = BigInt(`0x${/CapBnd:\s+([0-9a-f]+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]}`);
-        const all = allCapabilities().filter((c) => bnd & (1n << BigInt(capNumber(c)!)));
-        s.process!.capabilities = { bounding: all, effective: all, permitted: all, inheritable: all };
+        allCaps(s);
         s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'pid' ? { type: 'pid', path: `/proc/${pid}/ns/pid` } : n));
       },
     );
-    assert.match(r.out, /exe \/memfd:runts-init/, `the attacker must see the shim:\n${r.out}${r.err}`);
+    assert.ok(r.out.split('\n').includes(`exe ${SHIM_EXE}`), `the attacker must see the shim at ${SHIM_EXE}:\n${r.out}${r.err}`);
     assert.doesNotMatch(r.out, /WROTE|REPLACED|HOSTROOT/);
     assert.equal(sha256(SHIM), before);
     ws.runts(['delete', '--force', victim]);
+  });
+
+  it('CVE-2019-5736: the shim\'s read-only overlayfs cannot be made writable from a container, and no mount is left', () => {
+    const before = sha256(RUNTS);
+    const mounts = overlays();
+    const victim = ws.id('victim');
+    ws.writeSpec(ws.spec(['true']));
+    assert.equal(ws.runts(['create', victim]).status, 0);
+    try {
+      const pid = JSON.parse(ws.runts(['state', victim]).stdout).pid as number;
+      assert.equal(readFileSync(`/proc/${pid}/comm`, 'utf8').trim(), 'runts:init');
+      // With every capability, in the victim's pid namespace: bind the parked shim's exe
+      // somewhere, remount that bind read-write, and write through it.
+      const r = run(
+        'e=/proc/1/exe; echo "exe $(readlink $e)"; mount -t tmpfs none /tmp && touch /tmp/f || echo NOTMPFS; ' +
+          // (the kernel refuses to bind from another mount namespace, a detached one too)
+          'mount --bind $e /tmp/f 2>/dev/null && { echo BOUND; mount -o remount,rw,bind /tmp/f && echo REMOUNTED; ' +
+          '{ echo pwned >> /tmp/f; } 2>/dev/null && echo WROTE-BIND; }; { echo pwned >> $e; } 2>/dev/null && echo WROTE-EXE; ' +
+          'echo pwned 2>/dev/null 1<> $e && echo WROTE-RDWR; true',
+        (s) => {
+          allCaps(s);
+          s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'pid' ? { type: 'pid', path: `/proc/${pid}/ns/pid` } : n));
+        },
+      );
+      assert.equal(r.code, 0, r.err);
+      assert.ok(r.out.includes(`exe ${SHIM_EXE}\n`), `the attacker must see the shim at ${SHIM_EXE}:\n${r.out}${r.err}`);
+      assert.doesNotMatch(r.out, /NOTMPFS|WROTE/, r.out);
+      // The host sees the same image, and cannot write it either (EROFS, or EPERM from the seals).
+      assert.equal(readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, ''), SHIM_EXE);
+      assert.throws(() => writeFileSync(`/proc/${pid}/exe`, 'pwned', { flag: 'r+' }), /EROFS|EPERM/);
+    } finally {
+      ws.runts(['delete', '--force', victim]);
+    }
+    assert.equal(sha256(RUNTS), before);
+    assert.deepEqual(overlays(), mounts, 'no overlayfs mount is left in (or ever attached to) this mount namespace');
   });
 
   it('CVE-2024-21626: a cwd through /proc/self/fd/N never lands outside the root', () => {

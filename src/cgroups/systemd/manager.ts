@@ -68,7 +68,8 @@ export class SystemdManager implements CgroupManager {
     return new SystemdManager(sd, join(root, u.path), opts);
   }
 
-  private bus<T>(what: string, fn: (b: DBus) => T): T {
+  /** One connection to the unit's bus for `fn`; errors name `what`. (legacy.ts uses it too.) */
+  bus<T>(what: string, fn: (b: DBus) => T): T {
     let b: DBus | undefined;
     try {
       b = DBus.connect(this.sd.bus);
@@ -81,7 +82,7 @@ export class SystemdManager implements CgroupManager {
   }
 
   /** Run a job-returning Manager method and wait for the job's JobRemoved; returns its result ("done", "failed", ...). */
-  private job(b: DBus, member: string, signature: string, body: DBusValue[]): string {
+  job(b: DBus, member: string, signature: string, body: DBusValue[]): string {
     b.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'AddMatch', 's', [
       `type='signal',sender='${SYSTEMD}',path='${PATH}',interface='${MANAGER}',member='JobRemoved'`,
     ]);
@@ -149,7 +150,8 @@ export class SystemdManager implements CgroupManager {
     }
   }
 
-  private resetFailed(b: DBus): void {
+  /** Forget a failed unit (ignores "not failed" / "no such unit"). */
+  resetFailed(b: DBus): void {
     try {
       b.call(SYSTEMD, PATH, MANAGER, 'ResetFailedUnit', 's', [this.sd.unit]);
     } catch (e) {
@@ -159,6 +161,11 @@ export class SystemdManager implements CgroupManager {
 
   destroy(): void {
     this.v2.destroy();
+    this.destroyUnit();
+  }
+
+  /** StopUnit and wait for it, then ResetFailedUnit; a unit that is gone already is fine. */
+  destroyUnit(): void {
     this.bus(`stop systemd unit ${this.sd.unit}`, (b) => {
       try {
         this.job(b, 'StopUnit', 'ss', [this.sd.unit, 'replace']);

@@ -77,16 +77,36 @@ export class V1Manager implements CgroupManager {
   }
 
   create(): void {
-    const r = this.opts.resources ?? {};
+    this.validate(this.opts.resources ?? {});
+    this.checkReusable();
+    this.make();
+  }
+
+  /** Throw EINVALID naming the field for what `r` cannot do here, before touching the host. */
+  validate(r: LinuxResources): void {
     const u = this.paths[''];
-    // Validate before touching the host: the unified controllers that could be enabled
-    // are those of the nearest existing ancestor.
+    // The unified controllers that could be enabled are those of the nearest existing ancestor.
     const avail = () => (u ? controllersIn(nearestExisting(u)) : []);
     throwProblems(planResources(r, this.route(avail), {}));
+  }
+
+  /** Refuse directories that already hold processes or are frozen (someone else's cgroup). */
+  checkReusable(): void {
+    const u = this.paths[''];
     const freezers: Freezer[] = [];
     if (this.paths.freezer) freezers.push({ dir: this.paths.freezer, v2: false });
     if (u !== undefined) freezers.push({ dir: u, v2: true });
     checkReusable(this.dirs(), freezers);
+  }
+
+  /**
+   * mkdir what is missing (remembering the parents it made), fill cpusets, apply the
+   * resources; on failure remove what it made. The systemd driver calls it after systemd
+   * made the unit's directories in the hierarchies it manages.
+   */
+  make(): void {
+    const r = this.opts.resources ?? {};
+    const u = this.paths[''];
     const made: string[] = [];
     try {
       for (const dir of this.dirs()) {
