@@ -32,7 +32,7 @@ if [ "${1:-}" = --guest ]; then
   "$repo/bench/build/timeit" -r "$runs" -w 1 -g 0 "$cases" > "$dir/out.json"
   [ ! -s "$cases.err" ] || { echo "bench-systemd: stderr of the steps:" >&2; sort "$cases.err" | uniq -c | sort -rn | head -5 >&2; }
   # Nothing may be left: no unit, no cgroup.
-  echo "left: units=$(systemctl list-units --all --no-legend 'runc-*' 'runts-*' | wc -l) cgroups=$(find /sys/fs/cgroup -type d -name '*brun[ct]*' | wc -l)" > "$dir/left"
+  echo "units=$(systemctl list-units --all --no-legend 'runc-*' 'runts-*' | wc -l) cgroups=$(find /sys/fs/cgroup -type d -name '*brun[ct]*' | wc -l)" > "$dir/left"
   exit 0
 fi
 
@@ -71,9 +71,11 @@ const out = [
   `Measured ${new Date().toISOString().slice(0, 10)} in the emulated systemd guest (cgroup2-vm.sh --systemd: TCG, 2 vCPUs,`,
   `systemd 252, pure cgroup v2); ${runtsV}, ${runcV}. Medians of ${r.runs} interleaved runs (bench/timeit.c,`,
   `1 warm-up, no gap) of a busybox /bin/true bundle, empty cgroupsPath (systemd: system.slice/RT-ID.scope).`,
-  `Failed samples: ${fail}. After the run: ${left}. Host load ${load}; ${secs} s with the boot.`, '',
+  `Failed samples: ${fail}. Left after the run: ${left}. Host load (1/5/15 min) before ${load} after; ${secs} s with the boot.`,
+  'Everything runs under TCG, where compiled Go (runc) and the QuickJS interpreter (runts) slow down',
+  'differently and the host\'s other work shows: read the driver columns (systemd against cgroupfs) more than runts/runc.', '',
   '| create+start+wait+delete (ms) | runc 1.1.5 | runts | runts/runc |', '|---|---:|---:|---:|',
-  ...rows.map(([n, a, b]) => `| ${n} | ${f(a)} | ${f(b)} | ${q(b / a)} |`),
+  ...rows.map(([n, a, b]) => `| ${n} | ${f(a)} | ${f(b)} | ${a > 0 && b > 0 ? q(b / a) : '-'} |`),
   `| systemd driver / cgroupfs | ${q(m['runc systemd'] / m['runc cgroupfs'])} | ${q(m['runts systemd'] / m['runts cgroupfs'])} | |`, '',
 ];
 fs.writeFileSync('bench/results/systemd.md', out.join('\n'));
