@@ -112,6 +112,22 @@ test('v1 cpuset: a nested path under a parent left with empty cpus/mems runs in 
   }
 }));
 
+test('a nested cgroupsPath: delete removes the parents runts made in every hierarchy (runc 1.3 leaves them)', { skip }, withWs('cg-parents', (ws) => {
+  for (const [i, rt] of (['runts', 'runc'] as const).entries()) {
+    const rel = `runts-parents-${process.pid}-${i}`;
+    try {
+      ws.writeSpec(ws.spec(['true'], (s) => (s.linux!.cgroupsPath = `/${rel}/a/b`)));
+      const r = rt === 'runts' ? ws.runts(['run', ws.id()]) : runc(ws, ['run', ws.id()]);
+      assert.equal(r.status, 0, `${rt}: ${r.stderr}`);
+      const left = [...hierarchies(), 'unified'].filter((h) => existsSync(join(CG, h, rel)));
+      if (rt === 'runts') assert.deepEqual(left, [], 'runts removed /rel and /rel/a where it made them');
+      else assert.ok(left.includes('freezer') && !existsSync(join(CG, 'freezer', rel, 'a', 'b')), `runc removes the leaf only (left: ${left.join(' ')})`);
+    } finally {
+      rmCgroup(`${rel}/a/b`);
+    }
+  }
+}));
+
 // pids.limit 0 means 1 (runc issue 4014; what opencontainers/cgroups, runc's next cgroup
 // code, writes): runc 1.3 still leaves the limit alone for 0, so 0 is checked on runts only.
 test('pids.limit 0 and -1: run and update (0 means 1, -1 is max; the rest as runc 1.3)', { skip }, withWs('cg-pids', (ws) => {
