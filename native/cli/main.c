@@ -55,7 +55,9 @@ static JSModuleDef *load(JSContext *ctx, const char *name, void *opaque)
 		JS_ThrowReferenceError(ctx, "module %s is not in this binary", name);
 		return NULL;
 	}
+	int64_t t0 = timing_path() ? timing_now() : 0;
 	JSValue v = JS_ReadObject(ctx, m->data, (size_t)(m->end - m->data), JS_READ_OBJ_BYTECODE);
+	timing_span("bytecode", m->name, t0);
 	if (JS_IsException(v))
 		return NULL;
 	JSModuleDef *d = JS_VALUE_GET_PTR(v);
@@ -144,6 +146,7 @@ int main(int argc, char **argv, char **envp)
 {
 	if (shim_mode(argc, argv))
 		return runts_shim_main(argc, argv, envp);
+	timing_init();
 	/* A write to a pipe nobody reads (a hook that ignores its stdin) is EPIPE, not death. */
 	signal(SIGPIPE, SIG_IGN);
 	g_argc = argc;
@@ -188,9 +191,12 @@ static int run_cli(int argc, char **argv)
 	JS_SetPropertyStr(ctx, global, "__runtsHost", JS_DupValue(ctx, host));
 	JS_FreeValue(ctx, global);
 
+	timing_mark("cli:engine");
 	const struct embedded *entry = find("entry.js");
 	int status = 1;
+	int64_t t0 = timing_path() ? timing_now() : 0;
 	JSValue mod = entry ? JS_ReadObject(ctx, entry->data, (size_t)(entry->end - entry->data), JS_READ_OBJ_BYTECODE) : JS_ThrowReferenceError(ctx, "no entry module");
+	timing_span("bytecode", "entry.js", t0);
 	if (!JS_IsException(mod) && JS_ResolveModule(ctx, mod) < 0) {
 		JS_FreeValue(ctx, mod);
 		mod = JS_EXCEPTION;
@@ -210,6 +216,8 @@ static int run_cli(int argc, char **argv)
 			status = code & 0xff;
 		}
 	}
+	timing_mark("cli:js-done");
+	timing_flush();
 	/* No teardown of the engine: the kernel frees it all at once, faster. */
 	return status;
 }

@@ -250,3 +250,35 @@ test('v1 realtime: an update that shortens the period works in both; cpu.idle up
   assert.deepEqual(seen.runc!.slice(0, -1), want.slice(0, -1));
   assert.equal(seen.runc!.at(-1)![0], 1);
 }));
+
+// The shim joins v1 hierarchies through their `tasks` files (its one thread: no global
+// lock, no RCU grace period) and the unified one by clone3(CLONE_INTO_CGROUP): the init
+// and an exec'd process must still end up exactly where runc puts them, seen from the
+// host and from inside, with and without a cgroup namespace.
+test('the init and an exec\'d process are in the container\'s cgroup of every hierarchy, as with runc', { skip }, withWs('cg-join', (ws) => {
+  for (const cgroupns of [false, true]) {
+    ws.writeSpec(ws.spec(['sleep', '60'], (s) => {
+      if (cgroupns) s.linux!.namespaces!.push({ type: 'cgroup' });
+    }));
+    const ids = pairIds(ws);
+    const up = both(ws, (rt) => ['run', '-d', ids[rt]]);
+    assert.equal(up.runts.status, 0, up.runts.stderr);
+    assert.equal(up.runc.status, 0, up.runc.stderr);
+    const cli = (rt: 'runts' | 'runc', args: string[]) => (rt === 'runts' ? ws.runts(args) : runc(ws, args));
+    const view = (rt: 'runts' | 'runc') => {
+      const pid = JSON.parse(cli(rt, ['state', ids[rt]]).stdout).pid as number;
+      const host = read(`/proc/${pid}/cgroup`).split(ids[rt]).join('ID');
+      const ex = cli(rt, ['exec', ids[rt], 'cat', '/proc/self/cgroup']);
+      return { host, inside: ex.stdout.split(ids[rt]).join('ID'), status: ex.status };
+    };
+    const [a, b] = [view('runts'), view('runc')];
+    assert.deepEqual(a, b, `cgroupns ${cgroupns}`);
+    assert.equal(a.status, 0);
+    const lines = a.host.split('\n');
+    assert.ok(lines.length >= 2 && lines.every((l) => l.endsWith('/ID')), `every hierarchy: ${a.host}`);
+    for (const rt of ['runts', 'runc'] as const) {
+      const r = cli(rt, ['delete', '-f', ids[rt]]);
+      assert.equal(r.status, 0, r.stderr);
+    }
+  }
+}));
