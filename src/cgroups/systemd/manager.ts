@@ -23,7 +23,7 @@ import { V2Manager } from '../v2/manager.js';
 import type { Stats } from '../stats.js';
 import { DBus, DBusError, dbusTimeouts } from './dbus.js';
 import { asBody, resourceProperties, startProperties, type SystemdUnit } from './unit.js';
-import type { DBusValue, Message } from './wire.js';
+import type { DBusValue, Message, Variant } from './wire.js';
 
 const SYSTEMD = 'org.freedesktop.systemd1';
 const PATH = '/org/freedesktop/systemd1';
@@ -98,7 +98,29 @@ export class SystemdManager implements CgroupManager {
     const unit = { unit: this.sd.unit, slice: this.sd.slice, path: '' };
     const problems = planResources(r, routeFor('v2', ['cpu', 'cpuset', 'io', 'memory', 'pids', 'hugetlb', 'rdma', 'misc']), {});
     throwProblems(problems);
-    const props = startProperties(unit, this.opts.id ?? '', pid, r);
+    this.startUnit(startProperties(unit, this.opts.id ?? '', pid, r));
+    try {
+      if (!fs.exists(this.dir)) throw new RuntsError('ESYS', `systemd unit ${this.sd.unit} started but its cgroup ${this.dir} does not exist`);
+      const controllers = controllersIn(this.dir);
+      this.v2.set(rest);
+      if (this.opts.deferDevices) {
+        const plan = planResources({ devices }, routeFor('v2', controllers), {});
+        if (hasBpf(plan)) this.pending = deviceFilterProgram(plan.bpfDevices);
+      } else if (devices) {
+        this.v2.set({ devices });
+      }
+    } catch (e) {
+      try {
+        this.destroy();
+      } catch {
+        /* the original error matters more */
+      }
+      throw e;
+    }
+  }
+
+  /** StartTransientUnit with `props` and wait for its job; on failure nothing stays. (legacy.ts uses it too.) */
+  startUnit(props: Array<[string, Variant]>): void {
     let asked = false;
     let answered = false;
     try {
@@ -120,24 +142,6 @@ export class SystemdManager implements CgroupManager {
         } catch {
           /* the original error matters more */
         }
-      }
-      throw e;
-    }
-    try {
-      if (!fs.exists(this.dir)) throw new RuntsError('ESYS', `systemd unit ${this.sd.unit} started but its cgroup ${this.dir} does not exist`);
-      const controllers = controllersIn(this.dir);
-      this.v2.set(rest);
-      if (this.opts.deferDevices) {
-        const plan = planResources({ devices }, routeFor('v2', controllers), {});
-        if (hasBpf(plan)) this.pending = deviceFilterProgram(plan.bpfDevices);
-      } else if (devices) {
-        this.v2.set({ devices });
-      }
-    } catch (e) {
-      try {
-        this.destroy();
-      } catch {
-        /* the original error matters more */
       }
       throw e;
     }
