@@ -21,7 +21,7 @@ import { planResources, routeFor } from '../resources.js';
 import { deviceFilterProgram } from '../v2/devices-bpf.js';
 import { V2Manager } from '../v2/manager.js';
 import type { Stats } from '../stats.js';
-import { DBus, DBusError } from './dbus.js';
+import { DBus, DBusError, dbusTimeouts } from './dbus.js';
 import { asBody, resourceProperties, startProperties, type SystemdUnit } from './unit.js';
 import type { DBusValue, Message } from './wire.js';
 
@@ -88,7 +88,7 @@ export class SystemdManager implements CgroupManager {
     ]);
     b.call(SYSTEMD, PATH, MANAGER, 'Subscribe');
     const [job] = b.call(SYSTEMD, PATH, MANAGER, member, signature, body);
-    const done = b.waitSignal((m: Message) => m.member === 'JobRemoved' && m.body[1] === job);
+    const done = b.waitSignal((m: Message) => m.member === 'JobRemoved' && m.body[1] === job, dbusTimeouts().job, `JobRemoved signal for the ${member} job ${String(job)}`);
     return String(done.body[3]);
   }
 
@@ -99,13 +99,30 @@ export class SystemdManager implements CgroupManager {
     const problems = planResources(r, routeFor('v2', ['cpu', 'cpuset', 'io', 'memory', 'pids', 'hugetlb', 'rdma', 'misc']), {});
     throwProblems(problems);
     const props = startProperties(unit, this.opts.id ?? '', pid, r);
-    this.bus(`start systemd unit ${this.sd.unit}`, (b) => {
-      const result = this.job(b, 'StartTransientUnit', 'ssa(sv)a(sa(sv))', [this.sd.unit, 'replace', asBody(props), []]);
-      if (result !== 'done') {
-        this.resetFailed(b);
-        throw new RuntsError('ESYS', `job ${result} (see journalctl -u ${this.sd.unit})`);
+    let asked = false;
+    let answered = false;
+    try {
+      this.bus(`start systemd unit ${this.sd.unit}`, (b) => {
+        asked = true;
+        const result = this.job(b, 'StartTransientUnit', 'ssa(sv)a(sa(sv))', [this.sd.unit, 'replace', asBody(props), []]);
+        answered = true;
+        if (result !== 'done') {
+          this.resetFailed(b);
+          throw new RuntsError('ESYS', `job ${result} (see journalctl -u ${this.sd.unit})`);
+        }
+      });
+    } catch (e) {
+      // Asked but no answer (a timeout, a lost connection): systemd may still make the
+      // unit; stop it so that nothing stays (bounded by the same timeouts).
+      if (asked && !answered) {
+        try {
+          this.destroyUnit();
+        } catch {
+          /* the original error matters more */
+        }
       }
-    });
+      throw e;
+    }
     try {
       if (!fs.exists(this.dir)) throw new RuntsError('ESYS', `systemd unit ${this.sd.unit} started but its cgroup ${this.dir} does not exist`);
       const controllers = controllersIn(this.dir);
