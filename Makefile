@@ -9,7 +9,7 @@ SHIM := native/build/runts-init
 TSC := node_modules/.bin/tsc
 QJS_CLI := bin/runts
 
-.PHONY: all deps build ts native cli demo test docs test-unit test-integration bench clean check-protocol install native-asan fuzz soak qjs qjs-cli qjs-cli-asan
+.PHONY: all deps build ts native cli demo test docs test-unit test-integration bench bench-split bench-systemd clean check-protocol install native-asan fuzz soak qjs qjs-cli qjs-cli-asan
 
 all: build
 
@@ -88,6 +88,15 @@ test: deps build
 
 bench: deps build
 	@bash bench/run.sh
+
+# Where each command's milliseconds go (bench/split.mjs; make bench runs it too).
+bench-split: build
+	@bash bench/run.sh --split-only
+
+# The systemd cgroup driver's cost (create+start+wait+delete, runts and runc 1.1.5, each with
+# --systemd-cgroup and with cgroupfs) in one boot of the emulated systemd guest.
+bench-systemd: build
+	@bash bench/systemd.sh $(RUNS)
 
 # Puts `runts` on PATH (a symlink to this checkout's bin/runts: one static file, shim included).
 PREFIX ?= /usr/local

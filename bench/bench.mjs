@@ -136,6 +136,8 @@ function cliFigures(env) {
     teardown: execRts.map((r) => `"${bin[r]}" --root ${root(r)} delete -f ${running(r)} || true`).join('\n'),
   });
   f.parallel = figure(env, 'parallel 50', rts, (r) => [R(r, 'run', '-b', B[env].tru, id(r, 'p{i}-{j}'))], { parallel: 50, n: quick ? 2 : 3 });
+  // `--version`: the start-up cost alone (issue #14: runts <= 2 ms), side by side.
+  f.version = figure(env, '--version', rts, (r) => [[bin[r], '--version']], { gap: 0 });
   const rootfs = join(work, 'bundle/rootfs');
   f.floor = figure(env, 'C floor', ['floor', 'floor+cgroups'], (c) => [c === 'floor' ? [floor, rootfs] : [floor, '-c', rootfs]]);
   return { runtimes: rts, figures: f };

@@ -1,16 +1,15 @@
 // Draws bench/results/latest.json as an SVG (no dependencies): each figure as bars of
 // cost relative to runc (runc = 1; time, memory, or time per container for throughput;
 // lower is better), for runts on the host's cgroups, runts and crun in the cgroup v2 view,
-// with the target of issue #9 as a tick.
+// with the target of issue #14 (against runc; the library's: issue #9) as a tick.
 //
 //   node bench/chart.mjs [latest.json] > chart.svg
 import { readFileSync } from 'node:fs';
-import { cliRows, libraryRows } from './rows.mjs';
+import { cliRows, libraryRows, runcCost } from './rows.mjs';
 
 const file = process.argv[2] ?? new URL('results/latest.json', import.meta.url);
 const res = JSON.parse(readFileSync(file, 'utf8'));
 const cost = (r, who) => (r.lower ? r.v[who] / r.v.runc : r.v.runc / r.v[who]);
-const tcost = (r) => (r.lower ? r.target : 1 / r.target);
 
 const rows = [];
 const host = res.host ? cliRows(res.host) : [];
@@ -19,7 +18,7 @@ for (let i = 0; i < Math.max(host.length, v2.length); i++) {
   const h = host[i], w = v2[i], any = h ?? w;
   rows.push({
     label: any.label,
-    target: tcost(any),
+    target: runcCost(h && Number.isFinite(h.v.runc) ? h : any),
     bars: [
       { name: 'runts, host cgroups', color: '#1f6feb', x: h ? cost(h, 'runts') : NaN },
       { name: 'runts, cgroup v2 view', color: '#58a6ff', x: w ? cost(w, 'runts') : NaN },
@@ -48,7 +47,7 @@ const svg = [];
 svg.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`);
 svg.push(`<rect width="${W}" height="${H}" fill="white"/>`);
 svg.push(`<text x="10" y="18" font-size="14" font-weight="bold">runts against runc (= 1) and crun: cost relative to runc, lower is better</text>`);
-svg.push(`<text x="10" y="34" fill="#555">time, peak memory, or time per container for throughput; | = target of issue #9; ${esc(res.machine.date.slice(0, 10))}, ${esc(res.machine.host)}</text>`);
+svg.push(`<text x="10" y="34" fill="#555">time, peak memory, or time per container for throughput; | = target (issue #14 against runc; library: #9); ${esc(res.machine.date.slice(0, 10))}, ${esc(res.machine.host)}</text>`);
 let lx = left;
 for (const [name, color] of [['runts, host cgroups', '#1f6feb'], ['runts, cgroup v2 view', '#58a6ff'], ['crun, cgroup v2 view', '#9a9a9a']]) {
   svg.push(`<rect x="${lx}" y="42" width="10" height="10" fill="${color}"/><text x="${lx + 14}" y="51">${name}</text>`);
@@ -72,7 +71,7 @@ rows.forEach((r, i) => {
     svg.push(`<rect x="${left}" y="${by}" width="${Math.max(1, sx(b.x) - left)}" height="${barH - 1}" fill="${b.color}"/>`);
     svg.push(`<text x="${Math.min(sx(b.x) + 3, W - right + 2)}" y="${by + barH - 1}" font-size="9">${b.x > xmax ? '&gt;' : ''}${b.x.toFixed(2)}</text>`);
   });
-  svg.push(`<line x1="${sx(r.target)}" y1="${y + 2}" x2="${sx(r.target)}" y2="${y + h - 2}" stroke="#d1242f" stroke-width="2"/>`);
+  if (Number.isFinite(r.target)) svg.push(`<line x1="${sx(r.target)}" y1="${y + 2}" x2="${sx(r.target)}" y2="${y + h - 2}" stroke="#d1242f" stroke-width="2"/>`);
   y += h;
 });
 svg.push('</svg>');

@@ -1,5 +1,6 @@
 // The figures of bench/results/latest.json as rows: medians per runtime, runts' ratio to
-// runc (and crun) and the target from issue #9. Shared by table.mjs and chart.mjs.
+// runc (and crun) and the targets of issue #14 (the library's: issue #9). Shared by
+// table.mjs and chart.mjs.
 
 export function median(a) {
   if (!a?.length) return NaN;
@@ -13,28 +14,62 @@ const perSec = (fig, r) => (fig?.cases?.[r] ? (fig.parallel * 1000) / median(fig
 const rssMiB = (fig, r) => median(fig?.cases?.[r]?.rss_kb) / 1024;
 
 /**
- * CLI rows of one environment. `lower` says whether lower is better; `target` is the
- * bound on runts/runc (a maximum when lower is better, a minimum otherwise).
+ * CLI rows of one environment, with issue #14's targets. Each target bounds runts/runc or
+ * runts/crun (`ref`), or runts's own value in the row's unit (`ref: 'abs'`): a maximum
+ * when lower is better (`lower`), a minimum otherwise. A target whose reference did not
+ * run in this environment (crun on the hybrid host) does not apply there.
  */
 export function cliRows(env) {
   const f = env.figures;
-  const row = (label, unit, get, fig, target, lower = true) => {
+  const row = (label, unit, get, fig, targets, lower = true) => {
     const v = {};
     for (const r of ['runc', 'crun', 'runts']) v[r] = get(fig, r);
-    return { label, unit, v, lower, target };
+    return { label, unit, v, lower, targets };
   };
+  const runc = (bound) => ({ ref: 'runc', bound });
+  const crun = (bound) => ({ ref: 'crun', bound });
   return [
-    row('run /bin/true, cold', 'ms', ms, f.run, 0.65),
-    row('run /bin/true, back-to-back', 'ms', ms, f.run_b2b, 0.65),
-    row('create+start+wait+delete, cold', 'ms', ms, f.csd, 0.7),
-    row('create+start+wait+delete, back-to-back', 'ms', ms, f.csd_b2b, 0.7),
-    row('exec true', 'ms', ms, f.exec, 0.7),
-    row('state', 'ms', ms, f.state, 2),
-    row('list', 'ms', ms, f.list, 2),
-    row('kill', 'ms', ms, f.kill, 2),
-    row('50 runs in parallel', 'containers/s', perSec, f.parallel, 2, false),
-    row('peak RSS of run', 'MiB', rssMiB, f.run, 2),
+    row('run /bin/true, cold', 'ms', ms, f.run, [runc(0.6)]),
+    row('run /bin/true, back-to-back', 'ms', ms, f.run_b2b, [runc(0.6)]),
+    row('create+start+wait+delete, cold', 'ms', ms, f.csd, [runc(0.65)]),
+    row('create+start+wait+delete, back-to-back', 'ms', ms, f.csd_b2b, [runc(0.65)]),
+    row('exec true', 'ms', ms, f.exec, [runc(0.5)]),
+    row('state', 'ms', ms, f.state, [runc(0.7), crun(1)]),
+    row('list', 'ms', ms, f.list, [runc(0.7), crun(1)]),
+    row('kill', 'ms', ms, f.kill, [runc(0.7), crun(1)]),
+    row('50 runs in parallel', 'containers/s', perSec, f.parallel, [runc(2)], false),
+    row('peak RSS of run', 'MiB', rssMiB, f.run, [runc(0.5), crun(1.5)]),
+    row('`--version`', 'ms', ms, f.version, [{ ref: 'abs', bound: 2 }]),
   ];
+}
+
+/** The targets of a CLI row that apply (their reference ran), each with runts's value against it. */
+export function applicable(r) {
+  return r.targets
+    .map((t) => ({ ...t, value: t.ref === 'abs' ? r.v.runts : r.v.runts / r.v[t.ref] }))
+    .filter((t) => Number.isFinite(t.value));
+}
+
+/** The targets of a CLI row as text ("≤ 0.7x runc, ≤ 1x crun", "≤ 2 ms"). */
+export function targetText(r) {
+  const op = r.lower ? '≤' : '≥';
+  const ts = applicable(r);
+  return (ts.length ? ts : r.targets.filter((t) => t.ref !== 'crun')).map((t) => (t.ref === 'abs' ? `${op} ${t.bound} ${r.unit}` : `${op} ${t.bound}x ${t.ref}`)).join(', ');
+}
+
+/** Whether a CLI row meets every target that applies (null: nothing measured). */
+export function rowMet(r) {
+  const ts = applicable(r);
+  if (!ts.length) return null;
+  return ts.every((t) => meets(t.value, t.bound, r.lower));
+}
+
+/** The target as a cost relative to runc (the chart's axis: lower is better). */
+export function runcCost(r) {
+  const t = r.targets.find((x) => x.ref === 'runc');
+  if (t) return r.lower ? t.bound : 1 / t.bound;
+  const a = r.targets.find((x) => x.ref === 'abs');
+  return a ? a.bound / r.v.runc : NaN;
 }
 
 /** The C floor of the environment (ms), without and with cgroups. */

@@ -135,6 +135,8 @@ static void stage0_release(struct ctx *c, int pair[2], pid_t child)
  * returns. */
 static noreturn void child_finish(struct ctx *c)
 {
+	stamp("child:finish");
+	stamp_drop(); /* before the fds are closed: nothing of the timing mode reaches the process */
 	sched_apply(c); /* before the capability drop and seccomp */
 	lsm_apply(c);
 	procenv_home(c);
@@ -161,6 +163,8 @@ static noreturn void init_child(struct ctx *c, int pair[2])
 	/* runts derives "created" from this name until execve replaces it. */
 	prctl(PR_SET_NAME, RUNTS_INIT_COMM, 0, 0, 0);
 	child_start(c, pair);
+	stamp_keep();
+	stamp("child:released");
 	ns_become_root(c);
 	if (c->plan->setsid && setsid() < 0)
 		die_sys("setsid", "setsid", NULL);
@@ -172,6 +176,7 @@ static noreturn void init_child(struct ctx *c, int pair[2])
 	rootfs_symlinks(c);
 	procenv_mkcwd(c);
 	hooks_barrier(c); /* prestart, createRuntime (runts) and createContainer hooks */
+	stamp("child:rootfs-ready");
 	rootfs_pivot(c);
 	console_setup(c);
 	setup_hostname(c);
@@ -187,12 +192,15 @@ static noreturn void run_init(struct ctx *c)
 {
 	int pair[2];
 	stage0_prepare(c, pair);
+	stamp("shim:prepared");
 	ns_cgroup_join(c);
+	stamp("shim:cgroup-joined");
 	ns_join_plan(c);
 	monitor_block_signals();
 	pid_t child = ns_clone(c);
 	if (child == 0)
 		init_child(c, pair);
+	stamp("shim:cloned");
 	stage0_release(c, pair, child);
 	mountsrc_serve(c, child);
 	monitor_run(c, child);
@@ -201,6 +209,8 @@ static noreturn void run_init(struct ctx *c)
 static noreturn void exec_child(struct ctx *c, int pair[2])
 {
 	child_start(c, pair);
+	stamp_keep();
+	stamp("child:released");
 	/* Born in the container's cgroup (CLONE_INTO_CGROUP), it can enter the cgroup
 	 * namespace; stage-0 could not have cloned into it from inside (see ns_join_container). */
 	if (c->cgroupns_fd >= 0) {
@@ -220,15 +230,19 @@ static noreturn void run_exec(struct ctx *c)
 	int pair[2];
 	char setgroups[64];
 	stage0_prepare(c, pair);
+	stamp("shim:prepared");
 	snprintf(setgroups, sizeof(setgroups), "/proc/%u/setgroups", c->plan->init_pid);
 	caps_check_setgroups(c, setgroups);
+	stamp_keep(); /* stage-0 is about to enter the container's mount namespace */
 	ns_join_container(c);
+	stamp("shim:joined");
 	monitor_block_signals();
 	pid_t child = ns_fork(c); /* after setns(pid): the child is inside the pid namespace */
 	if (child < 0)
 		die_sys("fork", c->cgroup_fd >= 0 ? "clone3" : "fork", c->plan->cgroup_into);
 	if (child == 0)
 		exec_child(c, pair);
+	stamp("shim:cloned");
 	stage0_release(c, pair, child);
 	monitor_run(c, child);
 }
@@ -257,7 +271,9 @@ int main(int argc, char **argv, char **envp)
 	sync_set_fd(c.sync_fd);
 	/* A caller that ignores SIGCHLD would make our children vanish unreaped. */
 	signal(SIGCHLD, SIG_DFL);
+	stamp("shim:start");
 	cloned_ensure(argv, envp);
+	stamp("shim:sealed");
 	/* Started through /proc/self/fd/N (the CLI) the kernel named this process "N". */
 	prctl(PR_SET_NAME, "runts-init", 0, 0, 0);
 	/* The socket must not reach the container process. */
@@ -265,6 +281,7 @@ int main(int argc, char **argv, char **envp)
 		die_sys("plan", "fcntl", NULL);
 	struct plan plan;
 	read_plan(&c, &plan);
+	stamp("shim:plan");
 	ns_cgroup_open(&c); /* host paths: before any namespace is joined */
 	if (plan.device_bpf)
 		cgroup_bpf_plan(&c); /* the device filter is in place before anything is born there */

@@ -151,6 +151,7 @@ noreturn void monitor_run(struct ctx *c, pid_t child)
 		if (fds[3].revents && !relay_copy(0, r.master))
 			r.in = -1;
 	}
+	stamp("shim:child-exit");
 	relay_finish(&r);
 	sync_send_u32(c->sync_fd, RUNTS_MSG_EXIT, (uint32_t)status);
 	exit(WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1);

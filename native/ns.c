@@ -193,6 +193,13 @@ void ns_cgroup_join(struct ctx *c)
 	struct plan *p = c->plan;
 	char self[16];
 	int n = snprintf(self, sizeof(self), "%d", (int)getpid());
+	/* v1 `tasks` with "0" moves the calling thread only, which the kernel does without
+	 * write-locking the global cgroup_threadgroup_rwsem (a cgroup.procs write takes it,
+	 * and the first one after a quiet spell waits for an RCU grace period). stage-0 has
+	 * one thread, so the whole process moves and what it clones is born there. */
+	for (size_t i = 0; i < p->n_cgroup_tasks; i++)
+		if (util_write_file(p->cgroup_tasks[i], "0", 1) < 0)
+			die_sys("cgroup", "write", p->cgroup_tasks[i]);
 	for (size_t i = 0; i < p->n_cgroup_procs; i++)
 		if (util_write_file(p->cgroup_procs[i], self, (size_t)n) < 0)
 			die_sys("cgroup", "write", p->cgroup_procs[i]);
@@ -203,6 +210,7 @@ void ns_join_container(struct ctx *c)
 	struct plan *p = c->plan;
 	char path[64];
 	ns_cgroup_join(c);
+	stamp("shim:cgroup-joined");
 
 	snprintf(path, sizeof(path), "/proc/%u/root", p->init_pid);
 	if ((c->root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)

@@ -178,6 +178,7 @@ static const struct field_desc plan_fields[] = {
 	SCALAR(RUNTS_TAG_STDIO_OWNER, F_BOOL, plan, stdio_owner),
 	SCALAR(RUNTS_TAG_INIT_PID, F_U32, plan, init_pid),
 	ARRAY(RUNTS_TAG_CGROUP_PROCS, F_STR_ARR, plan, cgroup_procs),
+	ARRAY(RUNTS_TAG_CGROUP_TASKS, F_STR_ARR, plan, cgroup_tasks),
 	SCALAR(RUNTS_TAG_CGROUP_INTO, F_STR, plan, cgroup_into),
 	SCALAR(RUNTS_TAG_DEVICE_BPF, F_STR, plan, device_bpf),
 	SCALAR(RUNTS_TAG_PARENT_DEATH_SIGNAL, F_U32, plan, parent_death_signal),

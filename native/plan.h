@@ -141,6 +141,8 @@ struct plan {
 	uint32_t init_pid;
 	char **cgroup_procs;
 	size_t n_cgroup_procs;
+	char **cgroup_tasks; /* v1 `tasks` files: stage-0 writes "0" (its own, only thread) */
+	size_t n_cgroup_tasks;
 	char *cgroup_into; /* cgroup v2 dir for clone3(CLONE_INTO_CGROUP), NULL for none */
 	char *device_bpf;  /* hex of a device program to attach to cgroup_into first, or NULL */
 	uint32_t parent_death_signal;

@@ -56,6 +56,10 @@ void sync_print(const char *step, const char *syscall, const char *path, int err
 
 /* util.c */
 int util_write_file(const char *path, const char *data, size_t len);
+/* A timing stamp for bench/split.mjs (stamp.c): nothing unless RUNTS_TIMING is set. */
+void stamp(const char *what);
+void stamp_keep(void);
+void stamp_drop(void);
 ssize_t util_read_file(const char *path, char *buf, size_t size);
 int util_write_all(int fd, const void *buf, size_t len);
 /* "/proc/self/fd/N" in buf (at least 32 bytes). */

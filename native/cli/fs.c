@@ -341,4 +341,5 @@ static const JSCFunctionListEntry fs_funcs[] = {
 void host_fs_init(JSContext *ctx, JSValue obj)
 {
 	JS_SetPropertyFunctionList(ctx, obj, fs_funcs, sizeof(fs_funcs) / sizeof(fs_funcs[0]));
+	timing_wrap(ctx, obj, fs_funcs, (int)(sizeof(fs_funcs) / sizeof(fs_funcs[0])), "host:io");
 }

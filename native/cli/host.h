@@ -32,4 +32,13 @@ JSValue host_spawn(JSContext *ctx, JSValueConst this, int argc, JSValueConst *ar
 JSValue host_run_sync(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv);
 
 void sha256(const uint8_t *data, size_t len, uint8_t out[32]);
+
+/* Timing mode (timing.c, RUNTS_TIMING=<file>): no-ops without it. */
+void timing_init(void);
+const char *timing_path(void);
+int64_t timing_now(void);
+void timing_mark(const char *what);
+void timing_span(const char *what, const char *name, int64_t t0);
+void timing_wrap(JSContext *ctx, JSValue obj, const JSCFunctionListEntry *list, int n, const char *cls);
+void timing_flush(void);
 #endif

@@ -272,7 +272,9 @@ int host_loop_run(JSContext *ctx)
 		p[n++] = (struct pollfd){ sfd, POLLIN, 0 };
 		for (int i = 0; i < nwatch; i++)
 			p[n++] = (struct pollfd){ watches[i].fd, POLLIN, 0 };
+		int64_t t0 = timing_path() ? timing_now() : 0;
 		int rc = poll(p, (nfds_t)n, timeout);
+		timing_span("wait", NULL, t0);
 		if (rc < 0 && errno != EINTR) {
 			dprintf(2, "runts: poll: %s\n", strerror(errno));
 			return -1;

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -175,6 +176,20 @@ JSValue host_spawn(JSContext *ctx, JSValueConst this, int argc, JSValueConst *ar
 	}
 	for (uint32_t i = 0; i < nfd; i++)
 		map[i] = atoi(fdv[i]);
+	/* Timing mode: the shim (this binary's `init`) stamps its steps into the same file. */
+	char *timing = NULL;
+	if (timing_path() && args[0] && args[1] && !strcmp(args[1], "init")) {
+		size_t ne = 0;
+		while (env[ne])
+			ne++;
+		char **more = realloc(env, (ne + 2) * sizeof(char *));
+		if (more && asprintf(&timing, "RUNTS_TIMING=%s", timing_path()) > 0) {
+			more[ne] = timing;
+			more[ne + 1] = NULL;
+		}
+		if (more)
+			env = more;
+	}
 	if (pipe2(ep, O_CLOEXEC) < 0) {
 		r = HOST_ERR("pipe", NULL);
 		goto out;
@@ -430,6 +445,7 @@ static const JSCFunctionListEntry proc_funcs[] = {
 void host_proc_init(JSContext *ctx, JSValue obj, int argc, char **argv)
 {
 	JS_SetPropertyFunctionList(ctx, obj, proc_funcs, sizeof(proc_funcs) / sizeof(proc_funcs[0]));
+	timing_wrap(ctx, obj, proc_funcs, (int)(sizeof(proc_funcs) / sizeof(proc_funcs[0])), "host:io");
 	JSValue a = JS_NewArray(ctx);
 	for (int i = 0; i < argc; i++)
 		JS_SetPropertyUint32(ctx, a, (uint32_t)i, JS_NewString(ctx, argv[i]));

@@ -63,17 +63,26 @@ export function writeFile(path: string, value: string): void {
 export function mkdirBelow(top: string, dir: string): string[] {
   const made: string[] = [];
   if (!dir.startsWith(top + '/')) throw new RuntsError('EINVALID', `cgroup ${dir} is not below ${top}`);
-  let cur = top;
-  for (const part of dir.slice(top.length + 1).split('/')) {
-    cur = join(cur, part);
+  const parts = dir.slice(top.length + 1).split('/');
+  // A shared parent may vanish between our mkdirs: another container's delete removes
+  // the parents it made once they look unused (rmdirIfUnused). Then walk again.
+  for (let attempt = 0; ; attempt++) {
+    let cur = top;
     try {
-      fs.mkdir(cur);
-      made.push(cur);
+      for (const part of parts) {
+        cur = join(cur, part);
+        try {
+          fs.mkdir(cur);
+          if (!made.includes(cur)) made.push(cur);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        }
+      }
+      return made;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw sysError('mkdir', e, cur);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw sysError('mkdir', e, cur);
     }
   }
-  return made;
 }
 
 /** `dir` and every cgroup below it, deepest first (for rmdir). Missing dir: []. */

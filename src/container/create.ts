@@ -11,6 +11,7 @@ import { hex, view } from '../sys/bytes.js';
 import { cwd, egid, euid, kill, monotonic, pid as ownPid } from '../sys/self.js';
 import { dirname, isAbsolute, resolve } from '../sys/path.js';
 import { deviceRulesFor, newCgroupManager, type CgroupManager } from '../cgroups/manager.js';
+import { cgroupJoin } from '../cgroups/join.js';
 import { RuntsError, invalid, sysError } from '../errors.js';
 import { ambientIgnored, buildInitPlan, CLONE_NEW, type LaunchMode } from '../plan/build.js';
 import { Msg } from '../process/protocol.js';
@@ -192,16 +193,16 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
     }
     if (early instanceof Error) throw early;
     shim = early;
-    // On cgroup v2 the init is born in its cgroup (clone3 CLONE_INTO_CGROUP): nothing is
-    // migrated, and the shim attaches the device filter first (no helper process). On
-    // v1/hybrid the shim's stage-0 joins the cgroups itself once its sealed re-exec is
-    // done (so none of the copy is charged to the container), then clones.
-    if (cgroup?.layout === 'v2') {
-      plan.cgroupInto = cgroup.paths['']!;
-      const prog = cgroup.pendingDevices();
-      plan.deviceBpf = prog ? hex(prog) : '';
-    } else if (cgroup) {
-      plan.cgroupProcs = cgroup.procsFiles();
+    // The init is born in its cgroup v2 directory (clone3 CLONE_INTO_CGROUP; on v2 the
+    // shim attaches the device filter first: no helper process); the shim's stage-0 joins
+    // v1 hierarchies itself (its own thread, see cgroups/join.ts) once its sealed re-exec
+    // is done, so none of the copy is charged to the container, then clones.
+    if (cgroup) {
+      Object.assign(plan, cgroupJoin(cgroup.layout, cgroup.paths, plan.joinNamespaces.some((n) => n.type === CLONE_NEW.cgroup)));
+      if (cgroup.layout === 'v2') {
+        const prog = cgroup.pendingDevices();
+        plan.deviceBpf = prog ? hex(prog) : '';
+      }
     }
     shim.begin(plan);
     crashPoint('create:after-spawn');

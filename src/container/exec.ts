@@ -17,7 +17,8 @@ import { kill, timer } from '../sys/self.js';
 import { isFrozen, loadCgroupManager } from '../cgroups/manager.js';
 import { invalid, RuntsError } from '../errors.js';
 import { seccompCacheDir, seccompPlan } from '../plan/seccomp.js';
-import { buildExecPlan, completeProcess, execCgroupDirs, execProcess, parseSubCgroups, type ExecOverrides } from '../plan/exec.js';
+import { buildExecPlan, completeProcess, execCgroupPaths, execProcess, parseSubCgroups, type ExecOverrides } from '../plan/exec.js';
+import { cgroupJoin } from '../cgroups/join.js';
 import { Msg } from '../process/protocol.js';
 import { ShimSession, shimError, type StdioEntry } from '../process/shim.js';
 import { dropNulls } from '../spec/normalise.js';
@@ -157,7 +158,7 @@ function execPlan(rt: RuntimeConfig, store: Store, id: string, process: ExecProc
   // A process.json is read as runc reads it: a null member is an absent one (normalise.ts).
   const proc = opts.complete ? completeProcess(st.spec.process, dropNulls(process) as Process) : mergeProcess(st, process as ExecProcessOptions);
   checkProcess(st, proc, opts, detach, rt.onWarning);
-  const dirs = cgroupDirs(st, opts.cgroup);
+  const paths = cgroupPaths(st, opts.cgroup);
 
   const seccomp = seccompPlan(st.spec.linux?.seccomp, {
     id, bundle: st.bundle, annotations: st.spec.annotations, cacheDir: seccompCacheDir(rt.root),
@@ -165,16 +166,14 @@ function execPlan(rt: RuntimeConfig, store: Store, id: string, process: ExecProc
   const plan = buildExecPlan(proc, {
     ...(seccomp ? { seccomp } : {}),
     ...(st.spec.linux ? { linux: st.spec.linux } : {}),
-    id, initPid: st.pid, cgroupDirs: dirs, detach, preserveFds: opts.preserveFds,
+    id, initPid: st.pid, detach, preserveFds: opts.preserveFds,
+    // Born in its cgroup v2 directory (clone3 CLONE_INTO_CGROUP), v1 hierarchies joined
+    // by stage-0's own thread (cgroups/join.ts); the cgroup namespace is entered after
+    // the clone (ns_join_container), so no namespace is in the way.
+    ...(st.cgroup ? { cgroup: cgroupJoin(st.cgroup.layout, paths) } : {}),
     ...(opts.consoleSocket ? { consoleSocket: opts.consoleSocket } : {}),
     ...(opts.pidfdSocket ? { pidfdSocket: opts.pidfdSocket } : {}),
   });
-  // cgroup v2: the process is born in its cgroup (clone3 CLONE_INTO_CGROUP) instead of
-  // the shim joining it first.
-  if (st.cgroup?.layout === 'v2' && dirs.length === 1) {
-    plan.cgroupInto = dirs[0]!;
-    plan.cgroupProcs = [];
-  }
   return plan;
 }
 
@@ -220,19 +219,20 @@ function checkProcess(st: StoredState, proc: Process, opts: ExecOptions, detach:
   }
 }
 
-function cgroupDirs(st: StoredState, args: string[] | undefined): string[] {
+/** The exec'd process's cgroup directories by hierarchy ('' for the unified one). */
+function cgroupPaths(st: StoredState, args: string[] | undefined): Record<string, string> {
   const sub = parseSubCgroups(args ?? []);
   if (!st.cgroup) {
     if (Object.keys(sub).length) throw new RuntsError('EUNSUPPORTED', `--cgroup: container ${st.id} has no cgroup`);
-    return [];
+    return {};
   }
-  const dirs = execCgroupDirs(st.cgroup.paths, sub, st.cgroup.layout);
+  const paths = execCgroupPaths(st.cgroup.paths, sub, st.cgroup.layout);
   if (Object.keys(sub).length) {
-    for (const d of dirs) {
+    for (const d of new Set(Object.values(paths))) {
       if (!fs.exists(d)) throw new RuntsError('EINVALID', `--cgroup: sub-cgroup ${d} does not exist`, { path: d });
     }
   }
-  return dirs;
+  return paths;
 }
 
 function apparmorEnabled(): boolean {

@@ -107,22 +107,26 @@ export async function restore(rt: RuntimeConfig, store: Store, id: string, opts:
         joinNs.push({ ns: ns.type === 'mount' ? 'mnt' : ns.type, nsFile: ns.path });
       }
     }
-    if (rt.cgroups !== false) {
-      // A transient scope needs a process when it starts, and CRIU's comes later.
-      if (rt.systemdCgroup) throw new RuntsError('EUNSUPPORTED', 'restore: the systemd cgroup driver (--systemd-cgroup) is not implemented for restore yet');
-      const resources = { ...spec.linux?.resources, devices: deviceRulesFor(spec.linux?.resources) };
-      cgroup = newCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, resources, shimPath: rt.shimPath });
-      state.cgroup = cgroup.state();
-    }
-    store.write(state);
     // strict: CRIU restores the cgroups itself, properties included, and aborts when they
     // exist ("Abort restore of existing cgroups"), so they are left to it: refused early
     // when already there, not made here, the relay not moved (runc fails here instead).
     // A dump made with --manage-cgroups-mode ignore holds no cgroups: runts makes them.
     const strict = mode === CgMode.strict && img.cgroupMode !== 'ignore';
+    // The systemd driver: a transient scope starts with a process in it, so the relay is
+    // started first and becomes the scope's process (as runc passes CRIU's pid to systemd).
+    const systemd = rt.cgroups !== false && !!rt.systemdCgroup;
+    if (systemd && strict) {
+      throw new RuntsError('EUNSUPPORTED', 'restore --manage-cgroups-mode strict with --systemd-cgroup: in strict mode CRIU makes the cgroup itself, but with the systemd driver systemd makes it (a transient scope); use soft or full');
+    }
+    if (rt.cgroups !== false) {
+      const resources = { ...spec.linux?.resources, devices: deviceRulesFor(spec.linux?.resources) };
+      cgroup = newCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, resources, shimPath: rt.shimPath, ...(systemd ? { systemd: true } : {}) });
+      state.cgroup = cgroup.state();
+    }
+    store.write(state);
     if (strict && cgroup) strictFree(cgroup);
-    else cgroup?.create();
-    cgroupOurs = !strict; // strict: ours once CRIU runs (it makes them)
+    else if (!systemd) cgroup?.create();
+    cgroupOurs = !strict && !systemd; // strict: ours once CRIU runs (it makes them); systemd: once the scope is started
     fs.mkdir(criuRoot, { mode: 0o755 });
 
     const stdio = opts.stdio ?? ['ignore', 'ignore', 'ignore'];
@@ -133,7 +137,10 @@ export async function restore(rt: RuntimeConfig, store: Store, id: string, opts:
       ...(opts.consoleSocket ? { consoleSocket: resolve(opts.consoleSocket) } : {}),
     });
     if (!session.pid) throw new RuntsError('ESYS', `restore ${id}: cannot start ${rt.shimPath} criu-swrk`);
-    if (!strict) cgroup?.apply(session.pid);
+    if (systemd) {
+      cgroup?.create(session.pid);
+      cgroupOurs = true;
+    } else if (!strict) cgroup?.apply(session.pid);
 
     const o: CriuOpts = {
       imagesDirFd: 4, evasiveDevices: true, logLevel: 4, logFile: 'restore.log', rstSibling: true, root: criuRoot,

@@ -142,6 +142,7 @@ export function encodePlan(p: InitPlan): Uint8Array {
   f.push(...bool(Tag.SETSID, p.setsid), ...bool(Tag.STDIO_OWNER, p.stdioOwner));
   if (p.initPid) f.push(u32(Tag.INIT_PID, p.initPid));
   for (const c of p.cgroupProcs) f.push(str(Tag.CGROUP_PROCS, c));
+  for (const c of p.cgroupTasks) f.push(str(Tag.CGROUP_TASKS, c));
   if (p.cgroupInto) f.push(str(Tag.CGROUP_INTO, p.cgroupInto));
   if (p.deviceBpf) f.push(str(Tag.DEVICE_BPF, p.deviceBpf));
   if (p.parentDeathSignal) f.push(u32(Tag.PARENT_DEATH_SIGNAL, p.parentDeathSignal));
@@ -310,6 +311,7 @@ export function decodePlan(buf: Uint8Array): InitPlan {
       case Tag.STDIO_OWNER: p.stdioOwner = n(v) !== 0; break;
       case Tag.INIT_PID: p.initPid = n(v); break;
       case Tag.CGROUP_PROCS: p.cgroupProcs.push(s(v)); break;
+      case Tag.CGROUP_TASKS: p.cgroupTasks.push(s(v)); break;
       case Tag.CGROUP_INTO: p.cgroupInto = s(v); break;
       case Tag.DEVICE_BPF: p.deviceBpf = s(v); break;
       case Tag.PARENT_DEATH_SIGNAL: p.parentDeathSignal = n(v); break;

@@ -15,6 +15,7 @@ import type { Capabilities, Linux, Process } from '../spec/types.js';
 import { fillProcessDefaults } from '../spec/process-defaults.js';
 import { applyProcess } from './build.js';
 import { applyLinuxProcessFields } from './fields.js';
+import type { CgroupJoin } from '../cgroups/join.js';
 import type { PlanSeccomp } from './seccomp.js';
 import { emptyPlan, type InitPlan } from './types.js';
 
@@ -24,8 +25,8 @@ export interface ExecContext {
   id: string;
   /** Host pid of the container init whose namespaces are joined. */
   initPid: number;
-  /** Cgroup directories the process joins before it forks (see execCgroupDirs). */
-  cgroupDirs: string[];
+  /** How the process gets into the container's cgroups (cgroups/join.ts); none without. */
+  cgroup?: CgroupJoin;
   /** true: the shim exits once the process runs (no EXIT frame, nobody reaps it but the caller's subreaper). */
   detach: boolean;
   /** Unix socket that receives the pty master (process.terminal). */
@@ -187,7 +188,7 @@ function cgroupArg(arg: string, why: string): RuntsError {
  * each moved into its sub-cgroup when one is asked for. A controller named in `sub`
  * that the container has no cgroup for is an error.
  */
-export function execCgroupDirs(paths: Record<string, string>, sub: Record<string, string>, layout: string): string[] {
+export function execCgroupPaths(paths: Record<string, string>, sub: Record<string, string>, layout: string): Record<string, string> {
   if (layout === 'v2') {
     const bad = Object.keys(sub).find((k) => k !== '');
     if (bad) throw cgroupArg(`${bad}:${sub[bad]}`, 'cgroup v2 takes a single path, without a controller');
@@ -195,12 +196,12 @@ export function execCgroupDirs(paths: Record<string, string>, sub: Record<string
   for (const ctrl of Object.keys(sub)) {
     if (ctrl !== '' && !(ctrl in paths)) throw cgroupArg(`${ctrl}:${sub[ctrl]}`, `the container has no ${ctrl} cgroup`);
   }
-  const dirs = new Set<string>();
+  const out: Record<string, string> = {};
   for (const [ctrl, dir] of Object.entries(paths)) {
     const s = sub[ctrl] ?? sub[''];
-    dirs.add(s === undefined ? dir : join(dir, s));
+    out[ctrl] = s === undefined ? dir : join(dir, s);
   }
-  return [...dirs];
+  return out;
 }
 
 /** Build the plan of an exec'd process. `proc` must have passed validation. */
@@ -210,7 +211,7 @@ export function buildExecPlan(proc: Process, ctx: ExecContext): InitPlan {
   p.barrier = Barrier.NONE;
   p.label = ctx.id;
   p.initPid = ctx.initPid;
-  p.cgroupProcs = ctx.cgroupDirs.map((d) => join(d, 'cgroup.procs'));
+  if (ctx.cgroup) Object.assign(p, ctx.cgroup);
   p.setsid = true;
   p.stdioOwner = true;
   p.monitor = !ctx.detach;

@@ -158,6 +158,13 @@ export interface InitPlan {
   initPid: number;
   cgroupProcs: string[];
   /**
+   * cgroup v1 `tasks` files stage-0 joins by writing "0" (the calling thread). stage-0 is
+   * single-threaded, so this moves the whole process, but the kernel skips the global
+   * cgroup_threadgroup_rwsem for it: a cgroup.procs write takes that lock for writing, and
+   * the first one after a quiet spell waits for an RCU grace period (~5-15 ms here).
+   */
+  cgroupTasks: string[];
+  /**
    * A cgroup v2 directory the container process is cloned into (clone3 with
    * CLONE_INTO_CGROUP): nothing is migrated, so no cgroup.procs write and none of the
    * RCU grace period the first migration after a quiet spell waits for. '' for none.
@@ -201,7 +208,7 @@ export function emptyPlan(): InitPlan {
     bindDevices: false, symlinks: [], maskedPaths: [], readonlyPaths: [], rootReadonly: false,
     sysctls: [], rlimits: [], loopbackUp: false, uid: 0, gid: 0, additionalGids: [], cwd: '/',
     args: [], env: [], capBounding: 0n, capEffective: 0n, capInheritable: 0n, capPermitted: 0n,
-    capAmbient: 0n, noNewPrivs: false, preserveFds: 0, setsid: false, stdioOwner: false, initPid: 0, cgroupProcs: [], cgroupInto: '', deviceBpf: '',
+    capAmbient: 0n, noNewPrivs: false, preserveFds: 0, setsid: false, stdioOwner: false, initPid: 0, cgroupProcs: [], cgroupTasks: [], cgroupInto: '', deviceBpf: '',
     parentDeathSignal: 0, label: '', monitor: false, terminal: false, consoleSocket: '',
     consoleHeight: 0, consoleWidth: 0, pidfdSocket: '', mapsByParent: false,
     hookBarrier: false, hooks: [], cpuInitial: [], cpuFinal: [], cpuReset: false, homeFromPasswd: false, cwdMkdir: false, timeOffsets: '', netDevices: [],

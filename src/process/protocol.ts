@@ -153,6 +153,7 @@ export const Tag = {
   SETSID: 41, // u32 bool: new session (always for init)
   INIT_PID: 42, // u32: exec mode: the container init whose namespaces to join
   CGROUP_PROCS: 43, // str (repeated): cgroup.procs files stage-0 joins (its own pid) before it clones/forks
+  CGROUP_TASKS: 720, // str (repeated): cgroup v1 `tasks` files stage-0 (single-threaded) joins by writing "0": moves only the calling thread, which the kernel does without the global threadgroup rwsem (no RCU grace period)
   DEVICE_BPF: 451, // str: hex of the eBPF device program (struct bpf_insn[]) stage-0 attaches to CGROUP_INTO before the clone
   CGROUP_INTO: 450, // str: cgroup v2 dir the init (INIT) or the process (EXEC) is born in: clone3(CLONE_INTO_CGROUP), no migration
   PARENT_DEATH_SIGNAL: 44, // u32: signal for PR_SET_PDEATHSIG in the container process (0: none)

@@ -3,9 +3,12 @@
  * conversations that callers make synchronously (the systemd cgroup driver's D-Bus calls,
  * made from the cgroup manager's synchronous create/set/destroy).
  *
- * - C host module (the CLI): connectUnix() gives a blocking SOCK_STREAM fd; read and
- *   write are plain syscalls. No read timeout there yet (the C module would need a
- *   poll(fd, timeout) operation); the peer (the bus) answers or hangs up.
+ * - C host module (the CLI): connectUnix() gives a SOCK_STREAM fd, set non-blocking; read
+ *   and write are plain syscalls, and on EAGAIN the caller sleeps (50 us, doubling up to
+ *   5 ms) until the deadline: a peer that never answers costs a bounded wait, not a hang.
+ *   Decision: polling instead of a poll(2) operation in the C module keeps native/cli
+ *   unchanged; a reply that is already there is read at once, one that comes later is
+ *   seen within 5 ms.
  * - Node/Bun (the library): Node cannot connect a socket synchronously, so a worker
  *   thread owns a node:net socket and the calling thread blocks in Atomics.wait until the
  *   worker has an answer, which it takes with receiveMessageOnPort (no event loop turn).
@@ -31,15 +34,37 @@ export function connectUnixStream(path: string, timeoutMs = 5000): UnixStream {
   if (qjs) {
     const h = qjs;
     const fd = h.connectUnix(path);
+    try {
+      h.setNonblock(fd, true);
+    } catch (e) {
+      h.close(fd);
+      throw e;
+    }
     const buf = new Uint8Array(65536);
     let open = true;
+    // Run op until it stops saying EAGAIN, sleeping in between; ETIMEDOUT after ms.
+    const retry = (op: () => number, ms: number, what: string): number => {
+      const deadline = h.clock(1) + ms;
+      let nap = 0.05;
+      for (;;) {
+        try {
+          return op();
+        } catch (e) {
+          if ((e as { code?: string }).code !== 'EAGAIN') throw e;
+        }
+        const left = deadline - h.clock(1);
+        if (left <= 0) throw sysErr('ETIMEDOUT', `${what} ${path}: no answer after ${ms} ms`, path);
+        h.sleep(Math.min(nap, left));
+        nap = Math.min(nap * 2, 5);
+      }
+    };
     return {
       write(b) {
         let off = 0;
-        while (off < b.length) off += h.write(fd, b, off, b.length - off);
+        while (off < b.length) off += retry(() => h.write(fd, b, off, b.length - off), timeoutMs, 'write to');
       },
-      read() {
-        const n = h.read(fd, buf, 0, buf.length);
+      read(ms) {
+        const n = retry(() => h.read(fd, buf, 0, buf.length), ms, 'read from');
         return buf.slice(0, n);
       },
       close() {

@@ -8,7 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Runtime } from '../../src/runtime.js';
 import { COUNTER, usableCriu } from './criu-helpers.js';
@@ -225,6 +225,40 @@ describe('checkpoint and restore', { skip: CRIU.skip }, () => {
     assert.equal(r.status, 1);
     assert.match(r.stderr, /not a runts checkpoint/);
     assert.match(ws.runts(['state', 'nothing-here']).stderr, /does not exist/);
+  });
+
+  it('--systemd-cgroup restore: strict mode is refused; no system bus is a D-Bus error; nothing left either way', async () => {
+    // The systemd guest's lane (cgroups/systemd/40-devices-oom.sh) restores into a scope;
+    // here (no systemd) only the refusals, and that they leave no state, cgroup or process.
+    const id = ws.id();
+    ws.writeSpec(withTmp(['sh', '-c', COUNTER]));
+    await start(id);
+    const img = join(ws.dir, `${id}.img`);
+    run(['checkpoint', '--image-path', img, id]);
+    const strict = ws.runts([...criu(), '--systemd-cgroup', 'restore', '-d', '--manage-cgroups-mode', 'strict', '--image-path', img, id], { timeout: 60_000 });
+    assert.equal(strict.status, 1, strict.stderr);
+    assert.match(strict.stderr, /strict with --systemd-cgroup: in strict mode CRIU makes the cgroup itself/);
+    assert.match(ws.runts(['state', id]).stderr, /does not exist/);
+    const bus = join(ws.dir, 'no-bus');
+    const old = process.env.DBUS_SYSTEM_BUS_ADDRESS;
+    process.env.DBUS_SYSTEM_BUS_ADDRESS = `unix:path=${bus}`;
+    let nobus;
+    try {
+      nobus = ws.runts([...criu(), '--systemd-cgroup', 'restore', '-d', '--image-path', img, id], { timeout: 60_000 });
+    } finally {
+      if (old === undefined) delete process.env.DBUS_SYSTEM_BUS_ADDRESS;
+      else process.env.DBUS_SYSTEM_BUS_ADDRESS = old;
+    }
+    assert.equal(nobus.status, 1, nobus.stderr);
+    assert.match(nobus.stderr, new RegExp(`start systemd unit runts-${id}\\.scope: connect to D-Bus ${bus}`));
+    assert.match(ws.runts(['state', id]).stderr, /does not exist/);
+    assert.equal(ws.runts(['list', '-q']).stdout.split('\n').filter((l) => l === id).length, 0);
+    const scopes = ['', ...readdirSync('/sys/fs/cgroup')].map((h) => join('/sys/fs/cgroup', h, 'system.slice', `runts-${id}.scope`)).filter((d) => existsSync(d));
+    assert.deepEqual(scopes, [], 'no cgroup left');
+    // the image still restores without the driver (and the container is cleaned up by the workspace)
+    run(['restore', '-d', '--image-path', img, '--bundle', ws.bundle, id]);
+    assert.equal(stateOf(ws, id).status, 'running');
+    assert.equal(ws.runts(['delete', '-f', id]).status, 0);
   });
 });
 

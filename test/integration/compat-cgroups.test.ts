@@ -112,6 +112,22 @@ test('v1 cpuset: a nested path under a parent left with empty cpus/mems runs in 
   }
 }));
 
+test('a nested cgroupsPath: delete removes the parents runts made in every hierarchy (runc 1.3 leaves them)', { skip }, withWs('cg-parents', (ws) => {
+  for (const [i, rt] of (['runts', 'runc'] as const).entries()) {
+    const rel = `runts-parents-${process.pid}-${i}`;
+    try {
+      ws.writeSpec(ws.spec(['true'], (s) => (s.linux!.cgroupsPath = `/${rel}/a/b`)));
+      const r = rt === 'runts' ? ws.runts(['run', ws.id()]) : runc(ws, ['run', ws.id()]);
+      assert.equal(r.status, 0, `${rt}: ${r.stderr}`);
+      const left = [...hierarchies(), 'unified'].filter((h) => existsSync(join(CG, h, rel)));
+      if (rt === 'runts') assert.deepEqual(left, [], 'runts removed /rel and /rel/a where it made them');
+      else assert.ok(left.includes('freezer') && !existsSync(join(CG, 'freezer', rel, 'a', 'b')), `runc removes the leaf only (left: ${left.join(' ')})`);
+    } finally {
+      rmCgroup(`${rel}/a/b`);
+    }
+  }
+}));
+
 // pids.limit 0 means 1 (runc issue 4014; what opencontainers/cgroups, runc's next cgroup
 // code, writes): runc 1.3 still leaves the limit alone for 0, so 0 is checked on runts only.
 test('pids.limit 0 and -1: run and update (0 means 1, -1 is max; the rest as runc 1.3)', { skip }, withWs('cg-pids', (ws) => {
@@ -233,4 +249,36 @@ test('v1 realtime: an update that shortens the period works in both; cpu.idle up
   // (runts leaves idle first; an improvement, not a difference a working caller sees).
   assert.deepEqual(seen.runc!.slice(0, -1), want.slice(0, -1));
   assert.equal(seen.runc!.at(-1)![0], 1);
+}));
+
+// The shim joins v1 hierarchies through their `tasks` files (its one thread: no global
+// lock, no RCU grace period) and the unified one by clone3(CLONE_INTO_CGROUP): the init
+// and an exec'd process must still end up exactly where runc puts them, seen from the
+// host and from inside, with and without a cgroup namespace.
+test('the init and an exec\'d process are in the container\'s cgroup of every hierarchy, as with runc', { skip }, withWs('cg-join', (ws) => {
+  for (const cgroupns of [false, true]) {
+    ws.writeSpec(ws.spec(['sleep', '60'], (s) => {
+      if (cgroupns) s.linux!.namespaces!.push({ type: 'cgroup' });
+    }));
+    const ids = pairIds(ws);
+    const up = both(ws, (rt) => ['run', '-d', ids[rt]]);
+    assert.equal(up.runts.status, 0, up.runts.stderr);
+    assert.equal(up.runc.status, 0, up.runc.stderr);
+    const cli = (rt: 'runts' | 'runc', args: string[]) => (rt === 'runts' ? ws.runts(args) : runc(ws, args));
+    const view = (rt: 'runts' | 'runc') => {
+      const pid = JSON.parse(cli(rt, ['state', ids[rt]]).stdout).pid as number;
+      const host = read(`/proc/${pid}/cgroup`).split(ids[rt]).join('ID');
+      const ex = cli(rt, ['exec', ids[rt], 'cat', '/proc/self/cgroup']);
+      return { host, inside: ex.stdout.split(ids[rt]).join('ID'), status: ex.status };
+    };
+    const [a, b] = [view('runts'), view('runc')];
+    assert.deepEqual(a, b, `cgroupns ${cgroupns}`);
+    assert.equal(a.status, 0);
+    const lines = a.host.split('\n');
+    assert.ok(lines.length >= 2 && lines.every((l) => l.endsWith('/ID')), `every hierarchy: ${a.host}`);
+    for (const rt of ['runts', 'runc'] as const) {
+      const r = cli(rt, ['delete', '-f', ids[rt]]);
+      assert.equal(r.status, 0, r.stderr);
+    }
+  }
 }));

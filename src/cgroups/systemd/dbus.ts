@@ -8,12 +8,22 @@
  */
 import { connectUnixStream, type UnixStream } from '../../sys/unix-stream.js';
 import { utf8, text, concat } from '../../sys/bytes.js';
-import { euid, env } from '../../sys/self.js';
+import { euid, env, monotonic as monotonicMs } from '../../sys/self.js';
 import { initialUserNamespace, ownUidMap } from '../../sys/rootless.js';
 import { RuntsError } from '../../errors.js';
 import { type DBusValue, type Message, MsgType, decodeMessage, encodeMessage, messageLength } from './wire.js';
 
 export const SYSTEM_BUS = 'unix:path=/run/dbus/system_bus_socket';
+
+/**
+ * How long a D-Bus exchange may take before it is an error: a method's reply (and the
+ * connection's authentication), and a job's JobRemoved signal (runc gives systemd 30 s to
+ * start a unit). RUNTS_DBUS_TIMEOUT_MS overrides both (tests; very slow hosts).
+ */
+export function dbusTimeouts(): { call: number; job: number } {
+  const v = Number(env().RUNTS_DBUS_TIMEOUT_MS);
+  return Number.isFinite(v) && v > 0 ? { call: v, job: v } : { call: 10000, job: 30000 };
+}
 
 /** The socket path of a bus address (`unix:path=...`; the first such entry). */
 export function busSocketPath(address: string): string {
@@ -83,15 +93,17 @@ export class DBus {
   private constructor(
     private readonly sock: UnixStream,
     private readonly timeoutMs: number,
+    private readonly path: string,
   ) {
     const identity = authIdentity(euid(), ownUidMap());
+    const deadline = this.deadline(timeoutMs);
     sock.write(utf8(authLine(identity)));
-    let line = this.readLine();
+    let line = this.readLine(deadline, 'answer to AUTH EXTERNAL');
     // Without an identity the server asks for one (an empty DATA challenge): answering with
     // empty DATA means "the credentials you see".
     if (identity === undefined && /^DATA\b/.test(line)) {
       sock.write(utf8('DATA\r\n'));
-      line = this.readLine();
+      line = this.readLine(deadline, 'answer to DATA');
     }
     if (!line.startsWith('OK ')) throw new RuntsError('ESYS', `D-Bus authentication refused: ${line.trim()}`);
     sock.write(utf8('BEGIN\r\n'));
@@ -99,17 +111,19 @@ export class DBus {
   }
 
   /** Connect and authenticate to the bus at `address` (default: the system bus). */
-  static connect(address = systemBusAddress(), timeoutMs = 10000): DBus {
+  static connect(address = systemBusAddress(), timeoutMs = dbusTimeouts().call): DBus {
     const path = busSocketPath(address);
     let sock: UnixStream;
     try {
-      sock = connectUnixStream(path, timeoutMs);
+      // On Node/Bun this wait includes starting the worker thread (90-250 ms, more on a
+      // loaded machine), so it is not cut below 10 s by a short exchange timeout.
+      sock = connectUnixStream(path, Math.max(timeoutMs, 10000));
     } catch (e) {
       const err = e as { code?: string; message?: string };
       throw new RuntsError('ESYS', `connect to D-Bus ${path}: ${err.message ?? String(e)}`, { errno: err.code ?? 'EIO', syscall: 'connect', path, cause: e });
     }
     try {
-      return new DBus(sock, timeoutMs);
+      return new DBus(sock, timeoutMs, path);
     } catch (e) {
       sock.close();
       throw e;
@@ -120,13 +134,28 @@ export class DBus {
     this.sock.close();
   }
 
-  private fill(): void {
-    const got = this.sock.read(this.timeoutMs);
-    if (got.length === 0) throw new RuntsError('ESYS', 'D-Bus: the bus closed the connection');
+  private deadline(ms: number): { at: number; ms: number } {
+    return { at: monotonicMs() + ms, ms };
+  }
+
+  /** Read more bytes, waiting until the deadline at most; `what` names what we wait for. */
+  private fill(d: { at: number; ms: number }, what: string): void {
+    const left = Math.max(1, Math.ceil(d.at - monotonicMs()));
+    let got: Uint8Array;
+    try {
+      got = this.sock.read(left);
+    } catch (e) {
+      this.close();
+      if ((e as { code?: string }).code === 'ETIMEDOUT') {
+        throw new RuntsError('ETIMEOUT', `D-Bus (${this.path}): no ${what} within ${d.ms} ms (is systemd or the bus daemon hung?)`, { cause: e });
+      }
+      throw e;
+    }
+    if (got.length === 0) throw new RuntsError('ESYS', `D-Bus (${this.path}): the bus closed the connection while waiting for ${what}`);
     this.buf = this.buf.length ? concat([this.buf, got]) : got;
   }
 
-  private readLine(): string {
+  private readLine(d: { at: number; ms: number }, what: string): string {
     for (;;) {
       const i = this.buf.indexOf(0x0a);
       if (i >= 0) {
@@ -134,11 +163,11 @@ export class DBus {
         this.buf = this.buf.slice(i + 1);
         return line;
       }
-      this.fill();
+      this.fill(d, what);
     }
   }
 
-  private next(): Message {
+  private next(d: { at: number; ms: number }, what: string): Message {
     for (;;) {
       const n = messageLength(this.buf);
       if (n && this.buf.length >= n) {
@@ -146,16 +175,18 @@ export class DBus {
         this.buf = this.buf.slice(n);
         return m;
       }
-      this.fill();
+      this.fill(d, what);
     }
   }
 
   /** Call a method and return the reply's body; an error reply throws DBusError. */
   call(destination: string, path: string, iface: string, member: string, signature = '', body: DBusValue[] = []): DBusValue[] {
     const serial = ++this.serial;
+    const d = this.deadline(this.timeoutMs);
+    const what = `reply to ${iface}.${member}`;
     this.sock.write(encodeMessage({ type: MsgType.Call, flags: 0, serial, path, iface, member, destination, signature, body }));
     for (;;) {
-      const m = this.next();
+      const m = this.next(d, what);
       if (m.replySerial === serial && (m.type === MsgType.Return || m.type === MsgType.Error)) {
         if (m.type === MsgType.Error) throw new DBusError(m.errorName ?? 'org.freedesktop.DBus.Error.Failed', String(m.body[0] ?? m.errorName));
         return m.body;
@@ -164,12 +195,13 @@ export class DBus {
     }
   }
 
-  /** The first signal (already received or next to come) that `match` accepts. */
-  waitSignal(match: (m: Message) => boolean): Message {
+  /** The first signal (already received or coming within timeoutMs) that `match` accepts; `what` names it in the timeout error. */
+  waitSignal(match: (m: Message) => boolean, timeoutMs = this.timeoutMs, what = 'signal'): Message {
+    const d = this.deadline(timeoutMs);
     for (;;) {
       const i = this.queue.findIndex(match);
       if (i >= 0) return this.queue.splice(i, 1)[0]!;
-      const m = this.next();
+      const m = this.next(d, what);
       if (m.type === MsgType.Signal) this.queue.push(m);
     }
   }

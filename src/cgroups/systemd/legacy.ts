@@ -112,7 +112,7 @@ export class SystemdV1Manager implements CgroupManager {
   readonly layout: 'v1' | 'hybrid';
   readonly paths: Record<string, string>;
   private readonly v1: V1Manager;
-  /** The D-Bus side (start/stop jobs), shared with the v2 driver. */
+  /** The D-Bus side (start, set, stop), shared with the v2 driver. */
   private readonly unit: SystemdManager;
 
   constructor(
@@ -140,13 +140,7 @@ export class SystemdV1Manager implements CgroupManager {
     this.v1.validate(r);
     this.v1.checkReusable();
     const props = legacyStartProperties({ unit: this.sd.unit, slice: this.sd.slice, path: '' }, this.opts.id ?? '', pid, r);
-    this.unit.bus(`start systemd unit ${this.sd.unit}`, (b) => {
-      const result = this.unit.job(b, 'StartTransientUnit', 'ssa(sv)a(sa(sv))', [this.sd.unit, 'replace', asBody(props), []]);
-      if (result !== 'done') {
-        this.unit.resetFailed(b);
-        throw new RuntsError('ESYS', `job ${result} (see journalctl -u ${this.sd.unit})`);
-      }
-    });
+    this.unit.startUnit(props);
     try {
       const dir = this.systemdDir();
       if (dir && !fs.exists(dir)) throw new RuntsError('ESYS', `systemd unit ${this.sd.unit} started but its cgroup ${dir} does not exist`);

@@ -15,9 +15,10 @@
  * in its slice under its own cgroup (the Manager's ControlGroup property, e.g.
  * /user.slice/user-1000.slice/user@1000.service, then user.slice/runts-ID.scope), with
  * the controllers delegated to it only; it moves processes that live outside its
- * subtree (PIDs=, AttachProcessesToUnit) by asking the system instance. No device
- * filter: an unprivileged process cannot attach one (runc ignores the device errors of
- * a rootless container as well).
+ * subtree (PIDs=, AttachProcessesToUnit) by asking the system instance. The device
+ * properties go to it as to the system's (runc does the same), but runts attaches no eBPF
+ * filter of its own: an unprivileged process cannot (runc ignores the device errors of a
+ * rootless container as well).
  */
 import { join } from '../../sys/path.js';
 import * as fs from '../../sys/fs.js';
@@ -29,7 +30,7 @@ import { planResources, routeFor, type ResourcePlan } from '../resources.js';
 import { deviceFilterProgram } from '../v2/devices-bpf.js';
 import { V2Manager } from '../v2/manager.js';
 import type { Stats } from '../stats.js';
-import { DBus, DBusError } from './dbus.js';
+import { DBus, DBusError, dbusTimeouts } from './dbus.js';
 import { asBody, resourceProperties, startProperties, type SystemdUnit } from './unit.js';
 import type { DBusValue, Message, Variant } from './wire.js';
 
@@ -137,7 +138,7 @@ export class SystemdManager implements CgroupManager {
     ]);
     b.call(SYSTEMD, PATH, MANAGER, 'Subscribe');
     const [job] = b.call(SYSTEMD, PATH, MANAGER, member, signature, body);
-    const done = b.waitSignal((m: Message) => m.member === 'JobRemoved' && m.body[1] === job);
+    const done = b.waitSignal((m: Message) => m.member === 'JobRemoved' && m.body[1] === job, dbusTimeouts().job, `JobRemoved signal for the ${member} job ${String(job)}`);
     return String(done.body[3]);
   }
 
@@ -146,14 +147,7 @@ export class SystemdManager implements CgroupManager {
     const { devices, ...rest } = r;
     const unit = { unit: this.sd.unit, slice: this.sd.slice, path: '' };
     throwProblems(this.resourceProblems(r));
-    const props = startProperties(unit, this.opts.id ?? '', pid, r);
-    this.bus(`start systemd unit ${this.sd.unit}`, (b) => {
-      const result = this.job(b, 'StartTransientUnit', 'ssa(sv)a(sa(sv))', [this.sd.unit, 'replace', asBody(props), []]);
-      if (result !== 'done') {
-        this.resetFailed(b);
-        throw new RuntsError('ESYS', `job ${result} (see journalctl -u ${this.sd.unit})`);
-      }
-    });
+    this.startUnit(startProperties(unit, this.opts.id ?? '', pid, r));
     try {
       if (!fs.exists(this.dir)) throw new RuntsError('ESYS', `systemd unit ${this.sd.unit} started but its cgroup ${this.dir} does not exist`);
       const controllers = controllersIn(this.dir);
@@ -171,6 +165,34 @@ export class SystemdManager implements CgroupManager {
         this.destroy();
       } catch {
         /* the original error matters more */
+      }
+      throw e;
+    }
+  }
+
+  /** StartTransientUnit with `props` and wait for its job; on failure nothing stays. (legacy.ts uses it too.) */
+  startUnit(props: Array<[string, Variant]>): void {
+    let asked = false;
+    let answered = false;
+    try {
+      this.bus(`start systemd unit ${this.sd.unit}`, (b) => {
+        asked = true;
+        const result = this.job(b, 'StartTransientUnit', 'ssa(sv)a(sa(sv))', [this.sd.unit, 'replace', asBody(props), []]);
+        answered = true;
+        if (result !== 'done') {
+          this.resetFailed(b);
+          throw new RuntsError('ESYS', `job ${result} (see journalctl -u ${this.sd.unit})`);
+        }
+      });
+    } catch (e) {
+      // Asked but no answer (a timeout, a lost connection): systemd may still make the
+      // unit; stop it so that nothing stays (bounded by the same timeouts).
+      if (asked && !answered) {
+        try {
+          this.destroyUnit();
+        } catch {
+          /* the original error matters more */
+        }
       }
       throw e;
     }

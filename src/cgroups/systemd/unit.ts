@@ -3,7 +3,8 @@
  * its slice and its cgroup directory, and spec resources → unit properties
  * (org.freedesktop.systemd1's transient unit properties, as `(sv)` pairs).
  */
-import type { LinuxResources } from '../../spec/types.js';
+import type { DeviceCgroupRule, LinuxResources } from '../../spec/types.js';
+import { devicePolicy, exceptions, normalizeRule } from '../devices.js';
 import type { DBusValue, Variant } from './wire.js';
 import { blkioWeightToIoWeight, sharesToWeight, swapToV2 } from '../convert.js';
 
@@ -131,9 +132,9 @@ export function resourceProperties(r: LinuxResources, currentMemoryMax?: number)
  * StartTransientUnit's properties: where (Slice=, or Wants= for a slice unit), who (PIDs=,
  * a scope only), Delegate=yes (the container manages its own subtree), no default
  * dependencies, every accounting on (so the controllers are enabled for stats and limits)
- * and the resources. Devices: DevicePolicy=auto with no DeviceAllow= leaves systemd's own
- * device program out; runts attaches the container's filter (the same rules runc would
- * give systemd) itself.
+ * and the resources, the device rules among them (deviceProperties; runts attaches its own
+ * eBPF filter with the exact rules too, as runc does). `devices` undefined: no device
+ * properties (systemd's default, DevicePolicy=auto).
  */
 export function startProperties(u: SystemdUnit, id: string, pid: number, r: LinuxResources): Array<[string, Variant]> {
   const p: Array<[string, Variant]> = [['Description', ['s', `runts container ${id}`]]];
@@ -148,9 +149,39 @@ export function startProperties(u: SystemdUnit, id: string, pid: number, r: Linu
     ['IOAccounting', ['b', true]],
     ['TasksAccounting', ['b', true]],
     ['DefaultDependencies', ['b', false]],
-    ['DevicePolicy', ['s', 'auto']],
   );
-  return [...p, ...resourceProperties(r)];
+  return [...p, ...(r.devices ? deviceProperties(r.devices) : []), ...resourceProperties(r)];
+}
+
+/**
+ * The device rules as systemd's DevicePolicy=/DeviceAllow= (what runc 1.3 gives systemd
+ * >= 240). The rules reduce as for the cgroup (devices.ts); then:
+ * - an allow-list: DevicePolicy=strict, DeviceAllow= emptied, then one entry per allow
+ *   exception: `/dev/char/M:m` (or block) for a device, `char-M` for a whole major
+ *   (runc 1.1 writes the /proc/devices group name, `char-pts`, instead: systemd treats
+ *   both alike), `char-*` for all of a type; a `*:m` rule has no systemd syntax and is
+ *   left to runts's own eBPF program;
+ * - allow-all (`a *:* rwm` allowed, nothing denied): DevicePolicy=auto, DeviceAllow= empty;
+ * - a deny-list (allow all but some): systemd cannot say it, so strict with nothing
+ *   allowed, and the eBPF program (which runc also attaches, as runts does) has the
+ *   exact rules: systemd's program denies what ours would allow, as with runc.
+ * Throws a plain Error for a rule the cgroup cannot express (as devicePolicy does).
+ */
+export function deviceProperties(rules: DeviceCgroupRule[]): Array<[string, Variant]> {
+  const p = devicePolicy(rules.map(normalizeRule));
+  const allow: DBusValue[] = [];
+  if (p.defaultAllow) {
+    if (p.exceptions.size === 0) return [['DevicePolicy', ['s', 'auto']], ['DeviceAllow', ['a(ss)', []]]];
+  } else {
+    for (const e of exceptions(p)) {
+      const kind = e.type === 'c' ? 'char' : 'block';
+      if (e.major < 0 && e.minor >= 0) continue;
+      const path = e.major < 0 ? `${kind}-*` : e.minor < 0 ? `${kind}-${e.major}` : `/dev/${kind}/${e.major}:${e.minor}`;
+      allow.push([path, e.access]);
+    }
+  }
+  // As runc: the empty DeviceAllow= first clears what an existing unit has.
+  return [['DevicePolicy', ['s', 'strict']], ['DeviceAllow', ['a(ss)', []]], ['DeviceAllow', ['a(ss)', allow]]];
 }
 
 /** As the D-Bus body of a(sv). */

@@ -4,6 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCgroupManager, newCgroupManager, type CgroupState } from '../../../src/cgroups/manager.js';
+import { SystemdV1Manager } from '../../../src/cgroups/systemd/legacy.js';
 import { legacyPaths, legacyResourceProperties, legacyStartProperties } from '../../../src/cgroups/systemd/legacy.js';
 import { parseMountinfo, parseProcCgroup } from '../../../src/cgroups/paths.js';
 import { systemdUnit } from '../../../src/cgroups/systemd/unit.js';
@@ -94,4 +99,36 @@ test('StartTransientUnit on v1: Slice, Delegate, PIDs, the v1 accounting switche
   const slice = new Map(legacyStartProperties(systemdUnit('machine.slice:x:pod.slice', 'abc'), 'abc', 4242, {}));
   assert.deepEqual(slice.get('Wants'), ['as', ['machine.slice']]);
   assert.ok(!slice.has('PIDs') && !slice.has('Delegate') && !slice.has('Slice'), 'a slice unit has no processes and no Slice=');
+});
+
+test('state.json round trip: a v1/hybrid state with a unit loads the systemd v1 manager with every path and the parents made', () => {
+  const st: CgroupState = {
+    layout: 'hybrid',
+    paths: { 'name=systemd': '/sys/fs/cgroup/systemd/machine.slice/x.scope', memory: '/sys/fs/cgroup/memory/machine.slice/x.scope', freezer: '/sys/fs/cgroup/freezer/machine.slice/x.scope', '': '/sys/fs/cgroup/unified/machine.slice/x.scope' },
+    created: ['/sys/fs/cgroup/freezer/machine.slice'],
+    systemd: { unit: 'x.scope', slice: 'machine.slice' },
+  };
+  const m = loadCgroupManager(st);
+  assert.ok(m instanceof SystemdV1Manager);
+  assert.equal(m.layout, 'hybrid');
+  assert.deepEqual(m.state(), st);
+  assert.deepEqual(m.procsFiles().sort(), Object.values(st.paths).map((d) => `${d}/cgroup.procs`).sort());
+});
+
+test('a v1/hybrid root without a name=systemd hierarchy: the systemd driver refuses, naming why; a bad cgroupsPath names the field', () => {
+  const root = mkdtempSync(join(tmpdir(), 'runts-sdv1-'));
+  try {
+    for (const d of ['memory', 'freezer', 'unified']) mkdirSync(join(root, d));
+    writeFileSync(join(root, 'unified', 'cgroup.controllers'), '');
+    assert.throws(() => newCgroupManager({ id: 'x', systemd: true, root, cgroupsPath: 'machine.slice:p:x' }), (e: Error & { code?: string }) => e.code === 'EUNSUPPORTED' && /no name=systemd hierarchy/.test(e.message));
+    assert.throws(() => newCgroupManager({ id: 'x', systemd: true, root, cgroupsPath: 'not-a-slice-path' }), (e: Error & { code?: string }) => e.code === 'EINVALID' && /linux\.cgroupsPath/.test(e.message));
+    mkdirSync(join(root, 'name=systemd'));
+    const m = newCgroupManager({ id: 'x', systemd: true, root, cgroupsPath: 'machine.slice:p:x' });
+    assert.ok(m instanceof SystemdV1Manager);
+    assert.equal(m.layout, 'hybrid');
+    assert.match(m.paths.freezer!, /\/freezer(\/.*)?\/machine\.slice\/p-x\.scope$/);
+    assert.match(m.paths['']!, /\/unified(\/.*)?\/machine\.slice\/p-x\.scope$/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

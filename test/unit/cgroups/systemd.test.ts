@@ -6,7 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeMessage, encodeMessage, marshal, messageLength, MsgType, splitSignature, unmarshal } from '../../../src/cgroups/systemd/wire.js';
 import { authLine, busSocketPath } from '../../../src/cgroups/systemd/dbus.js';
-import { cpusetBits, expandSlice, quotaPerSec, resourceProperties, startProperties, systemdUnit } from '../../../src/cgroups/systemd/unit.js';
+import { defaultDeviceRules } from '../../../src/cgroups/devices.js';
+import type { DeviceCgroupRule } from '../../../src/spec/types.js';
+import { cpusetBits, deviceProperties, expandSlice, quotaPerSec, resourceProperties, startProperties, systemdUnit } from '../../../src/cgroups/systemd/unit.js';
 
 const bytes = (b: Uint8Array) => [...b];
 
@@ -134,4 +136,39 @@ test('resources → unit properties', () => {
   const s = startProperties({ unit: 'a-b.slice', slice: 'a.slice', path: '' }, 'n', 42, {});
   assert.deepEqual(s[1], ['Wants', ['as', ['a.slice']]]);
   assert.ok(!s.some(([k]) => k === 'PIDs' || k === 'Delegate'));
+});
+
+const rule = (allow: boolean, type: 'a' | 'b' | 'c', major: number | null, minor: number | null, access = 'rwm'): DeviceCgroupRule => ({ allow, type, major, minor, access });
+
+test('device rules → DevicePolicy=strict and DeviceAllow= (runc 1.3 with systemd >= 240)', () => {
+  // What create gives the driver for a config without rules: deny all, then runc's defaults.
+  assert.deepEqual(deviceProperties([rule(false, 'a', null, null), ...defaultDeviceRules()]), [
+    ['DevicePolicy', ['s', 'strict']],
+    ['DeviceAllow', ['a(ss)', []]],
+    ['DeviceAllow', ['a(ss)', [
+      ['block-*', 'm'], ['char-*', 'm'], ['/dev/char/1:3', 'rwm'], ['/dev/char/1:5', 'rwm'], ['/dev/char/1:7', 'rwm'], ['/dev/char/1:8', 'rwm'],
+      ['/dev/char/1:9', 'rwm'], ['/dev/char/5:0', 'rwm'], ['/dev/char/5:2', 'rwm'], ['/dev/char/10:200', 'rwm'], ['char-136', 'rwm'],
+    ]]],
+  ]);
+  // Later rules win over earlier ones; a denied device drops out; block devices by path.
+  const extra = [rule(false, 'a', null, null), rule(true, 'b', 8, 0, 'r'), rule(true, 'c', 1, 3), rule(false, 'c', 1, 3, 'w'), rule(true, 'c', 4, null, 'rw')];
+  assert.deepEqual(deviceProperties(extra)[2], ['DeviceAllow', ['a(ss)', [['/dev/char/1:3', 'rm'], ['char-4', 'rw'], ['/dev/block/8:0', 'r']]]]);
+  // `*:m` has no systemd syntax: left out (the eBPF program still has it).
+  assert.deepEqual(deviceProperties([rule(true, 'c', null, 7, 'r')])[2], ['DeviceAllow', ['a(ss)', []]]);
+});
+
+test('allow-all and deny-lists: auto, or strict with nothing (systemd has no deny-list)', () => {
+  assert.deepEqual(deviceProperties([rule(true, 'a', null, null)]), [['DevicePolicy', ['s', 'auto']], ['DeviceAllow', ['a(ss)', []]]]);
+  assert.deepEqual(deviceProperties([rule(false, 'a', null, null), rule(true, 'a', null, null)]), [['DevicePolicy', ['s', 'auto']], ['DeviceAllow', ['a(ss)', []]]]);
+  assert.deepEqual(deviceProperties([rule(true, 'a', null, null), rule(false, 'c', 1, 3)]), [['DevicePolicy', ['s', 'strict']], ['DeviceAllow', ['a(ss)', []]], ['DeviceAllow', ['a(ss)', []]]]);
+  assert.deepEqual(deviceProperties([]), [['DevicePolicy', ['s', 'strict']], ['DeviceAllow', ['a(ss)', []]], ['DeviceAllow', ['a(ss)', []]]]);
+  assert.throws(() => deviceProperties([rule(false, 'a', null, null), rule(true, 'c', null, null), rule(false, 'c', 1, 3)]), /punch a hole/);
+  // startProperties carries them only when the manager is given device rules.
+  const withDevices = startProperties({ unit: 'p-n.scope', slice: 's.slice', path: '' }, 'n', 1, { devices: [rule(true, 'c', 1, 3, 'r')] });
+  assert.deepEqual(withDevices.filter(([k]) => k.startsWith('Device')).map(([k, v]) => [k, v[1]]), [['DevicePolicy', 'strict'], ['DeviceAllow', []], ['DeviceAllow', [['/dev/char/1:3', 'r']]]]);
+  assert.ok(!startProperties({ unit: 'p-n.scope', slice: 's.slice', path: '' }, 'n', 1, {}).some(([k]) => k.startsWith('Device')));
+});
+
+test('the DeviceAllow variant marshals as a(ss)', () => {
+  assert.deepEqual(bytes(marshal('v', [['a(ss)', [['/dev/char/1:3', 'r']]]])).slice(0, 8), [5, 0x61, 0x28, 0x73, 0x73, 0x29, 0, 0]);
 });

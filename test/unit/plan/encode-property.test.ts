@@ -24,7 +24,8 @@ const TEMPLATE: InitPlan = {
   rlimits: [{ resource: 7, soft: 1024n, hard: 0xffffffffffffffffn }], oomScoreAdj: -500, keyring: '_ses.x',
   loopbackUp: true, uid: 1000, gid: 1000, additionalGids: [10, 29], umask: 0o22, cwd: '/tmp', args: ['sh', '-c', 'x'],
   env: ['PATH=/bin'], capBounding: 1n, capEffective: 1n, capInheritable: 1n, capPermitted: 1n, capAmbient: 1n,
-  noNewPrivs: true, preserveFds: 2, setsid: true, label: 'x', monitor: true, terminal: true, consoleSocket: '/s',
+  noNewPrivs: true, preserveFds: 2, setsid: true, cgroupProcs: ['/sys/fs/cgroup/unified/c/cgroup.procs'],
+  cgroupTasks: ['/sys/fs/cgroup/pids/c/tasks'], cgroupInto: '/sys/fs/cgroup/c', label: 'x', monitor: true, terminal: true, consoleSocket: '/s',
   consoleHeight: 24, consoleWidth: 80,
 };
 

@@ -33,7 +33,7 @@ describe('process set-up as runc 1.3', () => {
 
   it('an exec plan carries the personality and memory policy, and the affinity rules; all travel in the encoding', () => {
     const proc: Process = { args: ['x'], cwd: '/', user: { uid: 0, gid: 0 }, env: ['PATH=/bin'] };
-    const ctx = { id: 'c', initPid: 1, cgroupDirs: [], detach: false, linux: { personality: { domain: 'LINUX32' as const }, memoryPolicy: { mode: 'MPOL_BIND', nodes: '0' } } };
+    const ctx = { id: 'c', initPid: 1, detach: false, linux: { personality: { domain: 'LINUX32' as const }, memoryPolicy: { mode: 'MPOL_BIND', nodes: '0' } } };
     const p = buildExecPlan(proc, ctx);
     assert.equal(p.personality, 8);
     assert.ok(p.memPolicy && p.memPolicy.nodes.length === 1);

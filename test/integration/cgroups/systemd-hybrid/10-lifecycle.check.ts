@@ -25,10 +25,10 @@ export function check(runts: string, runc: string, stderr: string): void {
     'events memory limit "limit":134217728', 'exec -d rc=0 ps=2', 'kill --all rc=0', 'status=stopped', 'delete rc=0',
     'cg name=systemd:/system.slice/RT-RTb.scope', 'cg freezer:/system.slice/RT-RTb.scope',
     'cg cpuset:/sdt.slice/sdt-inner.slice/sdtest-RTc.scope', 'cg memory:/sdt.slice/sdt-inner.slice/sdtest-RTc.scope',
-    'bad path rc=1 error=yes', 'list=0',
+    'bad path rc=1 error=yes', 'list=0', 'bad cpus rc=1 error=yes', 'features "systemd":true',
   ]) assert.ok(lines.includes(want), `runts transcript lacks ${JSON.stringify(want)}\n--- runts\n${mine}\n--- runc\n${theirs}\n${stderr}`);
-  assert.equal(lines.filter((l) => l.startsWith('left: ')).join('\n'), Array(3).fill('left: unit=inactive loaded=0 dirs=0').join('\n'), 'nothing left after delete');
-  assert.equal(lines.filter((l) => l.startsWith('info: parents=')).join('\n'), Array(3).fill('info: parents=0').join('\n'), 'runts removes the slice directories it made');
+  assert.equal(lines.filter((l) => l.startsWith('left: ')).join('\n'), Array(4).fill('left: unit=inactive loaded=0 dirs=0').join('\n'), 'nothing left after delete');
+  assert.equal(lines.filter((l) => l.startsWith('info: parents=')).join('\n'), Array(4).fill('info: parents=0').join('\n'), 'runts removes the slice directories it made');
   const compared = (t: string) => t.split('\n').filter((l) => !l.startsWith('info:')).join('\n');
   assert.equal(compared(mine), compared(theirs), `runts and runc differ\n--- runts\n${mine}\n--- runc\n${theirs}\n${stderr}`);
 }

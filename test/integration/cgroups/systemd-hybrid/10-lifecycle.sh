@@ -39,6 +39,8 @@ gone() { # UNIT DIR: what is left after delete: the unit, its directory in any h
 }
 waitstop() { for _ in $(seq 100); do [ "$(status "$1")" = stopped ] && return; sleep 0.1; done; }
 
+echo "features $($bin features 2>/dev/null | tr -d ' \n' | grep -o '"systemd":[a-z]*' | head -n1)"
+
 ts A
 # A: slice:prefix:name, the whole lifecycle.
 id=${name}a unit=sdtest-${name}a.scope dir=/machine.slice/sdtest-${name}a.scope
@@ -84,6 +86,15 @@ mk d "not-a-slice-path"
 $R create --bundle "$work/$name-d" "$id" </dev/null >/dev/null 2>"$work/$name-errd"; echo "bad path rc=$? error=$([ -s "$work/$name-errd" ] && echo yes || echo no)"
 echo "list=$($R list -q | wc -l)"
 
+ts F
+# F: systemd starts the unit, then a file write fails (no such CPUs): an error, nothing left.
+id=${name}f unit=sdtest-${name}f.scope
+mk g "machine.slice:sdtest:$id"
+sed -i 's/"quota": 50000/"cpus": "0-63", "quota": 50000/' "$work/$name-g/config.json"
+$R create --bundle "$work/$name-g" "$id" </dev/null >/dev/null 2>"$work/$name-errg"; echo "bad cpus rc=$? error=$([ -s "$work/$name-errg" ] && echo yes || echo no)"
+gone "$unit" "/machine.slice/$unit"
+echo "list=$($R list -q | wc -l)"
+
 ts E
 [ -n "${SDTEST_QUICK:-}" ] && exit 0
 # E: cost of create+start+delete with the systemd driver and with cgroupfs (not compared).
@@ -102,4 +113,4 @@ for drv in systemd cgroupfs; do
   echo "TIME $name hybrid $drv: create $(( (t1 - t0) / 1000000 )) ms, start $(( (t2 - t1) / 1000000 )) ms, delete $(( (t3 - t2) / 1000000 )) ms" >&2
 done
 ts end
-echo "errors:" >&2; cat "$work/$name-err" "$work/$name-errd" >&2
+echo "errors:" >&2; cat "$work/$name-err" "$work/$name-errd" "$work/$name-errg" >&2
