@@ -109,7 +109,7 @@ function nodeStream(path: string, timeoutMs: number): UnixStream {
   const wt = nodeModule<typeof import('node:worker_threads')>('node:worker_threads');
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new wt.MessageChannel();
-  const worker: Worker = new wt.Worker(WORKER, { eval: true, workerData: { port: port2, flag, path }, transferList: [port2] });
+  const worker: Worker = new wt.Worker(WORKER, { eval: true, execArgv: [], workerData: { port: port2, flag, path }, transferList: [port2] });
   worker.unref();
   let open = true;
   const close = () => {
