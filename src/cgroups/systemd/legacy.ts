@@ -22,7 +22,7 @@ import { parseProcCgroup, type CgroupMount } from '../paths.js';
 import type { Stats } from '../stats.js';
 import { V1Manager } from '../v1/manager.js';
 import { SystemdManager, type SystemdState } from './manager.js';
-import { asBody, quotaPerSec, type SystemdUnit } from './unit.js';
+import { asBody, deviceProperties, quotaPerSec, type SystemdUnit } from './unit.js';
 import type { Variant } from './wire.js';
 
 const SYSTEMD = 'org.freedesktop.systemd1';
@@ -78,8 +78,10 @@ export function legacyResourceProperties(r: LinuxResources): Array<[string, Vari
  * StartTransientUnit's properties on v1: as on v2 (where, who, Delegate=yes, no default
  * dependencies), with the v1 accounting switches (BlockIOAccounting=, not IOAccounting=),
  * which make systemd realize the unit in the cpu,cpuacct, memory, blkio and pids
- * hierarchies. DevicePolicy=auto without DeviceAllow=: systemd opens the devices cgroup
- * ("a"), and the v1 writer then puts the container's rules in place.
+ * hierarchies. The device rules as on v2 (deviceProperties: DevicePolicy=strict and the
+ * allowed devices, as runc's v1 driver sends them), so that systemd re-applying its own
+ * rules (a daemon-reload) keeps the container's; the v1 writer then puts the exact rules
+ * in the devices cgroup, as without systemd. No rules: DevicePolicy=auto.
  */
 export function legacyStartProperties(u: SystemdUnit, id: string, pid: number, r: LinuxResources): Array<[string, Variant]> {
   const p: Array<[string, Variant]> = [['Description', ['s', `runts container ${id}`]]];
@@ -94,9 +96,9 @@ export function legacyStartProperties(u: SystemdUnit, id: string, pid: number, r
     ['BlockIOAccounting', ['b', true]],
     ['TasksAccounting', ['b', true]],
     ['DefaultDependencies', ['b', false]],
-    ['DevicePolicy', ['s', 'auto']],
   );
-  return [...p, ...legacyResourceProperties(r)];
+  const devices: Array<[string, Variant]> = r.devices ? deviceProperties(r.devices) : [['DevicePolicy', ['s', 'auto']]];
+  return [...p, ...devices, ...legacyResourceProperties(r)];
 }
 
 /** PID 1's cgroups (systemd's own place); empty when unreadable (then `/`). */

@@ -96,6 +96,11 @@ test('StartTransientUnit on v1: Slice, Delegate, PIDs, the v1 accounting switche
   assert.ok(!m.has('IOAccounting'), 'IOAccounting is the cgroup v2 switch');
   assert.deepEqual(m.get('DefaultDependencies'), ['b', false]);
   assert.deepEqual(m.get('MemoryLimit'), ['t', 1048576n]);
+  assert.deepEqual(m.get('DevicePolicy'), ['s', 'auto'], 'no device rules: systemd\'s default');
+  // Device rules as on v2 and as runc's v1 driver: strict, and the allowed devices.
+  const dev = legacyStartProperties(u, 'abc', 4242, { devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }] });
+  assert.deepEqual(new Map(dev).get('DevicePolicy'), ['s', 'strict']);
+  assert.deepEqual(dev.filter(([k]) => k === 'DeviceAllow').at(-1), ['DeviceAllow', ['a(ss)', [['/dev/char/1:3', 'rwm']]]]);
   const slice = new Map(legacyStartProperties(systemdUnit('machine.slice:x:pod.slice', 'abc'), 'abc', 4242, {}));
   assert.deepEqual(slice.get('Wants'), ['as', ['machine.slice']]);
   assert.ok(!slice.has('PIDs') && !slice.has('Delegate') && !slice.has('Slice'), 'a slice unit has no processes and no Slice=');
