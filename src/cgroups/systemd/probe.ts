@@ -13,7 +13,10 @@ export function systemdAvailable(address = systemBusAddress()): boolean {
     // v1/hybrid (systemd/legacy.ts): systemd as init mounts its name=systemd hierarchy.
     if (detectLayout() !== 'v2' && !fs.exists('/sys/fs/cgroup/systemd/cgroup.procs')) return false;
     if (!fs.exists(busSocketPath(address))) return false;
-    const b = DBus.connect(address, 2000);
+    // The usual deadline (10 s, RUNTS_DBUS_TIMEOUT_MS): a socket-activated dbus-daemon may
+    // be starting on this very call (seconds in an emulated guest), and a shorter wait made
+    // `features` say false on a host where the driver works.
+    const b = DBus.connect(address);
     try {
       return b.call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'NameHasOwner', 's', ['org.freedesktop.systemd1'])[0] === true;
     } finally {
