@@ -135,7 +135,7 @@ function cliFigures(env) {
     setup: execRts.map((r) => `"${bin[r]}" --root ${root(r)} run -d -b ${B[env].sleep} ${running(r)} </dev/null >/dev/null 2>&1`).join('\n'),
     teardown: execRts.map((r) => `"${bin[r]}" --root ${root(r)} delete -f ${running(r)} || true`).join('\n'),
   });
-  f.parallel = figure(env, 'parallel 50', rts, (r) => [R(r, 'run', '-b', B[env].tru, id(r, 'p{i}-{j}'))], { parallel: 50, n: quick ? 2 : 3 });
+  f.parallel = figure(env, 'parallel 50', rts, (r) => [R(r, 'run', '-b', B[env].tru, id(r, 'p{i}-{j}'))], { parallel: 50, n: quick ? 2 : 5 });
   // `--version`: the start-up cost alone (issue #14: runts <= 2 ms), side by side.
   f.version = figure(env, '--version', rts, (r) => [[bin[r], '--version']], { gap: 0 });
   const rootfs = join(work, 'bundle/rootfs');

@@ -11,7 +11,7 @@ const mark = (ok) => (ok === null ? '' : ok ? 'yes' : '**no**');
 const out = [];
 out.push(`Measured ${m.date.slice(0, 10)} on ${m.host}; load average ${m.load} before, ${m.loadAfter} after (other work shared the machine).`);
 out.push(`${m.versions.runts.split('\n')[0]}, ${m.versions.runc.split('\n')[0]}, ${m.versions.crun.split('\n')[0]}, bun ${m.versions.bun}, node ${m.versions.node}.`);
-out.push(`Medians of ${m.runs} interleaved runs per figure (3 batches for the parallel figure, 2 with --quick); "cold" waits ${m.gapMs} ms before each call, "back-to-back" does not.`);
+out.push(`Medians of ${m.runs} interleaved runs per figure (5 batches of 50 for the parallel figure, 2 with --quick); "cold" waits ${m.gapMs} ms before each call, "back-to-back" does not.`);
 for (const [key, title] of [['host', "Host cgroups (hybrid: v1 controllers + cgroup2 with hugetlb; crun refuses this layout)"], ['v2', 'Pure cgroup v2 view (private mount namespace, cgroup2 on /sys/fs/cgroup)']]) {
   const env = res[key];
   if (!env) continue;
