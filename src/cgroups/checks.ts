@@ -5,7 +5,7 @@
 import type { LinuxResources, ThrottleDevice } from '../spec/types.js';
 import type { CgroupWrite, Group, HostFacts, ResourcePlan } from './resources.js';
 import { maxValue } from './convert.js';
-import { type DeviceRule, devicePolicy, normalizeRule } from './devices.js';
+import { type DevicePolicy, type DeviceRule, devicePolicy, normalizeRule } from './devices.js';
 
 export const P = 'linux.resources';
 
@@ -96,6 +96,15 @@ export function rdma(c: Ctx): void {
   }
 }
 
+const POLICY = new WeakMap<DeviceRule[], DevicePolicy>();
+
+/** The policy of rules returned by {@link deviceRules}, computed once (it checked them). */
+export function policyOf(rules: DeviceRule[]): DevicePolicy {
+  let p = POLICY.get(rules);
+  if (!p) POLICY.set(rules, (p = devicePolicy(rules)));
+  return p;
+}
+
 export function deviceRules(c: Ctx): DeviceRule[] | undefined {
   const rules: DeviceRule[] = [];
   let ok = true;
@@ -109,7 +118,7 @@ export function deviceRules(c: Ctx): DeviceRule[] | undefined {
   });
   if (!ok) return undefined;
   try {
-    devicePolicy(rules);
+    POLICY.set(rules, devicePolicy(rules));
   } catch (e) {
     c.problem(`${P}.devices`, (e as Error).message);
     return undefined;

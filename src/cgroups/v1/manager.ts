@@ -16,6 +16,9 @@ import { mkdirBelow, procsRecursive, tryRead } from '../fs.js';
 import { GROUPS, type HostFacts, planResources, type Route, usedGroups } from '../resources.js';
 import { blkioV1, cpuV1, cpuV2, emptyStats, hugetlbV1, hugetlbV2, ioV2, memoryV1, memoryV2, pidsStats, type Stats } from '../stats.js';
 
+/** GROUPS by name (route() asks for each group it plans). */
+const GROUP_BY_NAME = new Map(GROUPS.map((g) => [g.group, g]));
+
 export class V1Manager implements CgroupManager {
   readonly layout: 'v1' | 'hybrid';
   readonly paths: Record<string, string>;
@@ -39,7 +42,7 @@ export class V1Manager implements CgroupManager {
 
   private route(unifiedControllers: () => string[]): Route {
     return (g) => {
-      const spec = GROUPS.find((x) => x.group === g)!;
+      const spec = GROUP_BY_NAME.get(g)!;
       if (spec.v1 && this.paths[spec.v1]) return 'v1';
       if (this.layout === 'hybrid' && this.paths[''] !== undefined && spec.v2 !== undefined) {
         if (spec.v2 === '' || unifiedControllers().includes(spec.v2)) return 'v2';
@@ -121,7 +124,8 @@ export class V1Manager implements CgroupManager {
       const cs = this.paths.cpuset;
       if (cs !== undefined) fillCpusets(this.tops[cs]!, cs, made);
       if (u !== undefined) {
-        const want = GROUPS.filter((g) => usedGroups(r).has(g.group) && !(g.v1 && this.paths[g.v1]) && g.v2).map((g) => g.v2!);
+        const used = usedGroups(r);
+        const want = GROUPS.filter((g) => used.has(g.group) && !(g.v1 && this.paths[g.v1]) && g.v2).map((g) => g.v2!);
         if (want.length) enableControllers(this.tops[u]!, u, want);
       }
       this.created = made.filter((d) => !this.dirs().includes(d));

@@ -1,8 +1,8 @@
 /**
  * linux.resources → cgroup v1 file writes, per controller group. Pure; see ../resources.ts.
  */
-import { checkMemory, checkRange, checkShares, deviceRules, dev, hugetlb, isInt, limitOk, P, pidsValue, rdma, throttles, type Writers } from '../checks.js';
-import { devicePolicy, devicesTransition, parseDevicesList } from '../devices.js';
+import { checkMemory, checkRange, checkShares, deviceRules, dev, hugetlb, isInt, limitOk, P, pidsValue, policyOf, rdma, throttles, type Writers } from '../checks.js';
+import { devicesTransition, parseDevicesList } from '../devices.js';
 
 export const V1: Writers = {
   cpuset(c) {
@@ -84,7 +84,7 @@ export const V1: Writers = {
     const rules = deviceRules(c);
     if (!rules) return;
     const current = parseDevicesList(c.facts.devicesList ?? 'a *:* rwm');
-    for (const d of devicesTransition(current, devicePolicy(rules))) c.w(d.file, d.value, `${P}.devices`);
+    for (const d of devicesTransition(current, policyOf(rules))) c.w(d.file, d.value, `${P}.devices`);
   },
   unified(c) {
     c.problem(`${P}.unified`, 'needs cgroup v2 (the host uses cgroup v1)');
