@@ -5,7 +5,7 @@
  */
 import * as fs from '../sys/fs.js';
 import { runSync } from '../sys/spawn.js';
-import { join } from '../sys/path.js';
+import { dirname, join } from '../sys/path.js';
 import { invalid, RuntsError } from '../errors.js';
 import type { DeviceRule } from './devices.js';
 import { killQuiet, procs, procsRecursive, readTrim, rmdirIfUnused, rmdirRetry, sleepMs, subtree, tryRead, writeFile, writeRaw } from './fs.js';
@@ -22,18 +22,49 @@ export function throwProblems(plan: ResourcePlan): void {
 
 /**
  * Apply writes in order; `dirOf` maps a write's controller to its directory. Writes
- * marked retry that fail with EINVAL are tried again once after the others.
+ * marked retry that fail with EINVAL are tried again once after the others. Consecutive
+ * writes to one file (device rules) go through one open fd, still one write(2) each:
+ * the kernel parses every write as one command, and each open is a path lookup that
+ * takes the hierarchy's lock.
  */
 export function applyWrites(writes: CgroupWrite[], dirOf: (controller: string) => string): void {
   const later: CgroupWrite[] = [];
-  for (const w of writes) writeOne(w, dirOf(w.controller), later);
-  for (const w of later) writeOne(w, dirOf(w.controller));
+  const file = new SameFile();
+  try {
+    for (const w of writes) writeOne(w, dirOf(w.controller), file, later);
+    for (const w of later) writeOne(w, dirOf(w.controller), file);
+  } finally {
+    file.close();
+  }
 }
 
-function writeOne(w: CgroupWrite, dir: string, later?: CgroupWrite[]): void {
+/** The file the last write went to, kept open for the next write to the same path. */
+class SameFile {
+  private path: string | undefined;
+  private fd = -1;
+
+  /** One write(2) of `value` to `path`, reusing the open fd when the path is the previous one's. */
+  write(path: string, value: string): void {
+    if (path !== this.path) {
+      this.close();
+      this.fd = fs.open(path, fs.O.WRONLY);
+      this.path = path;
+    }
+    fs.write(this.fd, value);
+  }
+
+  /** Close the kept fd, if any. */
+  close(): void {
+    if (this.fd >= 0) fs.close(this.fd);
+    this.fd = -1;
+    this.path = undefined;
+  }
+}
+
+function writeOne(w: CgroupWrite, dir: string, file: SameFile, later?: CgroupWrite[]): void {
   const path = join(dir, w.file);
   try {
-    writeRaw(path, w.value);
+    file.write(path, w.value);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && w.optional) return;
@@ -99,13 +130,12 @@ export function joinCgroup(dir: string, pid: number): void {
  * devices one); every directory is checked here, so a process left in any of them is seen.
  */
 export function checkReusable(dirs: string[], freezers: Freezer[]): void {
+  // No exists() probe first: a missing directory reads as empty and not frozen.
   for (const d of dirs) {
-    if (!fs.exists(d)) continue;
     const n = procsRecursive(d).length;
     if (n > 0) throw new RuntsError('ESTATE', `container's cgroup is not empty: ${n} process(es) found in ${d}`, { path: d });
   }
   for (const f of freezers) {
-    if (!fs.exists(f.dir)) continue;
     const t = tryRead(join(f.dir, f.v2 ? 'cgroup.freeze' : 'freezer.state'))?.trim();
     if (f.v2 ? t === '1' : t === 'FROZEN' || t === 'FREEZING') {
       throw new RuntsError('ESTATE', `container's cgroup unexpectedly frozen (${f.dir}); thaw it or choose another linux.cgroupsPath`, { path: f.dir });
@@ -272,6 +302,19 @@ export function attachDeviceFilter(dir: string, rules: DeviceRule[], shimPath: s
 /** The resources of a plan that touch devices on v2 (the manager attaches them). */
 export function hasBpf(plan: ResourcePlan): plan is ResourcePlan & { bpfDevices: DeviceRule[] } {
   return plan.bpfDevices !== undefined;
+}
+
+/**
+ * The controllers of the nearest existing directory from `dir` up: one read per level
+ * (a missing level costs one failed open, no separate exists() probe).
+ */
+export function nearestControllers(dir: string): string[] {
+  for (let d = dir; ; d = dirname(d)) {
+    const t = tryRead(join(d, 'cgroup.controllers'));
+    if (t !== undefined) return t.trim().split(/\s+/).filter(Boolean);
+    // The directory exists but has no such file (not a cgroup2 dir): nothing to enable.
+    if (d === dirname(d) || fs.exists(d)) return [];
+  }
 }
 
 /** Controllers listed in a cgroup.controllers-like file. */

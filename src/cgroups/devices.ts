@@ -62,14 +62,38 @@ function num(v: number | null | undefined, what: string): number {
   return v;
 }
 
+/** normAccess results by input (a handful of strings: "rwm", "m", unions of them). */
+const ACCESS_SEEN = new Map<string, string>();
+
 function normAccess(a: string): string {
+  // Runs for every rule and union: a Map lookup instead of a regex and a filter.
+  if (typeof a !== 'string') return normAccessOf(a);
+  let n = ACCESS_SEEN.get(a);
+  if (n === undefined) {
+    n = normAccessOf(a); // throws for an invalid one, which is never remembered
+    if (ACCESS_SEEN.size < 256) ACCESS_SEEN.set(a, n);
+  }
+  return n;
+}
+
+/** The access letters of `a` in "rwm" order; throws unless `a` is a non-empty string of them. */
+function normAccessOf(a: string): string {
   if (a === '' || /[^rwm]/.test(a)) throw new Error(`access ${JSON.stringify(a)} is not a non-empty subset of "rwm"`);
   return ['r', 'w', 'm'].filter((c) => a.includes(c)).join('');
 }
 
 const union = (a: string, b: string) => normAccess(a + b);
-const minus = (a: string, b: string) => [...a].filter((c) => !b.includes(c)).join('');
-const overlaps = (a: string, b: string) => [...a].some((c) => b.includes(c));
+/** The access in `a` but not in `b` (code point by code point, without an array). */
+function minus(a: string, b: string): string {
+  let out = '';
+  for (const c of a) if (!b.includes(c)) out += c;
+  return out;
+}
+/** Does `a` share any access with `b`? */
+function overlaps(a: string, b: string): boolean {
+  for (const c of a) if (b.includes(c)) return true;
+  return false;
+}
 const key = (t: string, major: number, minor: number) => `${t}:${major}:${minor}`;
 
 /** Reduce rules to a policy (see the module comment). Throws a plain Error on hole punching. */
@@ -188,21 +212,26 @@ function ruleText(r: DeviceRule): string {
  * appends these; the manager applies exactly the list it is given.
  */
 export function defaultDeviceRules(): DeviceCgroupRule[] {
-  const allow = (type: 'b' | 'c', major: number | null, minor: number | null, access = 'rwm'): DeviceCgroupRule => ({ allow: true, type, major, minor, access });
-  return [
-    allow('c', null, null, 'm'),
-    allow('b', null, null, 'm'),
-    allow('c', 1, 3), // /dev/null
-    allow('c', 1, 8), // /dev/random
-    allow('c', 1, 7), // /dev/full
-    allow('c', 5, 0), // /dev/tty
-    allow('c', 1, 5), // /dev/zero
-    allow('c', 1, 9), // /dev/urandom
-    allow('c', 136, null), // /dev/pts/*
-    allow('c', 5, 2), // /dev/ptmx
-    allow('c', 10, 200), // /dev/net/tun
-  ];
+  // Fresh objects each call (callers may modify them), built from a constant table.
+  const out: DeviceCgroupRule[] = [];
+  for (const d of DEFAULT_RULES) out.push({ allow: true, type: d[0], major: d[1], minor: d[2], access: d[3] });
+  return out;
 }
+
+/** defaultDeviceRules' allow rules as [type, major, minor, access]. */
+const DEFAULT_RULES: ReadonlyArray<readonly ['b' | 'c', number | null, number | null, string]> = [
+  ['c', null, null, 'm'],
+  ['b', null, null, 'm'],
+  ['c', 1, 3, 'rwm'], // /dev/null
+  ['c', 1, 8, 'rwm'], // /dev/random
+  ['c', 1, 7, 'rwm'], // /dev/full
+  ['c', 5, 0, 'rwm'], // /dev/tty
+  ['c', 1, 5, 'rwm'], // /dev/zero
+  ['c', 1, 9, 'rwm'], // /dev/urandom
+  ['c', 136, null, 'rwm'], // /dev/pts/*
+  ['c', 5, 2, 'rwm'], // /dev/ptmx
+  ['c', 10, 200, 'rwm'], // /dev/net/tun
+];
 
 /**
  * The device rules for a container, as runc builds them: the spec's own

@@ -58,31 +58,49 @@ export function writeFile(path: string, value: string): void {
 
 /**
  * mkdir `dir` and any missing parent below `top` (a hierarchy root), returning the
- * directories it created, outermost first.
+ * directories it created, outermost first (`dir` is not among them when it existed).
+ * The leaf is tried first: parents are usually there already, and each path operation
+ * in cgroupfs takes the hierarchy's lock, so only a missing parent (ENOENT) walks up.
  */
 export function mkdirBelow(top: string, dir: string): string[] {
   const made: string[] = [];
   if (!dir.startsWith(top + '/')) throw new RuntsError('EINVALID', `cgroup ${dir} is not below ${top}`);
-  const parts = dir.slice(top.length + 1).split('/');
   // A shared parent may vanish between our mkdirs: another container's delete removes
   // the parents it made once they look unused (rmdirIfUnused). Then walk again.
   for (let attempt = 0; ; attempt++) {
-    let cur = top;
+    const failed = { path: dir };
     try {
-      for (const part of parts) {
-        cur = join(cur, part);
-        try {
-          fs.mkdir(cur);
-          if (!made.includes(cur)) made.push(cur);
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        }
-      }
+      mkdirUp(top, dir, made, failed);
       return made;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw sysError('mkdir', e, cur);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw sysError('mkdir', e, failed.path);
     }
   }
+}
+
+/** mkdir `dir`, making missing parents below `top` first; `failed.path` names the mkdir that threw. */
+function mkdirUp(top: string, dir: string, made: string[], failed: { path: string }): void {
+  const once = (): NodeJS.ErrnoException | undefined => {
+    try {
+      fs.mkdir(dir);
+      if (!made.includes(dir)) made.push(dir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return undefined;
+      failed.path = dir;
+      if (code === 'ENOENT') return e as NodeJS.ErrnoException;
+      throw e;
+    }
+    return undefined;
+  };
+  let err = once();
+  if (!err) return;
+  const parent = dir.slice(0, dir.lastIndexOf('/'));
+  // The hierarchy root itself missing: the error names its first level, as a walk from the top would.
+  if (parent === top) throw err;
+  mkdirUp(top, parent, made, failed);
+  err = once();
+  if (err) throw err;
 }
 
 /** `dir` and every cgroup below it, deepest first (for rmdir). Missing dir: []. */

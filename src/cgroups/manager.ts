@@ -109,11 +109,19 @@ export interface CgroupManager {
 
 export const DEFAULT_ROOT = '/sys/fs/cgroup';
 
-/** v2 when root is a cgroup2 mount, hybrid when root/unified is, else v1. */
+let hostLayout: CgroupLayout | undefined;
+
+/**
+ * v2 when root is a cgroup2 mount, hybrid when root/unified is, else v1. The host's
+ * (DEFAULT_ROOT) is probed once per process; other roots (tests) every time.
+ */
 export function detectLayout(root = DEFAULT_ROOT): CgroupLayout {
-  if (fs.exists(join(root, 'cgroup.controllers'))) return 'v2';
-  if (fs.exists(join(root, 'unified', 'cgroup.controllers'))) return 'hybrid';
-  return 'v1';
+  if (root === DEFAULT_ROOT && hostLayout) return hostLayout;
+  let layout: CgroupLayout = 'v1';
+  if (fs.exists(join(root, 'cgroup.controllers'))) layout = 'v2';
+  else if (fs.exists(join(root, 'unified', 'cgroup.controllers'))) layout = 'hybrid';
+  if (root === DEFAULT_ROOT) hostLayout = layout;
+  return layout;
 }
 
 export function newCgroupManager(cfg: CgroupConfig): CgroupManager {

@@ -26,12 +26,21 @@ const MOUNT_OPTIONS = new Set(['rw', 'ro', 'relatime', 'noatime', 'nosuid', 'nod
 
 /** The cgroup mounts in a mountinfo text. */
 export function parseMountinfo(text: string): CgroupMount[] {
+  // Runs on every command that touches cgroups: the text is searched for the separator
+  // followed by a cgroup type, and only those lines are split and unescaped. (Fields
+  // never hold a space, which mountinfo escapes as \040, so " - cgroup" is the
+  // separator when it is the line's first " - ", as a line-by-line parse takes it.)
   const out: CgroupMount[] = [];
-  for (const line of text.split('\n')) {
-    const sep = line.indexOf(' - ');
-    if (sep < 0) continue;
-    const left = line.slice(0, sep).split(' ');
-    const [fstype, , superOpts = ''] = line.slice(sep + 3).split(' ');
+  for (let at = text.indexOf(' - cgroup'); at >= 0;) {
+    const from = text.lastIndexOf('\n', at) + 1;
+    let end = text.indexOf('\n', at);
+    if (end < 0) end = text.length;
+    const sep = text.indexOf(' - ', from);
+    at = text.indexOf(' - cgroup', end);
+    if (sep >= end) continue;
+    const line = text.slice(from, end);
+    const left = line.slice(0, sep - from).split(' ');
+    const [fstype, , superOpts = ''] = line.slice(sep - from + 3).split(' ');
     if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue;
     const controllers = fstype === 'cgroup' ? superOpts.split(',').filter((o) => !MOUNT_OPTIONS.has(o) && !o.startsWith('release_agent=')) : [];
     out.push({ mountpoint: unescape(left[4] ?? ''), root: unescape(left[3] ?? '/'), type: fstype, controllers });
@@ -40,6 +49,7 @@ export function parseMountinfo(text: string): CgroupMount[] {
 }
 
 function unescape(s: string): string {
+  if (!s.includes('\\')) return s;
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 

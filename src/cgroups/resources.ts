@@ -75,22 +75,35 @@ export interface ResourcePlan {
 
 /** Groups a resources object asks for (fields the spec says to ignore do not count). */
 export function usedGroups(r: LinuxResources): Set<Group> {
+  // Runs several times per container start (validate, facts, plan, make): plain tests,
+  // no per-call arrays or closures.
   const g = new Set<Group>();
   const m = r.memory;
   if (m && (m.limit !== undefined || m.reservation !== undefined || m.swap !== undefined || m.swappiness !== undefined || m.disableOOMKiller !== undefined)) g.add('memory');
   const c = r.cpu;
-  if (c && (c.cpus || c.mems)) g.add('cpuset');
-  if (c && [c.shares, c.quota, c.period, c.burst, c.idle, c.realtimeRuntime, c.realtimePeriod].some((v) => v !== undefined)) g.add('cpu');
+  if (c) {
+    if (c.cpus || c.mems) g.add('cpuset');
+    if (c.shares !== undefined || c.quota !== undefined || c.period !== undefined || c.burst !== undefined || c.idle !== undefined || c.realtimeRuntime !== undefined || c.realtimePeriod !== undefined) g.add('cpu');
+  }
   if (r.pids) g.add('pids');
   const b = r.blockIO;
   if (b && (b.weight !== undefined || b.leafWeight !== undefined || b.weightDevice?.length || b.throttleReadBpsDevice?.length || b.throttleWriteBpsDevice?.length || b.throttleReadIOPSDevice?.length || b.throttleWriteIOPSDevice?.length)) g.add('blkio');
   if (r.hugepageLimits?.length) g.add('hugetlb');
-  if (r.network?.classID !== undefined) g.add('net_cls');
-  if (r.network?.priorities?.length) g.add('net_prio');
-  if (r.rdma && Object.keys(r.rdma).length) g.add('rdma');
+  const net = r.network;
+  if (net) {
+    if (net.classID !== undefined) g.add('net_cls');
+    if (net.priorities?.length) g.add('net_prio');
+  }
+  if (r.rdma && hasKeys(r.rdma)) g.add('rdma');
   if (r.devices) g.add('devices');
-  if (r.unified && Object.keys(r.unified).length) g.add('unified');
+  if (r.unified && hasKeys(r.unified)) g.add('unified');
   return g;
+}
+
+/** Object.keys(o).length > 0, without building the array. */
+function hasKeys(o: object): boolean {
+  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) return true;
+  return false;
 }
 
 /** What the host has: per group, the backend, or undefined when no hierarchy offers it. */

@@ -97,21 +97,33 @@ export function capMask(names: unknown, path: string): CapMaskResult {
     result.problems.push({ path, message: `expected an array of capability names, got ${kind(names)}` });
     return result;
   }
-  names.forEach((name, i) => {
-    const at = `${path}[${i}]`;
+  // A plain loop; the path of an entry is built only for a problem.
+  let mask = 0n;
+  for (let i = 0; i < names.length; i++) {
+    if (!(i in names)) continue; // forEach skips holes
+    const name: unknown = names[i];
     if (typeof name !== 'string') {
-      result.problems.push({ path: at, message: `expected a capability name string, got ${kind(name)}` });
-      return;
+      result.problems.push({ path: `${path}[${i}]`, message: `expected a capability name string, got ${kind(name)}` });
+      continue;
     }
     const bit = capNumber(name);
     if (bit !== undefined) {
-      result.mask |= 1n << BigInt(bit);
+      mask |= capBit(bit);
     } else if (!result.unknown.includes(name)) {
       result.unknown.push(name);
     }
-  });
+  }
+  result.mask = mask;
   return result;
 }
+
+/** 1n << BigInt(bit), from a table for the known bits. */
+function capBit(bit: number): bigint {
+  return CAP_BITS[bit] ?? 1n << BigInt(bit);
+}
+
+/** 1n << BigInt(i) for i in 0..CAP_LAST_CAP. */
+const CAP_BITS: readonly bigint[] = Array.from({ length: CAP_LAST_CAP + 1 }, (_, i) => 1n << BigInt(i));
 
 /** Names of the capabilities whose bits are set in `mask` (bits beyond CAP_LAST_CAP are skipped). */
 export function capNames(mask: bigint): string[] {

@@ -52,9 +52,22 @@ export function field(o: JsonObject, key: string): unknown {
 
 const IDENT = /^[A-Za-z_$][\w$]*$/;
 
+/** key() answers by key name (the same few names come up for every mount, hook, rule ...). */
+const IDENT_SEEN = new Map<string, boolean>();
+
+/** IDENT.test(k), remembered for up to 512 names (a Map lookup is cheaper than the regex). */
+function isIdent(k: string): boolean {
+  let ok = IDENT_SEEN.get(k);
+  if (ok === undefined) {
+    ok = IDENT.test(k);
+    if (IDENT_SEEN.size < 512) IDENT_SEEN.set(k, ok);
+  }
+  return ok;
+}
+
 /** Append an object key to a JSON path: `a.b`, or `a["x.y"]` when the key is not an identifier. */
 export function key(path: string, k: string): string {
-  if (IDENT.test(k)) return path === '' ? k : `${path}.${k}`;
+  if (typeof k === 'string' ? isIdent(k) : IDENT.test(k)) return path === '' ? k : `${path}.${k}`;
   return `${path}[${JSON.stringify(k)}]`;
 }
 
@@ -212,7 +225,8 @@ export interface StringListOptions extends Omit<StringOptions, 'nonEmpty'> {
 /** Check an array of strings. */
 export function strList(r: Report, v: unknown, path: string, opts: StringListOptions = {}): string[] | undefined {
   const { required, nonEmpty, nonEmptyItems, ...each } = opts;
-  return list(r, v, path, (x, p) => str(r, x, p, { ...each, nonEmpty: nonEmptyItems, required: true }), { required, nonEmpty });
+  const itemOpts: StringOptions = { ...each, nonEmpty: nonEmptyItems, required: true };
+  return list(r, v, path, (x, p) => str(r, x, p, itemOpts), { required, nonEmpty });
 }
 
 /** Check an object whose values are all strings (annotations, sysctl, unified). */

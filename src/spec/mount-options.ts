@@ -241,9 +241,15 @@ export function parseMountOptions(options: readonly string[], path = 'options'):
     attrSet: 0n, attrClr: 0n, idmap: false, ridmap: false, tmpcopyup: false, problems: [],
   };
   const data: string[] = [];
-  options.forEach((o) => {
-    if (has(FLAGS, o)) {
-      const [clear, flag] = FLAGS[o]!;
+  // A plain loop over one table lookup per option (this runs for every mount, twice).
+  for (let i = 0; i < options.length; i++) {
+    if (!(i in options)) continue; // forEach skips holes
+    const o = options[i]!;
+    const kind = typeof o === 'string' ? KIND.get(o) : kindOf(o);
+    if (kind === 'flag') {
+      const e = FLAGS[o]!; // indexed, not destructured: cheaper in QuickJS
+      const clear = e[0];
+      const flag = e[1];
       if (clear) {
         m.flags &= ~flag;
         m.clearFlags |= flag;
@@ -251,10 +257,12 @@ export function parseMountOptions(options: readonly string[], path = 'options'):
         m.flags |= flag;
         m.clearFlags &= ~flag;
       }
-    } else if (has(PROPAGATION, o)) {
+    } else if (kind === 'propagation') {
       m.propagation.push(PROPAGATION[o]!);
-    } else if (has(REC_ATTRS, o)) {
-      const [clear, attr] = REC_ATTRS[o]!;
+    } else if (kind === 'rec') {
+      const e = REC_ATTRS[o]!;
+      const clear = e[0];
+      const attr = e[1];
       if (clear) {
         m.attrClr |= attr;
         m.attrSet &= ~attr;
@@ -273,12 +281,32 @@ export function parseMountOptions(options: readonly string[], path = 'options'):
     } else {
       data.push(o);
     }
-  });
+  }
   m.data = data.join(',');
   m.bind = (m.flags & MS_BIND) !== 0n;
   m.recursiveBind = m.bind && (m.flags & MS_REC) !== 0n;
   return m;
 }
+
+/** Which table an option name is in. */
+type Kind = 'flag' | 'propagation' | 'rec';
+
+/** The table of an option that is not a string (unvalidated input), as own-property lookups find it. */
+function kindOf(o: string): Kind | undefined {
+  if (has(FLAGS, o)) return 'flag';
+  if (has(PROPAGATION, o)) return 'propagation';
+  if (has(REC_ATTRS, o)) return 'rec';
+  return undefined;
+}
+
+/** Option name → its table (FLAGS first, as the parser looks them up), built once. */
+const KIND: ReadonlyMap<string, Kind> = (() => {
+  const m = new Map<string, Kind>();
+  for (const k of Object.keys(REC_ATTRS)) m.set(k, 'rec');
+  for (const k of Object.keys(PROPAGATION)) m.set(k, 'propagation');
+  for (const k of Object.keys(FLAGS)) m.set(k, 'flag');
+  return m;
+})();
 
 /** Every option name the parser gives a meaning to (for `features`), sorted. */
 export function knownMountOptions(): string[] {

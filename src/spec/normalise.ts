@@ -26,12 +26,25 @@ const MAX_COPY_DEPTH = 64;
  */
 export function dropNulls(v: unknown, depth = 0): unknown {
   if (v === null || typeof v !== 'object' || depth > MAX_COPY_DEPTH) return v;
-  if (Array.isArray(v)) return v.map((x) => dropNulls(x, depth + 1));
+  if (Array.isArray(v)) {
+    // A plain loop (this copies every config); a sparse array (never from JSON.parse)
+    // keeps its holes, as Array.map does.
+    const n = v.length;
+    const arr: unknown[] = [];
+    for (let i = 0; i < n; i++) {
+      if (!(i in v)) return v.map((x) => dropNulls(x, depth + 1));
+      arr.push(dropNulls(v[i], depth + 1));
+    }
+    return arr;
+  }
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) {
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    const x = o[k];
     if (x === null) continue;
     // defineProperty: a key such as "__proto__" must stay a plain member
-    Object.defineProperty(out, k, { value: dropNulls(x, depth + 1), enumerable: true, writable: true, configurable: true });
+    if (k === '__proto__') Object.defineProperty(out, k, { value: dropNulls(x, depth + 1), enumerable: true, writable: true, configurable: true });
+    else out[k] = dropNulls(x, depth + 1);
   }
   return out;
 }

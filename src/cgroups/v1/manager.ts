@@ -7,11 +7,11 @@
  * uses the v1 freezer (or cgroup.freeze on the unified directory without one).
  */
 import * as fs from '../../sys/fs.js';
-import { dirname, join } from '../../sys/path.js';
+import { join } from '../../sys/path.js';
 import type { LinuxResources } from '../../spec/types.js';
 import { RuntsError } from '../../errors.js';
 import type { CgroupManager, CgroupState, ManagerOptions } from '../manager.js';
-import { applyWrites, attachDeviceFilter, checkReusable, controllersIn, enableControllers, type Freezer, freeze, freezerFrozen, destroyTrees, hasBpf, joinCgroup, thaw, throwProblems, TIMEOUTS, undoCreate } from '../common.js';
+import { applyWrites, attachDeviceFilter, checkReusable, controllersIn, nearestControllers, enableControllers, type Freezer, freeze, freezerFrozen, destroyTrees, hasBpf, joinCgroup, thaw, throwProblems, TIMEOUTS, undoCreate } from '../common.js';
 import { mkdirBelow, procsRecursive, tryRead } from '../fs.js';
 import { GROUPS, type HostFacts, planResources, type Route, usedGroups } from '../resources.js';
 import { blkioV1, cpuV1, cpuV2, emptyStats, hugetlbV1, hugetlbV2, ioV2, memoryV1, memoryV2, pidsStats, type Stats } from '../stats.js';
@@ -78,33 +78,36 @@ export class V1Manager implements CgroupManager {
 
   create(): void {
     this.validate(this.opts.resources ?? {});
-    this.checkReusable();
-    this.make();
+    // checkReusable() runs inside make(), after the mkdirs, on the directories that
+    // already existed: a mkdir that succeeds answers "is it new" with no probe.
+    this.make(true);
   }
 
   /** Throw EINVALID naming the field for what `r` cannot do here, before touching the host. */
   validate(r: LinuxResources): void {
     const u = this.paths[''];
     // The unified controllers that could be enabled are those of the nearest existing ancestor.
-    const avail = () => (u ? controllersIn(nearestExisting(u)) : []);
+    const avail = () => (u ? nearestControllers(u) : []);
     throwProblems(planResources(r, this.route(avail), {}));
   }
 
   /** Refuse directories that already hold processes or are frozen (someone else's cgroup). */
-  checkReusable(): void {
+  checkReusable(only?: (dir: string) => boolean): void {
     const u = this.paths[''];
     const freezers: Freezer[] = [];
     if (this.paths.freezer) freezers.push({ dir: this.paths.freezer, v2: false });
     if (u !== undefined) freezers.push({ dir: u, v2: true });
-    checkReusable(this.dirs(), freezers);
+    const keep = only ?? (() => true);
+    checkReusable(this.dirs().filter(keep), freezers.filter((f) => keep(f.dir)));
   }
 
   /**
    * mkdir what is missing (remembering the parents it made), fill cpusets, apply the
    * resources; on failure remove what it made. The systemd driver calls it after systemd
-   * made the unit's directories in the hierarchies it manages.
+   * made the unit's directories in the hierarchies it manages. `check`: refuse (as
+   * checkReusable) the directories that existed before, once all are made.
    */
-  make(): void {
+  make(check = false): void {
     const r = this.opts.resources ?? {};
     const u = this.paths[''];
     const made: string[] = [];
@@ -113,8 +116,10 @@ export class V1Manager implements CgroupManager {
         const top = this.tops[dir];
         if (!top) throw new RuntsError('EINVALID', `cgroup ${dir}: no hierarchy known for it`);
         made.push(...mkdirBelow(top, dir));
-        if (dir === this.paths.cpuset) fillCpusets(top, dir);
       }
+      if (check) this.checkReusable((d) => !made.includes(d));
+      const cs = this.paths.cpuset;
+      if (cs !== undefined) fillCpusets(this.tops[cs]!, cs, made);
       if (u !== undefined) {
         const want = GROUPS.filter((g) => usedGroups(r).has(g.group) && !(g.v1 && this.paths[g.v1]) && g.v2).map((g) => g.v2!);
         if (want.length) enableControllers(this.tops[u]!, u, want);
@@ -201,24 +206,20 @@ export class V1Manager implements CgroupManager {
   }
 }
 
-function nearestExisting(dir: string): string {
-  let d = dir;
-  while (!fs.exists(d) && d !== dirname(d)) d = dirname(d);
-  return d;
-}
-
 /**
  * A v1 cpuset cgroup starts with empty cpuset.cpus/mems, and no task can join it (ENOSPC)
  * until both are set: from the hierarchy's top down to `dir`, give every level that has
  * them empty its parent's values, as runc does; this covers levels made by someone else
- * and left empty, not only the ones create() just made.
+ * and left empty, not only the ones create() just made (`made`).
  */
-function fillCpusets(top: string, dir: string): void {
+function fillCpusets(top: string, dir: string, made: string[]): void {
   let parent = top;
   for (const part of dir.slice(top.length + 1).split('/')) {
     const cur = join(parent, part);
     for (const f of ['cpuset.cpus', 'cpuset.mems']) {
-      if (tryRead(join(cur, f))?.trim()) continue;
+      // A level just made is empty (or, with cgroup.clone_children, already holds the
+      // parent's values, which the write below repeats): no need to read it.
+      if (!made.includes(cur) && tryRead(join(cur, f))?.trim()) continue;
       const theirs = tryRead(join(parent, f))?.trim();
       if (theirs) applyWrites([{ controller: '', file: f, value: theirs, field: `linux.resources.cpu.${f === 'cpuset.cpus' ? 'cpus' : 'mems'}` }], () => cur);
     }

@@ -8,7 +8,7 @@ import { dirname, join } from '../../sys/path.js';
 import * as fs from '../../sys/fs.js';
 import type { LinuxResources } from '../../spec/types.js';
 import type { CgroupManager, CgroupState, ManagerOptions } from '../manager.js';
-import { applyWrites, attachDeviceFilter, checkReusable, controllersIn, enableControllers, freeze, freezerFrozen, destroyTrees, hasBpf, joinCgroup, thaw, throwProblems, TIMEOUTS, undoCreate } from '../common.js';
+import { applyWrites, attachDeviceFilter, checkReusable, controllersIn, nearestControllers, enableControllers, freeze, freezerFrozen, destroyTrees, hasBpf, joinCgroup, thaw, throwProblems, TIMEOUTS, undoCreate } from '../common.js';
 import { mkdirBelow, procsRecursive, tryRead } from '../fs.js';
 import { type HostFacts, planResources, routeFor, usedGroups } from '../resources.js';
 import { deviceFilterProgram } from './devices-bpf.js';
@@ -69,13 +69,12 @@ export class V2Manager implements CgroupManager {
   create(): void {
     const r = this.opts.resources ?? {};
     // Validate first against what the nearest existing ancestor could enable.
-    let anc = dirname(this.dir);
-    while (!fs.exists(anc) && anc !== dirname(anc)) anc = dirname(anc);
-    throwProblems(planResources(r, routeFor('v2', controllersIn(anc)), {}));
-    checkReusable([this.dir], [{ dir: this.dir, v2: true }]);
+    throwProblems(planResources(r, routeFor('v2', nearestControllers(dirname(this.dir))), {}));
     let made: string[] = [];
     try {
       made = mkdirBelow(this.top, this.dir);
+      // A directory mkdir just made is new: only one that existed may be someone else's.
+      if (!made.includes(this.dir)) checkReusable([this.dir], [{ dir: this.dir, v2: true }]);
       enableControllers(this.top, this.dir, 'all');
       this.created = made.filter((d) => d !== this.dir);
       if (this.opts.deferDevices) {

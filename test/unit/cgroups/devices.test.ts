@@ -99,3 +99,28 @@ test('deviceRulesFor: the spec rules first, then the defaults', async () => {
   assert.ok(!policyAllows(p, 'b', 8, 0, 'r'));
   assert.ok(policyAllows(p, 'c', 1, 3, 'rw'));
 });
+
+test('access normalisation (fast path): any order and repeats of r, w, m; anything else refused', () => {
+  const acc = (access: unknown) => normalizeRule({ allow: true, type: 'c', major: 1, minor: 3, access } as DeviceCgroupRule).access;
+  assert.equal(acc('mwr'), 'rwm');
+  assert.equal(acc('mr'), 'rm');
+  assert.equal(acc('wmw'), 'wm');
+  assert.equal(acc('m'), 'm');
+  assert.equal(acc(undefined), 'rwm');
+  for (const bad of ['', 'x', 'rx', 'R', 'r ', ' ']) {
+    assert.throws(() => acc(bad), { message: `access ${JSON.stringify(bad)} is not a non-empty subset of "rwm"` });
+  }
+  // A non-string (unvalidated input) keeps the old regex semantics.
+  assert.equal(acc(['m']), 'm');
+  assert.throws(() => acc(['m', 'r']), { message: 'access ["m","r"] is not a non-empty subset of "rwm"' });
+  assert.throws(() => acc(5), { message: 'access 5 is not a non-empty subset of "rwm"' });
+});
+
+test('default device rules are fresh objects on each call', () => {
+  const a = defaultDeviceRules();
+  const b = defaultDeviceRules();
+  assert.deepEqual(a, b);
+  assert.notEqual(a, b);
+  assert.notEqual(a[0], b[0]);
+  assert.deepEqual(Object.keys(a[2]!), ['allow', 'type', 'major', 'minor', 'access']);
+});

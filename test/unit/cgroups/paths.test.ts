@@ -74,3 +74,30 @@ test('v2: relative paths start at the parent of the own cgroup (as runc)', () =>
   assert.deepEqual(containerPaths(view('v2'), 'v2', innerPath(undefined, 'c1')), { '': '/sys/fs/cgroup/user.slice/c1' });
   assert.deepEqual(containerPaths(view('v2'), 'v2', innerPath('/machine/c1', 'c1')), { '': '/sys/fs/cgroup/machine/c1' });
 });
+
+test('mountinfo fast path: only cgroup lines are parsed; escapes, a last line without newline, odd lines', () => {
+  const text = [
+    '40 31 0:40 / /mnt/cgroup\\040dir rw - tmpfs tmpfs rw', // "cgroup" in the path, not the type
+    'garbage line without separator',
+    '41 31 0:41 /a\\134b /sys/fs/cgroup/with\\040space rw - cgroup cgroup rw,nosuid,release_agent=/x,memory',
+    '',
+    '42 31 0:42 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2',
+    '43 31 0:43 / /x rw - cgroupfoo cgroup rw,cpu',
+    '44 31 0:44 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids',
+  ].join('\n');
+  assert.deepEqual(parseMountinfo(text), [
+    { mountpoint: '/sys/fs/cgroup/with space', root: '/a\\b', type: 'cgroup', controllers: ['memory'] },
+    { mountpoint: '/sys/fs/cgroup/unified', root: '/', type: 'cgroup2', controllers: [] },
+    { mountpoint: '/sys/fs/cgroup/pids', root: '/', type: 'cgroup', controllers: ['pids'] },
+  ]);
+  assert.deepEqual(parseMountinfo(''), []);
+  assert.deepEqual(parseMountinfo('\n\n'), []);
+  // A separator only on a later line does not make an earlier line a mount.
+  assert.deepEqual(parseMountinfo('1 2 3 / /a rw\n4 5 6 / /b rw - cgroup2 cgroup2 rw\n').map((m) => m.mountpoint), ['/b']);
+  // The first " - " of a line is its separator, even with another " - cgroup" after it.
+  assert.deepEqual(parseMountinfo('1 2 3 / /a rw - tmpfs x - cgroup cgroup rw,cpu\n1 2 3 / /b rw - cgroup2 x - cgroup y rw,cpu'), [
+    { mountpoint: '/b', root: '/', type: 'cgroup2', controllers: [] },
+  ]);
+  // The type at the very end of the text (no super options, no newline).
+  assert.deepEqual(parseMountinfo('4 5 6 / /c rw - cgroup2').map((m) => [m.mountpoint, m.type]), [['/c', 'cgroup2']]);
+});

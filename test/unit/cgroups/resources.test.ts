@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type CgroupWrite, planResources, routeFor, type Route } from '../../../src/cgroups/resources.js';
+import { type CgroupWrite, planResources, routeFor, type Route, usedGroups } from '../../../src/cgroups/resources.js';
 import type { LinuxResources } from '../../../src/spec/types.js';
 
 const V1_ALL = ['cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'blkio', 'pids', 'hugetlb', 'net_cls', 'net_prio', 'rdma'];
@@ -207,4 +207,20 @@ test('devices: bad rules and hole punching are problems', () => {
   // v1 update from a list: minimal transition
   const r = planResources({ devices: [{ allow: false }, { allow: true, type: 'c', major: 1, minor: 3 }, { allow: true, type: 'c', major: 1, minor: 5 }] }, v1, { devicesList: 'c 1:3 rwm\n' });
   assert.deepEqual(W(r.writes), ['devices/devices.allow=c 1:5 rwm']);
+});
+
+test('usedGroups: each group only for the fields that count', () => {
+  const g = (r: unknown) => [...usedGroups(r as LinuxResources)].sort();
+  assert.deepEqual(g({}), []);
+  assert.deepEqual(g(FULL), ['blkio', 'cpu', 'cpuset', 'devices', 'hugetlb', 'memory', 'pids', 'rdma']);
+  assert.deepEqual(g({ memory: { kernel: 1 }, cpu: {}, blockIO: { weightDevice: [] }, hugepageLimits: [], rdma: {}, unified: {}, network: {} }), []);
+  assert.deepEqual(g({ cpu: { realtimePeriod: 1 } }), ['cpu']);
+  assert.deepEqual(g({ cpu: { mems: '0' } }), ['cpuset']);
+  assert.deepEqual(g({ cpu: { cpus: '', idle: 0 } }), ['cpu']);
+  assert.deepEqual(g({ network: { classID: 0 } }), ['net_cls']);
+  assert.deepEqual(g({ network: { priorities: [{ name: 'eth0', priority: 1 }] } }), ['net_prio']);
+  assert.deepEqual(g({ network: null }), []);
+  assert.deepEqual(g({ unified: { 'pids.max': '1' }, devices: [] }), ['devices', 'unified']);
+  // Inherited keys do not count, as with Object.keys.
+  assert.deepEqual(g({ rdma: Object.create({ mlx: {} }) }), []);
 });

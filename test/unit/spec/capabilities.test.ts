@@ -62,3 +62,12 @@ test('capNames inverts capMask', () => {
   assert.deepEqual(capNames(capMask(names, 'x').mask), names);
   assert.deepEqual(capNames(1n << 63n), []);
 });
+
+test('capMask: holes are skipped (as forEach did), paths only for problems, bits as BigInt shifts', () => {
+  // eslint-disable-next-line no-sparse-arrays
+  const r = capMask(['CAP_KILL', , 7, 'CAP_KILL', 'CAP_X'], 'p');
+  assert.equal(r.mask, 1n << 5n);
+  assert.deepEqual(r.problems, [{ path: 'p[2]', message: 'expected a capability name string, got number' }]);
+  assert.deepEqual(r.unknown, ['CAP_X']);
+  assert.equal(capMask(allCapabilities(), 'p').mask, (1n << BigInt(CAP_LAST_CAP + 1)) - 1n);
+});

@@ -166,3 +166,18 @@ test('knownMountOptions lists every option with a meaning', () => {
     assert.equal(parseMountOptions([o]).data, '', o);
   }
 });
+
+test('option lookup (one table map): prototype names are data, holes skipped, later options win', () => {
+  const m = parseMountOptions(['toString', '__proto__', 'constructor', 'hasOwnProperty', 'ro', 'rw', 'rprivate', 'rro', 'rrw', 'idmap']);
+  assert.equal(m.data, 'toString,__proto__,constructor,hasOwnProperty');
+  assert.equal(m.flags, 0n);
+  assert.equal(m.clearFlags, MS_RDONLY);
+  assert.deepEqual(m.propagation, [MS_PRIVATE | MS_REC]);
+  assert.equal(m.attrSet, 0n);
+  assert.equal(m.attrClr, MOUNT_ATTR_RDONLY);
+  assert.equal(m.idmap, true);
+  // eslint-disable-next-line no-sparse-arrays
+  assert.equal(parseMountOptions(['nosuid', , 'mode=755'] as string[]).data, 'mode=755');
+  // A non-string (unvalidated input) is looked up as its string form, as before.
+  assert.equal(parseMountOptions([1 as unknown as string, 'bind']).flags, MS_BIND);
+});

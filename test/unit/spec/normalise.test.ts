@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dropNulls, normaliseSpec } from '../../../src/spec/normalise.js';
+import { key } from '../../../src/spec/check.js';
 import { checkSpec } from '../../../src/spec/validate.js';
 import { base, passes, problemsAfter, warningsAfter } from './helpers.js';
 
@@ -89,4 +90,24 @@ test('CPU and node lists: huge numbers and reversed ranges are one clear problem
   p = one((s) => { s.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0,1-' + '9'.repeat(400) }; });
   assert.equal(p.path, 'linux.memoryPolicy.nodes');
   assert.match(p.message, /^node 9{400} is out of range/);
+});
+
+test('dropNulls (plain loops): key order, numeric keys, arrays, sparse arrays keep their holes', () => {
+  const out = dropNulls({ b: 1, 2: 'two', a: [1, null, { x: null, y: [null] }], 1: null }) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(out), ['2', 'b', 'a']);
+  assert.deepEqual(out, { 2: 'two', b: 1, a: [1, null, { y: [null] }] });
+  // eslint-disable-next-line no-sparse-arrays
+  const sparse = dropNulls([1, , { a: null }]) as unknown[];
+  assert.equal(sparse.length, 3);
+  assert.ok(!(1 in sparse));
+  assert.deepEqual(sparse[2], {});
+});
+
+test('JSON path keys: identifiers with a dot, anything else quoted', () => {
+  assert.equal(key('', 'abc'), 'abc');
+  assert.equal(key('a', '$x_1'), 'a.$x_1');
+  assert.equal(key('a', '_'), 'a._');
+  assert.equal(key('a', 'Z9'), 'a.Z9');
+  for (const k of ['', '1a', 'a-b', 'a.b', 'é', 'a b', '9']) assert.equal(key('a', k), `a[${JSON.stringify(k)}]`);
+  assert.equal(key('', 'net.ipv4.ip_forward'), '["net.ipv4.ip_forward"]');
 });
