@@ -3,51 +3,45 @@
  * rootless maps. Called by encode.ts; kept apart so each subsystem owns its tags.
  */
 import { Tag } from '../process/protocol.js';
-import { parseTlv, tlv } from './encode.js';
+import { parseTlv, type TlvWriter } from './encode.js';
 import type { PlanSeccomp, PlanSeccompArg, PlanSeccompRule } from './seccomp.js';
 import type { InitPlan } from './types.js';
-import { text, utf8, view } from '../sys/bytes.js';
+import { text, view } from '../sys/bytes.js';
 
-type Field = [tag: number, value: Uint8Array];
-
-const u32 = (tag: number, v: number): Field => {
-  const b = new Uint8Array(4);
-  view(b).setUint32(0, v >>> 0, true);
-  return [tag, b];
-};
-const u64 = (tag: number, v: bigint): Field => {
-  const b = new Uint8Array(8);
-  view(b).setBigUint64(0, BigInt.asUintN(64, v), true);
-  return [tag, b];
-};
-const str = (tag: number, v: string): Field => [tag, utf8(v)];
 const n = (v: Uint8Array) => view(v).getUint32(0, true);
 
-function seccompFields(sc: PlanSeccomp): Field[] {
-  const f: Field[] = [u32(Tag.SC_DEFAULT_ACTION, sc.defaultAction), ...sc.archs.map((a) => u32(Tag.SC_ARCH, a))];
-  if (sc.flags) f.push(u32(Tag.SC_FLAGS, sc.flags));
+function writeSeccomp(w: TlvWriter, sc: PlanSeccomp): void {
+  const g = w.open(Tag.SECCOMP);
+  w.u32(Tag.SC_DEFAULT_ACTION, sc.defaultAction);
+  for (const a of sc.archs) w.u32(Tag.SC_ARCH, a);
+  if (sc.flags) w.u32(Tag.SC_FLAGS, sc.flags);
   for (const r of sc.rules) {
-    const rf: Field[] = [...r.names.map((x) => str(Tag.SC_NAME, x)), u32(Tag.SC_ACTION, r.action)];
+    const rg = w.open(Tag.SC_RULE);
+    for (const x of r.names) w.str(Tag.SC_NAME, x);
+    w.u32(Tag.SC_ACTION, r.action);
     for (const a of r.args) {
-      rf.push([Tag.SC_ARG, tlv([u32(Tag.SA_INDEX, a.index), u32(Tag.SA_OP, a.op), u64(Tag.SA_VALUE, a.value), u64(Tag.SA_VALUE_TWO, a.valueTwo)])]);
+      const ag = w.open(Tag.SC_ARG);
+      w.u32(Tag.SA_INDEX, a.index);
+      w.u32(Tag.SA_OP, a.op);
+      w.u64(Tag.SA_VALUE, a.value);
+      w.u64(Tag.SA_VALUE_TWO, a.valueTwo);
+      w.close(ag);
     }
-    f.push([Tag.SC_RULE, tlv(rf)]);
+    w.close(rg);
   }
-  for (const x of sc.enosysNames) f.push(str(Tag.SC_ENOSYS_NAME, x));
-  if (sc.listenerPath) f.push(str(Tag.SC_LISTENER_PATH, sc.listenerPath));
-  for (const s of sc.listenerState) f.push(str(Tag.SC_LISTENER_STATE, s));
-  if (sc.cachePath) f.push(str(Tag.SC_CACHE_PATH, sc.cachePath));
-  return f;
+  for (const x of sc.enosysNames) w.str(Tag.SC_ENOSYS_NAME, x);
+  if (sc.listenerPath) w.str(Tag.SC_LISTENER_PATH, sc.listenerPath);
+  for (const s of sc.listenerState) w.str(Tag.SC_LISTENER_STATE, s);
+  if (sc.cachePath) w.str(Tag.SC_CACHE_PATH, sc.cachePath);
+  w.close(g);
 }
 
-/** The security fields of a plan, as TLV records. */
-export function encodeSecurity(p: InitPlan): Field[] {
-  const f: Field[] = [];
-  if (p.seccomp) f.push([Tag.SECCOMP, tlv(seccompFields(p.seccomp))]);
-  if (p.apparmorProfile !== undefined) f.push(str(Tag.APPARMOR_PROFILE, p.apparmorProfile));
-  if (p.selinuxLabel !== undefined) f.push(str(Tag.SELINUX_LABEL, p.selinuxLabel));
-  if (p.mapsByParent) f.push(u32(Tag.MAPS_BY_PARENT, 1));
-  return f;
+/** Append the security fields of a plan to `w`, as TLV records. */
+export function encodeSecurity(w: TlvWriter, p: InitPlan): void {
+  if (p.seccomp) writeSeccomp(w, p.seccomp);
+  if (p.apparmorProfile !== undefined) w.str(Tag.APPARMOR_PROFILE, p.apparmorProfile);
+  if (p.selinuxLabel !== undefined) w.str(Tag.SELINUX_LABEL, p.selinuxLabel);
+  if (p.mapsByParent) w.u32(Tag.MAPS_BY_PARENT, 1);
 }
 
 function decodeSeccomp(buf: Uint8Array): PlanSeccomp {

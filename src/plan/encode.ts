@@ -7,47 +7,112 @@ import { decodeSecurity, encodeSecurity } from './encode-security.js';
 import { emptyPlan, type InitPlan, type PlanMount } from './types.js';
 import { text, utf8, view } from '../sys/bytes.js';
 
-type Field = [tag: number, value: Uint8Array];
+/** One TLV record: its tag and value bytes (what tlv() writes and parseTlv() returns). */
+export type Field = [tag: number, value: Uint8Array];
 
-function u32(tag: number, v: number): Field {
-  const b = new Uint8Array(4);
-  view(b).setUint32(0, v >>> 0, true);
-  return [tag, b];
-}
-function i32(tag: number, v: number): Field {
-  const b = new Uint8Array(4);
-  view(b).setInt32(0, v | 0, true);
-  return [tag, b];
-}
-function u64(tag: number, v: bigint): Field {
-  const b = new Uint8Array(8);
-  view(b).setBigUint64(0, BigInt.asUintN(64, v), true);
-  return [tag, b];
-}
-function str(tag: number, v: string): Field {
-  return [tag, utf8(v)];
-}
-function bool(tag: number, v: boolean): Field[] {
-  return v ? [u32(tag, 1)] : [];
-}
-function group(tag: number, fields: Field[]): Field {
-  return [tag, tlv(fields)];
+/**
+ * TLV records appended in place to one growing buffer (the plan encoder: no per-field
+ * allocation). A record header is tag u16, two zero bytes, length u32, all little-endian;
+ * a group's length is patched in after its content is written.
+ */
+export class TlvWriter {
+  private buf: Uint8Array;
+  private dv: DataView;
+  private off = 0;
+
+  /** A writer whose buffer starts at `size` bytes (it grows as needed). */
+  constructor(size = 8192) {
+    this.buf = new Uint8Array(size);
+    this.dv = new DataView(this.buf.buffer);
+  }
+
+  /** Make room for `n` more bytes (new bytes are zero: the header padding relies on it). */
+  private room(n: number): void {
+    const need = this.off + n;
+    if (need <= this.buf.length) return;
+    const b = new Uint8Array(Math.max(need, this.buf.length * 2));
+    b.set(this.buf.subarray(0, this.off));
+    this.buf = b;
+    this.dv = new DataView(b.buffer);
+  }
+
+  /** A u32 record. */
+  u32(tag: number, v: number): void {
+    this.room(TLV_HEADER + 4);
+    const dv = this.dv, o = this.off;
+    dv.setUint16(o, tag, true);
+    dv.setUint32(o + 4, 4, true);
+    dv.setUint32(o + TLV_HEADER, v >>> 0, true);
+    this.off = o + TLV_HEADER + 4;
+  }
+
+  /** An i32 record. */
+  i32(tag: number, v: number): void {
+    this.room(TLV_HEADER + 4);
+    const dv = this.dv, o = this.off;
+    dv.setUint16(o, tag, true);
+    dv.setUint32(o + 4, 4, true);
+    dv.setInt32(o + TLV_HEADER, v | 0, true);
+    this.off = o + TLV_HEADER + 4;
+  }
+
+  /** A u64 record (v modulo 2^64, as setBigUint64 does). */
+  u64(tag: number, v: bigint): void {
+    this.room(TLV_HEADER + 8);
+    const dv = this.dv, o = this.off;
+    dv.setUint16(o, tag, true);
+    dv.setUint32(o + 4, 8, true);
+    dv.setBigUint64(o + TLV_HEADER, v, true);
+    this.off = o + TLV_HEADER + 8;
+  }
+
+  /** A UTF-8 string record. */
+  str(tag: number, v: string): void {
+    this.raw(tag, utf8(v));
+  }
+
+  /** A record of the bytes `v`. */
+  raw(tag: number, v: Uint8Array): void {
+    this.room(TLV_HEADER + v.length);
+    const o = this.off;
+    this.dv.setUint16(o, tag, true);
+    this.dv.setUint32(o + 4, v.length, true);
+    this.buf.set(v, o + TLV_HEADER);
+    this.off = o + TLV_HEADER + v.length;
+  }
+
+  /** A u32 record of 1 when v is true (booleans encode as presence); nothing when false. */
+  bool(tag: number, v: boolean): void {
+    if (v) this.u32(tag, 1);
+  }
+
+  /** Start a group record; returns the mark that close() takes once its content is written. */
+  open(tag: number): number {
+    this.room(TLV_HEADER);
+    const o = this.off;
+    this.dv.setUint16(o, tag, true);
+    this.off = o + TLV_HEADER;
+    return o;
+  }
+
+  /** End the group opened at `mark`: its length is what was written since. */
+  close(mark: number): void {
+    this.dv.setUint32(mark + 4, this.off - mark - TLV_HEADER, true);
+  }
+
+  /** The bytes written so far (a view of the writer's buffer). */
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.off);
+  }
 }
 
 /** Serialise TLV records. */
 export function tlv(fields: Field[]): Uint8Array {
   let size = 0;
   for (const [, v] of fields) size += TLV_HEADER + v.length;
-  const out = new Uint8Array(size);
-  const dv = view(out);
-  let off = 0;
-  for (const [tag, v] of fields) {
-    dv.setUint16(off, tag, true);
-    dv.setUint32(off + 4, v.length, true);
-    out.set(v, off + TLV_HEADER);
-    off += TLV_HEADER + v.length;
-  }
-  return out;
+  const w = new TlvWriter(size);
+  for (const [tag, v] of fields) w.raw(tag, v);
+  return w.bytes();
 }
 
 /** Parse TLV records; throws on truncation. */
@@ -66,125 +131,168 @@ export function parseTlv(buf: Uint8Array): Field[] {
   return out;
 }
 
-function mountFields(m: PlanMount): Field[] {
-  return [
-    u32(Tag.M_KIND, m.kind),
-    str(Tag.M_SOURCE, m.source),
-    str(Tag.M_DEST, m.destination),
-    str(Tag.M_FSTYPE, m.fstype),
-    u64(Tag.M_FLAGS, m.flags),
-    str(Tag.M_DATA, m.data),
-    ...m.propagation.map((p) => u64(Tag.M_PROPAGATION, p)),
-    u64(Tag.M_ATTR_SET, m.attrSet),
-    u64(Tag.M_ATTR_CLR, m.attrClr),
-    ...bool(Tag.M_DEST_IS_FILE, m.destIsFile),
-    u64(Tag.M_REMOUNT_FLAGS, m.remountFlags),
-    ...(m.uidMap !== undefined ? [str(Tag.M_UID_MAP, m.uidMap)] : []),
-    ...(m.gidMap !== undefined ? [str(Tag.M_GID_MAP, m.gidMap)] : []),
-    ...(m.idmapRecursive !== undefined ? [u32(Tag.M_IDMAP_RECURSIVE, m.idmapRecursive ? 1 : 0)] : []),
-    ...(m.tmpcopyup !== undefined ? [u32(Tag.M_TMPCOPYUP, m.tmpcopyup ? 1 : 0)] : []),
-    ...(m.remountClear ? [u64(Tag.M_REMOUNT_CLEAR, m.remountClear)] : []),
-    ...(m.keepAtime ? [u32(Tag.M_KEEP_ATIME, 1)] : []),
-    ...(m.keepMode ? [u32(Tag.M_KEEP_MODE, 1)] : []),
-    ...(m.ordinaryDir ? [u32(Tag.M_ORDINARY_DIR, 1)] : []),
-  ];
+function writeMount(w: TlvWriter, m: PlanMount): void {
+  const g = w.open(Tag.MOUNT);
+  w.u32(Tag.M_KIND, m.kind);
+  w.str(Tag.M_SOURCE, m.source);
+  w.str(Tag.M_DEST, m.destination);
+  w.str(Tag.M_FSTYPE, m.fstype);
+  w.u64(Tag.M_FLAGS, m.flags);
+  w.str(Tag.M_DATA, m.data);
+  for (const p of m.propagation) w.u64(Tag.M_PROPAGATION, p);
+  w.u64(Tag.M_ATTR_SET, m.attrSet);
+  w.u64(Tag.M_ATTR_CLR, m.attrClr);
+  w.bool(Tag.M_DEST_IS_FILE, m.destIsFile);
+  w.u64(Tag.M_REMOUNT_FLAGS, m.remountFlags);
+  if (m.uidMap !== undefined) w.str(Tag.M_UID_MAP, m.uidMap);
+  if (m.gidMap !== undefined) w.str(Tag.M_GID_MAP, m.gidMap);
+  if (m.idmapRecursive !== undefined) w.u32(Tag.M_IDMAP_RECURSIVE, m.idmapRecursive ? 1 : 0);
+  if (m.tmpcopyup !== undefined) w.u32(Tag.M_TMPCOPYUP, m.tmpcopyup ? 1 : 0);
+  if (m.remountClear) w.u64(Tag.M_REMOUNT_CLEAR, m.remountClear);
+  if (m.keepAtime) w.u32(Tag.M_KEEP_ATIME, 1);
+  if (m.keepMode) w.u32(Tag.M_KEEP_MODE, 1);
+  if (m.ordinaryDir) w.u32(Tag.M_ORDINARY_DIR, 1);
+  w.close(g);
 }
 
 /** Encode a plan as the PLAN frame payload. */
 export function encodePlan(p: InitPlan): Uint8Array {
-  const f: Field[] = [u32(Tag.VERSION, PROTOCOL_VERSION), u32(Tag.MODE, p.mode), u32(Tag.BARRIER, p.barrier)];
-  if (p.fifoPath) f.push(str(Tag.FIFO_PATH, p.fifoPath));
-  f.push(u64(Tag.CLONE_FLAGS, p.cloneFlags));
-  for (const ns of p.joinNamespaces) f.push(group(Tag.JOIN_NS, [u32(Tag.NS_TYPE, ns.type), str(Tag.NS_PATH, ns.path)]));
-  if (p.uidMap) f.push(str(Tag.UID_MAP, p.uidMap));
-  if (p.gidMap) f.push(str(Tag.GID_MAP, p.gidMap));
-  f.push(...bool(Tag.SETGROUPS_DENY, p.setgroupsDeny));
-  if (p.rootfs) f.push(str(Tag.ROOTFS, p.rootfs));
-  f.push(u64(Tag.ROOTFS_PROPAGATION, p.rootfsPropagation));
-  if (p.rootPropagationAfter) f.push(u64(Tag.ROOT_PROPAGATION_AFTER, p.rootPropagationAfter));
-  f.push(...bool(Tag.NO_PIVOT, p.noPivot));
-  for (const m of p.mounts) f.push(group(Tag.MOUNT, mountFields(m)));
-  f.push(...bool(Tag.MOUNT_SOURCES, p.mountSources));
+  const w = new TlvWriter();
+  w.u32(Tag.VERSION, PROTOCOL_VERSION);
+  w.u32(Tag.MODE, p.mode);
+  w.u32(Tag.BARRIER, p.barrier);
+  if (p.fifoPath) w.str(Tag.FIFO_PATH, p.fifoPath);
+  w.u64(Tag.CLONE_FLAGS, p.cloneFlags);
+  for (const ns of p.joinNamespaces) {
+    const g = w.open(Tag.JOIN_NS);
+    w.u32(Tag.NS_TYPE, ns.type);
+    w.str(Tag.NS_PATH, ns.path);
+    w.close(g);
+  }
+  if (p.uidMap) w.str(Tag.UID_MAP, p.uidMap);
+  if (p.gidMap) w.str(Tag.GID_MAP, p.gidMap);
+  w.bool(Tag.SETGROUPS_DENY, p.setgroupsDeny);
+  if (p.rootfs) w.str(Tag.ROOTFS, p.rootfs);
+  w.u64(Tag.ROOTFS_PROPAGATION, p.rootfsPropagation);
+  if (p.rootPropagationAfter) w.u64(Tag.ROOT_PROPAGATION_AFTER, p.rootPropagationAfter);
+  w.bool(Tag.NO_PIVOT, p.noPivot);
+  for (const m of p.mounts) writeMount(w, m);
+  w.bool(Tag.MOUNT_SOURCES, p.mountSources);
   for (const d of p.devices) {
-    f.push(group(Tag.DEVICE, [
-      str(Tag.D_PATH, d.path), u32(Tag.D_KIND, d.kind), u32(Tag.D_MAJOR, d.major), u32(Tag.D_MINOR, d.minor),
-      u32(Tag.D_MODE, d.mode), u32(Tag.D_UID, d.uid), u32(Tag.D_GID, d.gid),
-    ]));
+    const g = w.open(Tag.DEVICE);
+    w.str(Tag.D_PATH, d.path);
+    w.u32(Tag.D_KIND, d.kind);
+    w.u32(Tag.D_MAJOR, d.major);
+    w.u32(Tag.D_MINOR, d.minor);
+    w.u32(Tag.D_MODE, d.mode);
+    w.u32(Tag.D_UID, d.uid);
+    w.u32(Tag.D_GID, d.gid);
+    w.close(g);
   }
-  f.push(...bool(Tag.BIND_DEVICES, p.bindDevices));
-  for (const l of p.symlinks) f.push(group(Tag.SYMLINK, [str(Tag.L_TARGET, l.target), str(Tag.L_PATH, l.path)]));
-  for (const m of p.maskedPaths) f.push(str(Tag.MASKED_PATH, m));
-  for (const r of p.readonlyPaths) f.push(str(Tag.READONLY_PATH, r));
-  f.push(...bool(Tag.ROOT_READONLY, p.rootReadonly));
-  if (p.devReadonly) f.push(u32(Tag.DEV_READONLY, 1));
-  if (p.hostname !== undefined) f.push(str(Tag.HOSTNAME, p.hostname));
-  if (p.domainname !== undefined) f.push(str(Tag.DOMAINNAME, p.domainname));
-  for (const s of p.sysctls) f.push(group(Tag.SYSCTL, [str(Tag.S_PATH, s.path), str(Tag.S_VALUE, s.value)]));
+  w.bool(Tag.BIND_DEVICES, p.bindDevices);
+  for (const l of p.symlinks) {
+    const g = w.open(Tag.SYMLINK);
+    w.str(Tag.L_TARGET, l.target);
+    w.str(Tag.L_PATH, l.path);
+    w.close(g);
+  }
+  for (const m of p.maskedPaths) w.str(Tag.MASKED_PATH, m);
+  for (const r of p.readonlyPaths) w.str(Tag.READONLY_PATH, r);
+  w.bool(Tag.ROOT_READONLY, p.rootReadonly);
+  if (p.devReadonly) w.u32(Tag.DEV_READONLY, 1);
+  if (p.hostname !== undefined) w.str(Tag.HOSTNAME, p.hostname);
+  if (p.domainname !== undefined) w.str(Tag.DOMAINNAME, p.domainname);
+  for (const s of p.sysctls) {
+    const g = w.open(Tag.SYSCTL);
+    w.str(Tag.S_PATH, s.path);
+    w.str(Tag.S_VALUE, s.value);
+    w.close(g);
+  }
   for (const r of p.rlimits) {
-    f.push(group(Tag.RLIMIT, [u32(Tag.R_RESOURCE, r.resource), u64(Tag.R_SOFT, r.soft), u64(Tag.R_HARD, r.hard)]));
+    const g = w.open(Tag.RLIMIT);
+    w.u32(Tag.R_RESOURCE, r.resource);
+    w.u64(Tag.R_SOFT, r.soft);
+    w.u64(Tag.R_HARD, r.hard);
+    w.close(g);
   }
-  if (p.oomScoreAdj !== undefined) f.push(i32(Tag.OOM_SCORE_ADJ, p.oomScoreAdj));
-  if (p.keyring !== undefined) f.push(str(Tag.KEYRING, p.keyring));
-  f.push(...bool(Tag.LOOPBACK_UP, p.loopbackUp));
-  f.push(u32(Tag.UID, p.uid), u32(Tag.GID, p.gid));
-  for (const g of p.additionalGids) f.push(u32(Tag.ADDITIONAL_GID, g));
-  if (p.umask !== undefined) f.push(u32(Tag.UMASK, p.umask));
-  f.push(str(Tag.CWD, p.cwd));
-  for (const a of p.args) f.push(str(Tag.ARG, a));
-  for (const e of p.env) f.push(str(Tag.ENV, e));
-  f.push(
-    u64(Tag.CAP_BOUNDING, p.capBounding), u64(Tag.CAP_EFFECTIVE, p.capEffective),
-    u64(Tag.CAP_INHERITABLE, p.capInheritable), u64(Tag.CAP_PERMITTED, p.capPermitted),
-    u64(Tag.CAP_AMBIENT, p.capAmbient),
-  );
-  f.push(...bool(Tag.NO_NEW_PRIVS, p.noNewPrivs));
-  if (p.preserveFds) f.push(u32(Tag.PRESERVE_FDS, p.preserveFds));
-  f.push(...bool(Tag.SETSID, p.setsid), ...bool(Tag.STDIO_OWNER, p.stdioOwner));
-  if (p.initPid) f.push(u32(Tag.INIT_PID, p.initPid));
-  for (const c of p.cgroupProcs) f.push(str(Tag.CGROUP_PROCS, c));
-  for (const c of p.cgroupTasks) f.push(str(Tag.CGROUP_TASKS, c));
-  if (p.cgroupInto) f.push(str(Tag.CGROUP_INTO, p.cgroupInto));
-  if (p.deviceBpf) f.push(str(Tag.DEVICE_BPF, p.deviceBpf));
-  if (p.parentDeathSignal) f.push(u32(Tag.PARENT_DEATH_SIGNAL, p.parentDeathSignal));
-  if (p.label) f.push(str(Tag.LABEL, p.label));
-  f.push(...bool(Tag.MONITOR, p.monitor), ...bool(Tag.TERMINAL, p.terminal));
-  if (p.consoleSocket) f.push(str(Tag.CONSOLE_SOCKET, p.consoleSocket));
-  if (p.consoleHeight) f.push(u32(Tag.CONSOLE_HEIGHT, p.consoleHeight));
-  if (p.consoleWidth) f.push(u32(Tag.CONSOLE_WIDTH, p.consoleWidth));
-  if (p.pidfdSocket) f.push(str(Tag.PIDFD_SOCKET, p.pidfdSocket));
-  f.push(...encodeExtra(p));
-  f.push(...encodeSecurity(p));
-  return tlv(f);
+  if (p.oomScoreAdj !== undefined) w.i32(Tag.OOM_SCORE_ADJ, p.oomScoreAdj);
+  if (p.keyring !== undefined) w.str(Tag.KEYRING, p.keyring);
+  w.bool(Tag.LOOPBACK_UP, p.loopbackUp);
+  w.u32(Tag.UID, p.uid);
+  w.u32(Tag.GID, p.gid);
+  for (const g of p.additionalGids) w.u32(Tag.ADDITIONAL_GID, g);
+  if (p.umask !== undefined) w.u32(Tag.UMASK, p.umask);
+  w.str(Tag.CWD, p.cwd);
+  for (const a of p.args) w.str(Tag.ARG, a);
+  for (const e of p.env) w.str(Tag.ENV, e);
+  w.u64(Tag.CAP_BOUNDING, p.capBounding);
+  w.u64(Tag.CAP_EFFECTIVE, p.capEffective);
+  w.u64(Tag.CAP_INHERITABLE, p.capInheritable);
+  w.u64(Tag.CAP_PERMITTED, p.capPermitted);
+  w.u64(Tag.CAP_AMBIENT, p.capAmbient);
+  w.bool(Tag.NO_NEW_PRIVS, p.noNewPrivs);
+  if (p.preserveFds) w.u32(Tag.PRESERVE_FDS, p.preserveFds);
+  w.bool(Tag.SETSID, p.setsid);
+  w.bool(Tag.STDIO_OWNER, p.stdioOwner);
+  if (p.initPid) w.u32(Tag.INIT_PID, p.initPid);
+  for (const c of p.cgroupProcs) w.str(Tag.CGROUP_PROCS, c);
+  for (const c of p.cgroupTasks) w.str(Tag.CGROUP_TASKS, c);
+  if (p.cgroupInto) w.str(Tag.CGROUP_INTO, p.cgroupInto);
+  if (p.deviceBpf) w.str(Tag.DEVICE_BPF, p.deviceBpf);
+  if (p.parentDeathSignal) w.u32(Tag.PARENT_DEATH_SIGNAL, p.parentDeathSignal);
+  if (p.label) w.str(Tag.LABEL, p.label);
+  w.bool(Tag.MONITOR, p.monitor);
+  w.bool(Tag.TERMINAL, p.terminal);
+  if (p.consoleSocket) w.str(Tag.CONSOLE_SOCKET, p.consoleSocket);
+  if (p.consoleHeight) w.u32(Tag.CONSOLE_HEIGHT, p.consoleHeight);
+  if (p.consoleWidth) w.u32(Tag.CONSOLE_WIDTH, p.consoleWidth);
+  if (p.pidfdSocket) w.str(Tag.PIDFD_SOCKET, p.pidfdSocket);
+  encodeExtra(w, p);
+  encodeSecurity(w, p);
+  return w.bytes();
 }
 
 /** Hooks and the process/linux fields of tags 380-429. */
-function encodeExtra(p: InitPlan): Field[] {
-  const f: Field[] = [...bool(Tag.HOOK_BARRIER, p.hookBarrier)];
+function encodeExtra(w: TlvWriter, p: InitPlan): void {
+  w.bool(Tag.HOOK_BARRIER, p.hookBarrier);
   for (const h of p.hooks) {
-    f.push(group(Tag.HOOK, [
-      u32(Tag.H_KIND, h.kind), u32(Tag.H_INDEX, h.index), str(Tag.H_PATH, h.path),
-      ...h.args.map((a) => str(Tag.H_ARG, a)), ...h.env.map((e) => str(Tag.H_ENV, e)), u32(Tag.H_TIMEOUT, h.timeout),
-    ]));
+    const g = w.open(Tag.HOOK);
+    w.u32(Tag.H_KIND, h.kind);
+    w.u32(Tag.H_INDEX, h.index);
+    w.str(Tag.H_PATH, h.path);
+    for (const a of h.args) w.str(Tag.H_ARG, a);
+    for (const e of h.env) w.str(Tag.H_ENV, e);
+    w.u32(Tag.H_TIMEOUT, h.timeout);
+    w.close(g);
   }
   const sc = p.scheduler;
   if (sc) {
-    f.push(u32(Tag.SCHED_POLICY, sc.policy), u64(Tag.SCHED_FLAGS, sc.flags), i32(Tag.SCHED_NICE, sc.nice),
-      u32(Tag.SCHED_PRIORITY, sc.priority), u64(Tag.SCHED_RUNTIME, sc.runtime), u64(Tag.SCHED_DEADLINE, sc.deadline),
-      u64(Tag.SCHED_PERIOD, sc.period));
+    w.u32(Tag.SCHED_POLICY, sc.policy);
+    w.u64(Tag.SCHED_FLAGS, sc.flags);
+    w.i32(Tag.SCHED_NICE, sc.nice);
+    w.u32(Tag.SCHED_PRIORITY, sc.priority);
+    w.u64(Tag.SCHED_RUNTIME, sc.runtime);
+    w.u64(Tag.SCHED_DEADLINE, sc.deadline);
+    w.u64(Tag.SCHED_PERIOD, sc.period);
   }
-  if (p.ioprio !== undefined) f.push(u32(Tag.IOPRIO, p.ioprio));
-  for (const c of p.cpuInitial) f.push(u32(Tag.CPU_INITIAL, c));
-  for (const c of p.cpuFinal) f.push(u32(Tag.CPU_FINAL, c));
-  if (p.cpuReset) f.push(u32(Tag.CPU_RESET, 1));
-  if (p.homeFromPasswd) f.push(u32(Tag.HOME_FROM_PASSWD, 1));
-  if (p.cwdMkdir) f.push(u32(Tag.CWD_MKDIR, 1));
-  if (p.personality !== undefined) f.push(u32(Tag.PERSONALITY, p.personality));
-  if (p.timeOffsets) f.push(str(Tag.TIME_OFFSETS, p.timeOffsets));
+  if (p.ioprio !== undefined) w.u32(Tag.IOPRIO, p.ioprio);
+  for (const c of p.cpuInitial) w.u32(Tag.CPU_INITIAL, c);
+  for (const c of p.cpuFinal) w.u32(Tag.CPU_FINAL, c);
+  if (p.cpuReset) w.u32(Tag.CPU_RESET, 1);
+  if (p.homeFromPasswd) w.u32(Tag.HOME_FROM_PASSWD, 1);
+  if (p.cwdMkdir) w.u32(Tag.CWD_MKDIR, 1);
+  if (p.personality !== undefined) w.u32(Tag.PERSONALITY, p.personality);
+  if (p.timeOffsets) w.str(Tag.TIME_OFFSETS, p.timeOffsets);
   if (p.memPolicy) {
-    f.push(u32(Tag.MEMPOLICY_MODE, p.memPolicy.mode), ...p.memPolicy.nodes.map((x) => u32(Tag.MEMPOLICY_NODE, x)));
+    w.u32(Tag.MEMPOLICY_MODE, p.memPolicy.mode);
+    for (const x of p.memPolicy.nodes) w.u32(Tag.MEMPOLICY_NODE, x);
   }
-  for (const d of p.netDevices) f.push(group(Tag.NETDEV, [str(Tag.ND_NAME, d.name), str(Tag.ND_NEW_NAME, d.newName)]));
-  return f;
+  for (const d of p.netDevices) {
+    const g = w.open(Tag.NETDEV);
+    w.str(Tag.ND_NAME, d.name);
+    w.str(Tag.ND_NEW_NAME, d.newName);
+    w.close(g);
+  }
 }
 
 const s = (v: Uint8Array) => text(v);

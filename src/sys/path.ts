@@ -6,14 +6,30 @@
  */
 import { cwd } from './self.js';
 
+/**
+ * True when `p` (not empty) has no empty, '.' or '..' segment except a trailing empty one:
+ * no '//', no '/.' and no leading '.'. Such a path is already normal (a conservative test:
+ * '/.x' or '.x' take the full path even though they are clean).
+ */
+function clean(p: string): boolean {
+  return p.charCodeAt(0) !== 46 && p.indexOf('//') === -1 && p.indexOf('/.') === -1;
+}
+
 /** Collapse '.', '..' and empty segments; keeps a leading and a trailing '/'. */
 export function normalize(p: string): string {
   if (p === '') return '.';
-  const n = collapse(p);
+  if (clean(p)) return p;
+  const n = collapseSegments(p);
   return p.endsWith('/') && n !== '/' ? `${n}/` : n;
 }
 
 function collapse(p: string): string {
+  // A clean path (p is never empty here) only loses its trailing slash.
+  if (clean(p)) return p.length > 1 && p.charCodeAt(p.length - 1) === 47 ? p.slice(0, -1) : p;
+  return collapseSegments(p);
+}
+
+function collapseSegments(p: string): string {
   const abs = p.startsWith('/');
   const out: string[] = [];
   for (const seg of p.split('/')) {
@@ -29,8 +45,15 @@ function collapse(p: string): string {
   return abs ? `/${body}` : body || '.';
 }
 
-export function join(...parts: string[]): string {
-  const p = parts.filter((s) => s !== '').join('/');
+/**
+ * The parts that are not empty joined by '/', normalised (node:path's join). Fixed
+ * parameters, not a rest array: it runs for every cgroup file path.
+ */
+export function join(a?: string, b?: string, c?: string, d?: string): string {
+  let p = a ?? '';
+  if (b) p = p === '' ? b : `${p}/${b}`;
+  if (c) p = p === '' ? c : `${p}/${c}`;
+  if (d) p = p === '' ? d : `${p}/${d}`;
   return p === '' ? '.' : normalize(p);
 }
 

@@ -30,7 +30,8 @@ describe('host seam (DESIGN.md §2b)', () => {
 });
 
 describe('src/sys/path', () => {
-  const seg = fc.constantFrom('a', 'b', '.', '..', '', 'c d', '...');
+  // '.x', 'x.', '..x' and 'a.b' are ordinary names next to '.' and '..' (path.ts's fast path tells them apart).
+  const seg = fc.constantFrom('a', 'b', '.', '..', '', 'c d', '...', '.x', 'x.', '..x', 'a.b', 'cgroup.procs');
   const pathArb = fc.tuple(fc.boolean(), fc.array(seg, { maxLength: 6 }), fc.boolean()).map(([abs, s, trail]) => `${abs ? '/' : ''}${s.join('/')}${trail ? '/' : ''}`);
 
   it('normalize, join, dirname, basename, isAbsolute match node:path (posix)', () => {
@@ -44,6 +45,24 @@ describe('src/sys/path', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('join, normalize and resolve match node:path on the edge cases of the fast path', () => {
+    const cases = ['', '/', '//', '///a', 'a//b', '.', '..', './', '../', '/.', '/..', '/./', 'a/.', 'a/..', 'a/./b', 'a/../b',
+      '.a', '/.a', 'a/.b/', '..a', 'a..', 'a./b', '/a/b/', '/a/b', 'a/', 'a', '/sys/fs/cgroup/cpu,cpuacct/x.slice/cgroup.procs'];
+    for (const a of cases) {
+      assert.equal(sysPath.normalize(a), posix.normalize(a), `normalize(${JSON.stringify(a)})`);
+      assert.equal(sysPath.resolve(a), posix.resolve(a), `resolve(${JSON.stringify(a)})`);
+      assert.equal(sysPath.join(a), posix.join(a), `join(${JSON.stringify(a)})`);
+      for (const b of cases) {
+        assert.equal(sysPath.join(a, b), posix.join(a, b), `join(${JSON.stringify(a)}, ${JSON.stringify(b)})`);
+        assert.equal(sysPath.join(a, b, a), posix.join(a, b, a), `join(${JSON.stringify([a, b, a])})`);
+        assert.equal(sysPath.resolve('/r', a, b), posix.resolve('/r', a, b), `resolve(${JSON.stringify(['/r', a, b])})`);
+      }
+    }
+    assert.equal(sysPath.join(), posix.join());
+    assert.equal(sysPath.join('', ''), posix.join('', ''));
+    assert.equal(sysPath.resolve(), posix.resolve());
   });
 
   it('resolve matches node:path (from the working directory)', () => {
