@@ -197,12 +197,16 @@ void ns_cgroup_join(struct ctx *c)
 	 * write-locking the global cgroup_threadgroup_rwsem (a cgroup.procs write takes it,
 	 * and the first one after a quiet spell waits for an RCU grace period). stage-0 has
 	 * one thread, so the whole process moves and what it clones is born there. */
+	/* Walks start at /sys/fs/cgroup (util_cgroup_at); the fd is closed before anything is cloned. */
+	int root = p->n_cgroup_tasks + p->n_cgroup_procs > 1 ? open("/sys/fs/cgroup", O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
 	for (size_t i = 0; i < p->n_cgroup_tasks; i++)
-		if (util_write_file(p->cgroup_tasks[i], "0", 1) < 0)
+		if (util_write_file_at(root, p->cgroup_tasks[i], "0", 1) < 0)
 			die_sys("cgroup", "write", p->cgroup_tasks[i]);
 	for (size_t i = 0; i < p->n_cgroup_procs; i++)
-		if (util_write_file(p->cgroup_procs[i], self, (size_t)n) < 0)
+		if (util_write_file_at(root, p->cgroup_procs[i], self, (size_t)n) < 0)
 			die_sys("cgroup", "write", p->cgroup_procs[i]);
+	if (root >= 0)
+		close(root);
 }
 
 void ns_join_container(struct ctx *c)

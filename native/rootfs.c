@@ -4,6 +4,7 @@
  * resolve.c) and mounted through /proc/self/fd/N, never through a path string that the
  * container could redirect with a symlink. */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -145,6 +146,21 @@ static void rootfs_remount(int fd, const struct plan_mount *m)
 		die("remount", "mount", m->dest, errno, "%s with flags %#llx", m->dest, (unsigned long long)(flags | locked));
 }
 
+/* Bind sources below /sys/fs/cgroup (the `cgroup` mount on v1/hybrid: one per
+ * hierarchy) are reached from a directory fd of /sys/fs/cgroup, as the cgroup joins are
+ * (util_cgroup_at); open for the mounts only. */
+static int cg_root = -1;
+
+/* m->source, or the same place as /proc/self/fd/N/<rest> from cg_root (buf: PATH_MAX). */
+static const char *rootfs_bind_source(const struct plan_mount *m, char *buf, size_t n)
+{
+	const char *rel;
+	int dir = util_cgroup_at(cg_root, m->source, &rel);
+	if (dir == AT_FDCWD || snprintf(buf, n, "/proc/self/fd/%d/%s", dir, rel) >= (int)n)
+		return m->source;
+	return buf;
+}
+
 /* A bind's destination is a file or a directory like its source, as the source is now
  * (an earlier mount may have made it); when it cannot be looked at, the plan's guess. */
 static bool rootfs_source_is_file(const struct plan_mount *m, int src)
@@ -152,7 +168,9 @@ static bool rootfs_source_is_file(const struct plan_mount *m, int src)
 	struct stat st;
 	if (m->kind != RUNTS_MOUNT_KIND_BIND)
 		return false;
-	if ((src >= 0 ? fstat(src, &st) : stat(m->source, &st)) < 0)
+	const char *rel;
+	int dir = src >= 0 ? -1 : util_cgroup_at(cg_root, m->source, &rel);
+	if ((src >= 0 ? fstat(src, &st) : fstatat(dir, rel, &st, 0)) < 0)
 		return m->dest_is_file;
 	return !S_ISDIR(st.st_mode);
 }
@@ -204,7 +222,8 @@ static void rootfs_mount_one(struct ctx *c, const struct plan_mount *m)
 	if (src >= 0 && (m->uid_map || m->gid_map)) { /* a detached idmapped clone */
 		r = move_mount(src, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
 	} else if (m->kind == RUNTS_MOUNT_KIND_BIND) {
-		r = mount(src >= 0 ? util_fd_path(src, sp) : m->source, tp, NULL, MS_BIND | (m->flags & MS_REC), NULL);
+		char cp[PATH_MAX];
+		r = mount(src >= 0 ? util_fd_path(src, sp) : rootfs_bind_source(m, cp, sizeof(cp)), tp, NULL, MS_BIND | (m->flags & MS_REC), NULL);
 	} else {
 		char *data = rootfs_keep_mode(m, fd);
 		r = mount(m->source ? m->source : "", tp, m->fstype, m->flags & ~(copy_from >= 0 ? MS_RDONLY : 0), data ? data : m->data);
@@ -242,8 +261,16 @@ static void rootfs_mount_one(struct ctx *c, const struct plan_mount *m)
 
 void rootfs_mounts(struct ctx *c)
 {
+	size_t below = 0;
+	for (size_t i = 0; i < c->plan->n_mounts; i++) {
+		const struct plan_mount *m = &c->plan->mounts[i];
+		below += m->kind == RUNTS_MOUNT_KIND_BIND && m->source && !strncmp(m->source, "/sys/fs/cgroup/", 15);
+	}
+	if (below > 1)
+		cg_root = open("/sys/fs/cgroup", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	for (size_t i = 0; i < c->plan->n_mounts; i++)
 		rootfs_mount_one(c, &c->plan->mounts[i]);
+	util_close(&cg_root);
 }
 
 /* In a user namespace mknod is not allowed: bind the host's node (same path) over an

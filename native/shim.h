@@ -56,6 +56,8 @@ void sync_print(const char *step, const char *syscall, const char *path, int err
 
 /* util.c */
 int util_write_file(const char *path, const char *data, size_t len);
+int util_write_file_at(int root, const char *path, const char *data, size_t len);
+int util_cgroup_at(int root, const char *path, const char **rel);
 /* A timing stamp for bench/split.mjs (stamp.c): nothing unless RUNTS_TIMING is set. */
 void stamp(const char *what);
 void stamp_keep(void);

@@ -25,9 +25,28 @@ int util_write_all(int fd, const void *buf, size_t len)
 }
 
 /* Kernel files (uid_map, sysctls) want the whole value in one write. */
-int util_write_file(const char *path, const char *data, size_t len)
+/* Where `path` is below /sys/fs/cgroup and `root` is an open directory fd of /sys/fs/cgroup,
+ * the directory fd to use and the path relative to it (else AT_FDCWD and the path as is).
+ * A lookup from /sys/fs/cgroup skips the sysfs component `fs`, whose revalidation takes
+ * sysfs's kernfs lock for read: every network namespace that comes or goes write-locks it
+ * (its `lo`), so with containers starting in parallel most cgroup path walks from `/`
+ * slept there. The result is the same file: the walk only starts lower. */
+int util_cgroup_at(int root, const char *path, const char **rel)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	static const char pre[] = "/sys/fs/cgroup/";
+	if (root >= 0 && !strncmp(path, pre, sizeof(pre) - 1) && path[sizeof(pre) - 1]) {
+		*rel = path + sizeof(pre) - 1;
+		return root;
+	}
+	*rel = path;
+	return AT_FDCWD;
+}
+
+int util_write_file_at(int root, const char *path, const char *data, size_t len)
+{
+	const char *rel;
+	int dir = util_cgroup_at(root, path, &rel);
+	int fd = openat(dir, rel, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	ssize_t n;
@@ -45,6 +64,11 @@ int util_write_file(const char *path, const char *data, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+int util_write_file(const char *path, const char *data, size_t len)
+{
+	return util_write_file_at(-1, path, data, len);
 }
 
 ssize_t util_read_file(const char *path, char *buf, size_t size)

@@ -34,6 +34,20 @@ int host_int(JSContext *ctx, JSValueConst v, int64_t *out)
 	return JS_ToInt64(ctx, out, v);
 }
 
+/* native/util.c (the shim's, linked into this binary): paths below /sys/fs/cgroup are
+ * walked from a directory fd of /sys/fs/cgroup instead of from `/` (see there why). */
+int util_cgroup_at(int root, const char *path, const char **rel);
+
+static int cg_root = -2; /* -2: not opened yet; -1: unavailable */
+
+/* The directory fd and relative path for `path` (AT_FDCWD and `path` outside /sys/fs/cgroup). */
+static int at(const char *path, const char **rel)
+{
+	if (cg_root == -2 && !strncmp(path, "/sys/fs/cgroup/", 15))
+		cg_root = open("/sys/fs/cgroup", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return util_cgroup_at(cg_root, path, rel);
+}
+
 #define PATH_ARG(i, var)                                    \
 	const char *var = JS_ToCString(ctx, argv[i]);       \
 	if (!var)                                           \
@@ -50,7 +64,9 @@ static JSValue h_open(JSContext *ctx, JSValueConst this, int argc, JSValueConst 
 	PATH_ARG(0, p);
 	INT_ARG(1, flags);
 	INT_ARG(2, mode);
-	int fd = open(p, (int)flags | O_CLOEXEC, (mode_t)mode);
+	const char *rel;
+	int dir = at(p, &rel);
+	int fd = openat(dir, rel, (int)flags | O_CLOEXEC, (mode_t)mode);
 	JSValue r = fd < 0 ? HOST_ERR("open", p) : JS_NewInt32(ctx, fd);
 	JS_FreeCString(ctx, p);
 	return r;
@@ -91,7 +107,9 @@ static JSValue h_read_file(JSContext *ctx, JSValueConst this, int argc, JSValueC
 {
 	(void)this; (void)argc;
 	PATH_ARG(0, p);
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	const char *rel;
+	int dir = at(p, &rel);
+	int fd = openat(dir, rel, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		JSValue e = HOST_ERR("open", p);
 		JS_FreeCString(ctx, p);
@@ -157,7 +175,9 @@ static JSValue h_stat(JSContext *ctx, JSValueConst this, int argc, JSValueConst 
 	struct stat st;
 	PATH_ARG(0, p);
 	int follow = JS_ToBool(ctx, argv[1]);
-	int rc = follow ? stat(p, &st) : lstat(p, &st);
+	const char *rel;
+	int dir = at(p, &rel);
+	int rc = fstatat(dir, rel, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW);
 	JSValue r = rc < 0 ? HOST_ERR(follow ? "stat" : "lstat", p) : stat_obj(ctx, &st);
 	JS_FreeCString(ctx, p);
 	return r;
@@ -184,11 +204,13 @@ static JSValue h_path1(JSContext *ctx, JSValueConst this, int argc, JSValueConst
 		return JS_EXCEPTION;
 	}
 	int rc;
+	const char *rel;
+	int dir = at(p, &rel);
 	switch (op) {
-	case P_MKDIR: rc = mkdir(p, (mode_t)n); break;
-	case P_RMDIR: rc = rmdir(p); break;
-	case P_UNLINK: rc = unlink(p); break;
-	case P_ACCESS: rc = access(p, (int)n); break;
+	case P_MKDIR: rc = mkdirat(dir, rel, (mode_t)n); break;
+	case P_RMDIR: rc = unlinkat(dir, rel, AT_REMOVEDIR); break;
+	case P_UNLINK: rc = unlinkat(dir, rel, 0); break;
+	case P_ACCESS: rc = faccessat(dir, rel, (int)n, 0); break;
 	case P_MKFIFO: rc = mkfifo(p, (mode_t)n); break;
 	default: rc = chmod(p, (mode_t)n); break;
 	}
@@ -220,7 +242,15 @@ static JSValue h_readdir(JSContext *ctx, JSValueConst this, int argc, JSValueCon
 {
 	(void)this;
 	PATH_ARG(0, p);
-	DIR *d = opendir(p);
+	const char *rel;
+	int dir = at(p, &rel);
+	int dfd = openat(dir, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+	if (!d && dfd >= 0) {
+		int e = errno;
+		close(dfd);
+		errno = e;
+	}
 	if (!d) {
 		JSValue e = HOST_ERR("scandir", p);
 		JS_FreeCString(ctx, p);
