@@ -110,7 +110,7 @@ install: build
 QJS_SRC := build/qjs/usr/src/quickjs-ng
 QJS_OUT := build/qjs-obj
 QJS_LIB := $(QJS_OUT)/libqjs.a
-QJS_CFLAGS := -std=gnu11 -Wall -D_GNU_SOURCE -O2 -g0
+QJS_CFLAGS := -std=gnu11 -Wall -D_GNU_SOURCE -DNDEBUG -O2 -g0
 QJS_ENGINE := quickjs libregexp libunicode dtoa
 
 qjs: $(QJS_LIB)
@@ -121,7 +121,7 @@ $(QJS_STAMP): scripts/qjs-src.sh
 	@bash scripts/qjs-src.sh
 	@touch $@
 
-$(QJS_OUT)/%.o: $(QJS_STAMP)
+$(QJS_OUT)/%.o: $(QJS_STAMP) Makefile
 	@mkdir -p $(QJS_OUT)
 	$(CC) $(QJS_CFLAGS) -c -o $@ $(QJS_SRC)/$*.c
 
