@@ -10,6 +10,9 @@
  * });
  * ```
  */
+// The systemd cgroup driver (RuntimeOptions.systemdCgroup) registers itself on import:
+// a library user has it always (the CLI imports it only when a command needs it).
+import './cgroups/systemd/driver.js';
 export { Runtime, type RuntimeOptions, type RunOptions, type RunResult, type RunPromise, type ProcessOptions } from './runtime.js';
 export { ContainerProcess, decodeWaitStatus, type ExitStatus, type AbortOptions, type Output, type OutputOptions } from './container/process.js';
 export { Container, type KillOptions, type DeleteOptions } from './container/container.js';

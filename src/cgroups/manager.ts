@@ -4,7 +4,10 @@
  * (v2/manager.ts). What to write comes from the pure planner (resources.ts); these
  * classes only touch /sys/fs/cgroup. The third, systemd/manager.ts, has systemd make the
  * cgroup as a transient unit over D-Bus (`--systemd-cgroup`), then works as the v2 one;
- * on v1/hybrid hosts systemd/legacy.ts does the same and then works as the v1 one.
+ * on v1/hybrid hosts systemd/legacy.ts does the same and then works as the v1 one. The
+ * systemd driver is not imported here: systemd/driver.ts registers it (registerSystemdDriver)
+ * when it is imported, which the library's entry (index.ts) does statically and the CLI
+ * only when a command needs it (cli/main.ts), so other commands do not load its code.
  *
  *   newCgroupManager(cfg) ── create() ── apply(initPid) ── [set/freeze/thaw/stats]* ── destroy()
  *            │                                                    ▲
@@ -19,9 +22,7 @@ import { containerPaths, hostView, innerPath } from './paths.js';
 import type { Stats } from './stats.js';
 import { V1Manager } from './v1/manager.js';
 import { V2Manager } from './v2/manager.js';
-import { SystemdManager, type SystemdState } from './systemd/manager.js';
-import { systemdUnit, type SystemdUnit } from './systemd/unit.js';
-import { legacyPaths, pid1Cgroups, SystemdV1Manager } from './systemd/legacy.js';
+import type { SystemdState } from './systemd/manager.js';
 
 export type { Stats } from './stats.js';
 export { watchOom, type OomEvent } from './oom.js';
@@ -124,30 +125,50 @@ export function detectLayout(root = DEFAULT_ROOT): CgroupLayout {
   return layout;
 }
 
+/**
+ * The systemd driver (systemd/driver.ts): what newCgroupManager, loadCgroupManager and
+ * create need of it. Registered by importing systemd/driver.ts.
+ */
+export interface SystemdDriver {
+  /** newCgroupManager for cfg.systemd on a host of this layout. */
+  newManager(cfg: CgroupConfig, root: string, layout: CgroupLayout): CgroupManager;
+  /** loadCgroupManager for a state that records the systemd driver (st.systemd). */
+  loadManager(st: CgroupState & { systemd: SystemdState }, opts: Omit<ManagerOptions, 'resources'>): CgroupManager;
+  /** The D-Bus address of the user's systemd instance (rootless). */
+  userBusAddress(): string;
+}
+
+let systemd: SystemdDriver | undefined;
+
+/** Called by systemd/driver.ts when it is imported. */
+export function registerSystemdDriver(d: SystemdDriver): void {
+  systemd = d;
+}
+
+/**
+ * The registered systemd driver. Its absence is a bug of the caller (the CLI imports the
+ * driver before a command that needs it runs; the library's entry imports it statically):
+ * an error, never a fallback to the cgroupfs driver.
+ */
+export function systemdDriver(): SystemdDriver {
+  if (!systemd) throw new RuntsError('EUNSUPPORTED', 'internal error: the systemd cgroup driver is not loaded (import cgroups/systemd/driver.js before using --systemd-cgroup or a container made with it)');
+  return systemd;
+}
+
+/** The error for a linux.cgroupsPath the driver cannot use. */
+export function badCgroupsPath(e: unknown): RuntsError {
+  return new RuntsError('EINVALID', `linux.cgroupsPath: ${(e as Error).message}`, { problems: [{ path: 'linux.cgroupsPath', message: (e as Error).message }] });
+}
+
 export function newCgroupManager(cfg: CgroupConfig): CgroupManager {
   const root = cfg.root ?? DEFAULT_ROOT;
-  const badPath = (e: unknown) => new RuntsError('EINVALID', `linux.cgroupsPath: ${(e as Error).message}`, { problems: [{ path: 'linux.cgroupsPath', message: (e as Error).message }] });
   const layout = detectLayout(root);
-  if (cfg.systemd) {
-    let unit;
-    try {
-      unit = systemdUnit(cfg.cgroupsPath, cfg.id, cfg.systemdUserBus !== undefined);
-    } catch (e) {
-      throw badPath(e);
-    }
-    if (cfg.systemdUserBus !== undefined) {
-      // runc: "cannot use rootless systemd cgroups manager on cgroup v1"
-      if (layout !== 'v2') throw new RuntsError('EUNSUPPORTED', `--systemd-cgroup: rootless, the systemd driver needs a cgroup v2 host (this one is ${layout}: systemd delegates nothing to a user's instance there)`);
-      return SystemdManager.forUserUnit(unit, root, { ...cfg, id: cfg.id }, cfg.systemdUserBus);
-    }
-    if (layout !== 'v2') return legacySystemdManager(unit, root, layout, cfg);
-    return SystemdManager.forUnit(unit, root, { ...cfg, id: cfg.id });
-  }
+  if (cfg.systemd) return systemdDriver().newManager(cfg, root, layout);
   let inner;
   try {
     inner = innerPath(cfg.cgroupsPath, cfg.id);
   } catch (e) {
-    throw badPath(e);
+    throw badCgroupsPath(e);
   }
   const view = hostView(root, layout);
   const paths = containerPaths(view, layout, inner);
@@ -164,22 +185,9 @@ export function newCgroupManager(cfg: CgroupConfig): CgroupManager {
   return new V1Manager(layout, paths, tops, opts);
 }
 
-/** The systemd driver on a v1 or hybrid host: the unit's directory in every hierarchy (systemd/legacy.ts). */
-function legacySystemdManager(unit: SystemdUnit, root: string, layout: 'v1' | 'hybrid', cfg: CgroupConfig): CgroupManager {
-  const view = hostView(root, layout);
-  const paths = legacyPaths(view.v1, view.unified, pid1Cgroups(), unit.path);
-  if (!paths['name=systemd']) throw new RuntsError('EUNSUPPORTED', `--systemd-cgroup: no name=systemd hierarchy under ${root} (is systemd the init?)`);
-  const tops: Record<string, string> = {};
-  for (const m of view.v1) for (const c of m.controllers) if (paths[c]) tops[paths[c]!] = m.mountpoint;
-  if (view.unified && paths['']) tops[paths['']] = view.unified.mountpoint;
-  if (layout === 'v1') delete paths[''];
-  return new SystemdV1Manager({ unit: unit.unit, slice: unit.slice }, layout, paths, { ...cfg, id: cfg.id }, tops);
-}
-
 /** A manager for a container created earlier (from its state.json). */
 export function loadCgroupManager(st: CgroupState, _root = DEFAULT_ROOT, opts: Omit<ManagerOptions, 'resources'> = {}): CgroupManager {
-  if (st.systemd && st.layout !== 'v2') return new SystemdV1Manager(st.systemd, st.layout, { ...st.paths }, opts, {}, st.created ?? []);
-  if (st.systemd) return new SystemdManager(st.systemd, st.paths['']!, opts);
+  if (st.systemd) return systemdDriver().loadManager(st as CgroupState & { systemd: SystemdState }, opts);
   if (st.layout === 'v2') return new V2Manager(st.paths['']!, '', opts, st.created ?? []);
   return new V1Manager(st.layout, { ...st.paths }, {}, opts, st.created ?? []);
 }

@@ -7,6 +7,8 @@ import { helpText, parseArgs, usage, type CommandDef, type Parsed } from './args
 import { configureLog, logDebug, logError } from './log.js';
 import { defaultStateRoot, isRootless } from '../sys/rootless.js';
 import { writeOut } from '../sys/self.js';
+import { exists, readText } from '../sys/fs.js';
+import { join } from '../sys/path.js';
 // Static, not imported on demand: two chunks fewer to load for --version (create and
 // features need host-features anyway).
 import { nativeVersions } from '../sys/host-features.js';
@@ -51,6 +53,52 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   checkpoint: () => import('./checkpoint.js'),
   restore: () => import('./restore.js'),
 };
+
+/**
+ * The commands that can reach a container's cgroup manager, and the containers they do it
+ * for: 'new' one they create (run, restore and create), 'one' the first argument names,
+ * 'all' every argument names (delete). Only these may need the systemd driver (see
+ * systemdNeeded); state, list and start read state.json and /proc, no cgroup manager.
+ */
+const CGROUP_USERS: Record<string, 'new' | 'one' | 'all'> = {
+  create: 'new', run: 'new', restore: 'new',
+  exec: 'one', kill: 'one', ps: 'one', pause: 'one', resume: 'one', update: 'one', events: 'one', checkpoint: 'one',
+  delete: 'all',
+};
+
+/**
+ * Whether the command needs the systemd cgroup driver, which the CLI imports only then
+ * (its code is a chunk of its own, ~30 KB that other commands do not read): with
+ * --systemd-cgroup, or when the state.json of a container it works on records the driver
+ * (`runts delete x` without the flag, for x created with it).
+ */
+function systemdNeeded(ctx: CliContext, name: string, args: string[]): boolean {
+  const use = CGROUP_USERS[name];
+  if (!use) return false;
+  if (ctx.systemdCgroup) return true;
+  if (use === 'new') return false;
+  for (const id of use === 'all' ? args : args.slice(0, 1)) if (recordsSystemd(ctx.root, id)) return true;
+  return false;
+}
+
+/**
+ * A cheap look at <root>/<id>/state.json (state/store.ts; written by JSON.stringify, so
+ * without spaces): its cgroup state has a `systemd` object when the container was made by
+ * the systemd driver, so the text then holds `"systemd":{` (the spec could too: a wrong
+ * yes costs only the driver's load). A state.json that cannot be read while its directory
+ * exists (a create in progress) counts too: the command reads it later. Bad ids are the
+ * command's to report.
+ */
+function recordsSystemd(root: string, id: string): boolean {
+  if (!id || id.includes('/') || id.startsWith('.')) return false;
+  let text: string;
+  try {
+    text = readText(join(root, id, 'state.json'));
+  } catch {
+    return exists(join(root, id));
+  }
+  return text.includes('"systemd":{');
+}
 
 /** Version text, runc's layout. */
 export const VERSION = '0.1.0';
@@ -120,7 +168,9 @@ export async function cli(argv: string[], shimPath: string): Promise<number> {
   };
   logDebug(`runts ${argv.join(' ')}`);
   try {
-    return await cmd.main(ctx, parseArgs(cmd.def, rest));
+    const p = parseArgs(cmd.def, rest);
+    if (systemdNeeded(ctx, name, p.args)) await import('../cgroups/systemd/driver.js');
+    return await cmd.main(ctx, p);
   } catch (e) {
     logError(e instanceof RuntsError ? e.message : String((e as Error)?.stack ?? e));
     return 1;

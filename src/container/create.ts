@@ -10,7 +10,7 @@ import * as fs from '../sys/fs.js';
 import { hex, view } from '../sys/bytes.js';
 import { cwd, egid, euid, kill, monotonic, pid as ownPid } from '../sys/self.js';
 import { dirname, isAbsolute, resolve } from '../sys/path.js';
-import { deviceRulesFor, newCgroupManager, type CgroupManager } from '../cgroups/manager.js';
+import { deviceRulesFor, newCgroupManager, systemdDriver, type CgroupManager } from '../cgroups/manager.js';
 import { cgroupJoin } from '../cgroups/join.js';
 import { RuntsError, invalid, sysError } from '../errors.js';
 import { ambientIgnored, buildInitPlan, CLONE_NEW, type LaunchMode } from '../plan/build.js';
@@ -25,7 +25,6 @@ import { crashPoint } from '../sys/crash.js';
 import { hostUnsupported } from '../sys/host-features.js';
 import { hostLsm, lsmUnsupported } from '../sys/lsm.js';
 import { inUserNamespace, rootlessMaps, writeIdMaps } from '../sys/rootless.js';
-import { userBusAddress } from '../cgroups/systemd/dbus.js';
 import { asHookError, hasHooks, hookBarrier, hookState, runHooks, startHooksDone } from './hooks.js';
 import { seccompCacheDir } from '../plan/seccomp.js';
 import { waitExec } from './status.js';
@@ -170,7 +169,7 @@ async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: 
       const { pids, ...rest } = spec.linux?.resources ?? {};
       pidsLimit = pids;
       const resources = { ...rest, devices: deviceRulesFor(spec.linux?.resources) };
-      const systemd = rt.systemdCgroup ? { systemd: true, ...(rt.systemdUser ? { systemdUserBus: userBusAddress() } : {}) } : {};
+      const systemd = rt.systemdCgroup ? { systemd: true, ...(rt.systemdUser ? { systemdUserBus: systemdDriver().userBusAddress() } : {}) } : {};
       cgroup = newCgroupManager({ id, cgroupsPath: spec.linux?.cgroupsPath, resources, shimPath: rt.shimPath, deferDevices: true, ...systemd });
       state.cgroup = cgroup.state();
     }

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCgroupManager, newCgroupManager, type CgroupState } from '../../../src/cgroups/manager.js';
+import '../../../src/cgroups/systemd/driver.js'; // registers the systemd driver with the manager seam
 import { SystemdV1Manager } from '../../../src/cgroups/systemd/legacy.js';
 import { legacyPaths, legacyResourceProperties, legacyStartProperties } from '../../../src/cgroups/systemd/legacy.js';
 import { parseMountinfo, parseProcCgroup } from '../../../src/cgroups/paths.js';
