@@ -43,6 +43,8 @@ export interface QjsHost {
   readlink(path: string): string;
   realpath(path: string): string;
   sha256(data: Uint8Array): ArrayBuffer;
+  /** Lower-case hex of the bytes. */
+  hex(data: Uint8Array): string;
   /** errno number -> [name, strerror text]; null when unknown. */
   errno(n: number): [string, string] | null;
   utf8(s: string): ArrayBuffer;
