@@ -10,13 +10,18 @@
  * overlaps the access requested (as the v1 kernel does), where runc's program requires
  * the request to be a subset, so there `deny b 8:0 w` lets an O_RDWR open through.
  *
- *   r2 = ctx->access_type & 0xffff      device type (BPF_DEVCG_DEV_BLOCK 1, _CHAR 2)
- *   r3 = ctx->access_type >> 16         access requested (BPF_DEVCG_ACC_MKNOD 1, _READ 2, _WRITE 4)
- *   r4 = ctx->major; r5 = ctx->minor
- *   block i:  if w2 != type goto i+1
- *             [w1 = w3; w1 &= access; if w1 != w3 goto i+1]   (default deny; skipped when access is rwm)
- *             [w1 = w3; w1 &= access; if w1 == 0 goto i+1]    (default allow)
- *             [if w4 != major goto i+1] [if w5 != minor goto i+1]   (skipped for *)
+ * Each test loads the context field it compares right before it, so that no register
+ * carries a value from one block into the next: at every block's start r0 and r2-r5 are
+ * dead, all paths that reach it are the same verifier state, and the verifier walks each
+ * block once (with the fields loaded once up front, the states that reached a block held
+ * different constants and were not pruned: 232 instructions processed for the default
+ * rules and ~330 us per BPF_PROG_LOAD here, 121 and ~190 us this way).
+ *
+ *   block i:  r2 = ctx->access_type; w2 &= 0xffff; if w2 != type goto i+1   (BPF_DEVCG_DEV_BLOCK 1, _CHAR 2)
+ *             [r3 = ctx->access_type; w3 >>= 16; w0 = w3; w0 &= access;      (BPF_DEVCG_ACC_MKNOD 1, _READ 2, _WRITE 4)
+ *                if w0 != w3 goto i+1]                   (default deny; skipped when access is rwm)
+ *                if w0 == 0 goto i+1]                    (default allow)
+ *             [r4 = ctx->major; if w4 != major goto i+1] [r5 = ctx->minor; if w5 != minor goto i+1]   (skipped for *)
  *             w0 = !default; exit
  *   last:     w0 = default; exit
  *
@@ -69,30 +74,26 @@ export function accessMask(access: string): number {
 export function deviceFilterInsns(rules: DeviceRule[]): Insn[] {
   const policy = devicePolicy(rules);
   const verdict = (allow: boolean) => [ins(BPF.ALU | BPF.MOV | BPF.K, 0, 0, 0, allow ? 1 : 0), ins(BPF.JMP | BPF.EXIT, 0, 0, 0, 0)];
-  const out: Insn[] = [
-    ins(BPF.LDX | BPF.MEM | BPF.W, 2, 1, 0, 0),
-    ins(BPF.ALU | BPF.AND | BPF.K, 2, 0, 0, 0xffff),
-    ins(BPF.LDX | BPF.MEM | BPF.W, 3, 1, 0, 0),
-    ins(BPF.ALU | BPF.RSH | BPF.K, 3, 0, 0, 16),
-    ins(BPF.LDX | BPF.MEM | BPF.W, 4, 1, 4, 0),
-    ins(BPF.LDX | BPF.MEM | BPF.W, 5, 1, 8, 0),
-  ];
+  const out: Insn[] = [];
+  const load = (dst: number, off: number) => ins(BPF.LDX | BPF.MEM | BPF.W, dst, 1, off, 0);
   for (const e of exceptions(policy)) {
     const tests: Array<(skip: number) => Insn[]> = [];
     const type = e.type === 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR;
-    tests.push((skip) => [ins(BPF.JMP32 | BPF.JNE | BPF.K, 2, 0, skip, type)]);
+    tests.push((skip) => [load(2, 0), ins(BPF.ALU | BPF.AND | BPF.K, 2, 0, 0, 0xffff), ins(BPF.JMP32 | BPF.JNE | BPF.K, 2, 0, skip, type)]);
     const mask = accessMask(e.access);
     if (mask !== 7) {
       tests.push((skip) => [
-        ins(BPF.ALU | BPF.MOV | BPF.X, 1, 3, 0, 0),
-        ins(BPF.ALU | BPF.AND | BPF.K, 1, 0, 0, mask),
+        load(3, 0),
+        ins(BPF.ALU | BPF.RSH | BPF.K, 3, 0, 0, 16),
+        ins(BPF.ALU | BPF.MOV | BPF.X, 0, 3, 0, 0),
+        ins(BPF.ALU | BPF.AND | BPF.K, 0, 0, 0, mask),
         policy.defaultAllow
-          ? ins(BPF.JMP32 | BPF.JEQ | BPF.K, 1, 0, skip, 0) // deny exception: any overlap
-          : ins(BPF.JMP32 | BPF.JNE | BPF.X, 1, 3, skip, 0), // allow exception: covers all
+          ? ins(BPF.JMP32 | BPF.JEQ | BPF.K, 0, 0, skip, 0) // deny exception: any overlap
+          : ins(BPF.JMP32 | BPF.JNE | BPF.X, 0, 3, skip, 0), // allow exception: covers all
       ]);
     }
-    if (e.major >= 0) tests.push((skip) => [ins(BPF.JMP32 | BPF.JNE | BPF.K, 4, 0, skip, e.major | 0)]);
-    if (e.minor >= 0) tests.push((skip) => [ins(BPF.JMP32 | BPF.JNE | BPF.K, 5, 0, skip, e.minor | 0)]);
+    if (e.major >= 0) tests.push((skip) => [load(4, 4), ins(BPF.JMP32 | BPF.JNE | BPF.K, 4, 0, skip, e.major | 0)]);
+    if (e.minor >= 0) tests.push((skip) => [load(5, 8), ins(BPF.JMP32 | BPF.JNE | BPF.K, 5, 0, skip, e.minor | 0)]);
     // Lay the block out back to front: each test ends with its jump, whose offset is then
     // the length of what follows it in the block.
     let block: Insn[] = verdict(!policy.defaultAllow);
