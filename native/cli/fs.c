@@ -219,7 +219,22 @@ static JSValue h_path1(JSContext *ctx, JSValueConst this, int argc, JSValueConst
 	return r;
 }
 
-/* Two paths: rename(from, to), symlink(target, path). */
+/* replace(from, to): rename(from, to), done as an exchange when `to` exists, then `from`
+ * (now the old file) is unlinked. Readers see the old or the new file, as with rename; but
+ * ext4 (auto_da_alloc) forces block allocation and writeback of a file renamed over
+ * another, and a file deleted young was never allocated: replacing state.json by a plain
+ * rename cost block I/O, and a synchronous discard at its deletion where the filesystem
+ * discards (~4% of a `run`'s CPU in 50 parallel runs on this VM's ext4 /tmp). */
+static int replace_file(const char *from, const char *to)
+{
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_EXCHANGE) == 0) {
+		(void)unlink(from); /* best effort: a leftover is the old state, in the same directory */
+		return 0;
+	}
+	return rename(from, to); /* no `to` yet (ENOENT), or no exchange on this filesystem */
+}
+
+/* Two paths: rename(from, to), symlink(target, path), replace(from, to). */
 static JSValue h_path2(JSContext *ctx, JSValueConst this, int argc, JSValueConst *argv, int op)
 {
 	(void)this; (void)argc;
@@ -229,8 +244,8 @@ static JSValue h_path2(JSContext *ctx, JSValueConst this, int argc, JSValueConst
 		JS_FreeCString(ctx, a);
 		return JS_EXCEPTION;
 	}
-	int rc = op ? symlink(a, b) : rename(a, b);
-	JSValue r = rc < 0 ? HOST_ERR(op ? "symlink" : "rename", op ? b : a) : JS_UNDEFINED;
+	int rc = op == 1 ? symlink(a, b) : op == 2 ? replace_file(a, b) : rename(a, b);
+	JSValue r = rc < 0 ? HOST_ERR(op == 1 ? "symlink" : "rename", op == 1 ? b : a) : JS_UNDEFINED;
 	JS_FreeCString(ctx, a);
 	JS_FreeCString(ctx, b);
 	return r;
@@ -384,6 +399,7 @@ static const JSCFunctionListEntry fs_funcs[] = {
 	JS_CFUNC_MAGIC_DEF("mkfifo", 2, h_path1, P_MKFIFO),
 	JS_CFUNC_MAGIC_DEF("chmod", 2, h_path1, P_CHMOD),
 	JS_CFUNC_MAGIC_DEF("rename", 2, h_path2, 0),
+	JS_CFUNC_MAGIC_DEF("replace", 2, h_path2, 2),
 	JS_CFUNC_MAGIC_DEF("symlink", 2, h_path2, 1),
 	JS_CFUNC_DEF("readdir", 2, h_readdir),
 	JS_CFUNC_MAGIC_DEF("readlink", 1, h_link, 0),

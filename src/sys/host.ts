@@ -38,6 +38,8 @@ export interface QjsHost {
   mkfifo(path: string, mode: number): void;
   chmod(path: string, mode: number): void;
   rename(from: string, to: string): void;
+  /** rename(from, to), as an exchange and an unlink when `to` exists (see fs.ts replace). */
+  replace(from: string, to: string): void;
   symlink(target: string, path: string): void;
   readdir(path: string, dirsOnly?: boolean): string[];
   readlink(path: string): string;
