@@ -31,6 +31,7 @@ export function createOptions(p: Parsed, bundle: string) {
   for (let i = 0; i < listenFds + preserveFds; i++) stdio.push(3 + i);
   return {
     bundle,
+    specOwned: true, // readSpec's, parsed for this call alone
     stdio,
     preserveFds,
     ...(listenFds ? { listenFds } : {}),

@@ -43,6 +43,11 @@ export interface CreateOptions {
    * take CPU from the container. @internal
    */
   execWait?: boolean;
+  /**
+   * The spec is handed over (the CLI's, just parsed; nothing else holds it): it is
+   * normalised in place rather than copied (ValidateOptions.owned). @internal
+   */
+  specOwned?: boolean;
   /** Bundle directory: relative paths in the spec are relative to it (default: cwd). */
   bundle?: string;
   /** Write the init's host pid here. */
@@ -132,7 +137,7 @@ export async function launch(rt: RuntimeConfig, store: Store, id: string, spec: 
 
 async function launchWith(early: ShimSession | Error, rt: RuntimeConfig, store: Store, id: string, spec: Spec, mode: LaunchMode, opts: CreateOptions, stdioAll: StdioEntry[]): Promise<Launched> {
   const bundle = resolve(opts.bundle ?? cwd());
-  const { problems, warnings, spec: normal } = checkSpec(spec, { bundle });
+  const { problems, warnings, spec: normal } = checkSpec(spec, { bundle, ...(opts.specOwned ? { owned: true } : {}) });
   if (problems.length) throw invalid(problems);
   spec = normal as Spec; // as runc reads it: nulls dropped, mount destinations absolute (normalise.ts)
   const ignored = ambientIgnored(spec.process);

@@ -11,7 +11,8 @@
  * - A relative mount destination is taken relative to `/`, with a warning (runc has
  *   deprecated it but still accepts it).
  *
- * Pure: the input is never modified; the result is a copy.
+ * Pure: the input is never modified; the result is a copy (unless the caller hands the
+ * config over: see normaliseSpec's `inPlace`).
  */
 
 import type { Problem } from '../errors.js';
@@ -57,10 +58,14 @@ export interface Normalised {
   warnings: Problem[];
 }
 
-/** Apply runc's tolerances to a parsed config.json (see the file comment). Never throws on JSON values. */
-export function normaliseSpec(spec: unknown): Normalised {
+/**
+ * Apply runc's tolerances to a parsed config.json (see the file comment). Never throws on
+ * JSON values. `inPlace`: the caller owns `spec` and has already deleted its null object
+ * members (checkSpec's depth walk does): it is changed in place and returned, not copied.
+ */
+export function normaliseSpec(spec: unknown, inPlace = false): Normalised {
   const warnings: Problem[] = [];
-  const out = dropNulls(spec);
+  const out = inPlace ? spec : dropNulls(spec);
   if (!isObject(out)) return { spec: out, warnings };
 
   const linux = out['linux'];

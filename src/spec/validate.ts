@@ -33,6 +33,13 @@ export interface ValidateOptions {
   requireProcess?: boolean;
   /** The bundle directory, when known: must be absolute (root.path and bind sources are relative to it). */
   bundle?: string;
+  /**
+   * The caller hands the config over (nothing else holds it: it was just parsed): it is
+   * normalised in place rather than copied, in the same walk as the depth check. The
+   * result is the same as without it (for a config nested too deep to check, which is
+   * invalid, some null members may already be gone). @internal
+   */
+  owned?: boolean;
 }
 
 /** Problems and warnings of a config. */
@@ -55,10 +62,10 @@ export function checkSpec(spec: unknown, opts: ValidateOptions = {}): CheckResul
   try {
     // Depth first: the spec is stored (JSON.stringify recurses) and walked, and no valid
     // config comes near this depth.
-    const deep = nestedTooDeep(spec);
+    const deep = nestedTooDeep(spec, opts.owned === true);
     if (deep !== undefined) r.problem(deep, `nested more than ${MAX_DEPTH} levels deep`);
     else {
-      const n = normaliseSpec(spec);
+      const n = normaliseSpec(spec, opts.owned === true);
       normal = n.spec;
       r.warnings.push(...n.warnings);
       walk(r, normal, opts);
@@ -73,8 +80,12 @@ export function checkSpec(spec: unknown, opts: ValidateOptions = {}): CheckResul
 /** Deepest nesting of objects and arrays a config may have (a real one has fewer than 10). */
 export const MAX_DEPTH = 64;
 
-/** The JSON path of the first value nested deeper than MAX_DEPTH, if any (iterative: no recursion). */
-function nestedTooDeep(root: unknown): string | undefined {
+/**
+ * The JSON path of the first value nested deeper than MAX_DEPTH, if any (iterative: no
+ * recursion). With `dropNullMembers`, object members whose value is null are deleted on
+ * the way (normaliseSpec's dropNulls, in place).
+ */
+function nestedTooDeep(root: unknown, dropNullMembers = false): string | undefined {
   // A cheap pass without paths (this runs on every create); the path of the offending
   // value is worked out only for a config that is too deep.
   if (root === null || typeof root !== 'object') return undefined;
@@ -84,6 +95,18 @@ function nestedTooDeep(root: unknown): string | undefined {
     const v = stack.pop() as object;
     const depth = depths.pop()!;
     if (depth >= MAX_DEPTH) return pathTo(root, v);
+    if (dropNullMembers && !Array.isArray(v)) {
+      const o = v as Record<string, unknown>;
+      for (const k of Object.keys(o)) {
+        const x = o[k];
+        if (x === null) delete o[k];
+        else if (typeof x === 'object') {
+          stack.push(x);
+          depths.push(depth + 1);
+        }
+      }
+      continue;
+    }
     for (const x of Array.isArray(v) ? v : Object.values(v)) {
       if (x !== null && typeof x === 'object') {
         stack.push(x);

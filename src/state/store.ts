@@ -93,7 +93,7 @@ export class Store {
     const tmp = `${file}.${pid()}.tmp`;
     try {
       fs.writeFile(tmp, JSON.stringify(st), 0o600);
-      fs.rename(tmp, file);
+      fs.replace(tmp, file);
     } catch (e) {
       fs.remove(tmp, { force: true });
       throw sysError('write state', e, file);

@@ -277,6 +277,18 @@ export function rename(from: string, to: string): void {
   else nfs().renameSync(from, to);
 }
 
+/**
+ * Atomically put `from` in place of `to`, as rename(2): readers see the old file or the new
+ * one. On the CLI an existing `to` is exchanged (renameat2 RENAME_EXCHANGE) and the old
+ * file unlinked: a file renamed over another is flushed to disk at once by ext4, one
+ * deleted young never is (state.json is replaced during every create). Node has no
+ * renameat2: a plain rename there.
+ */
+export function replace(from: string, to: string): void {
+  if (qjs) qjs.replace(from, to);
+  else nfs().renameSync(from, to);
+}
+
 export function symlink(target: string, path: string): void {
   if (qjs) qjs.symlink(target, path);
   else nfs().symlinkSync(target, path);

@@ -38,11 +38,15 @@ export interface QjsHost {
   mkfifo(path: string, mode: number): void;
   chmod(path: string, mode: number): void;
   rename(from: string, to: string): void;
+  /** rename(from, to), as an exchange and an unlink when `to` exists (see fs.ts replace). */
+  replace(from: string, to: string): void;
   symlink(target: string, path: string): void;
   readdir(path: string, dirsOnly?: boolean): string[];
   readlink(path: string): string;
   realpath(path: string): string;
   sha256(data: Uint8Array): ArrayBuffer;
+  /** Lower-case hex of the bytes. */
+  hex(data: Uint8Array): string;
   /** errno number -> [name, strerror text]; null when unknown. */
   errno(n: number): [string, string] | null;
   utf8(s: string): ArrayBuffer;

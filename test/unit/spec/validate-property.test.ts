@@ -76,6 +76,43 @@ test('validateSpec never throws on mutations of the default spec', () => {
   assert.ok(PATHS.length > 50 && ROOTLESS_PATHS.length > 50);
 });
 
+test('owned: normalising in place gives what the copy gives (problems, warnings, config, key order)', () => {
+  // The CLI hands checkSpec its freshly parsed config (ValidateOptions.owned): nulls are
+  // dropped in the depth walk and nothing is copied. Same answers as the copying path.
+  const same = (spec: unknown, sameConfig = true) => {
+    const text = JSON.stringify(spec);
+    const copied = checkSpec(JSON.parse(text));
+    const owned = checkSpec(JSON.parse(text), { owned: true });
+    assert.deepEqual(owned.problems, copied.problems);
+    assert.deepEqual(owned.warnings, copied.warnings);
+    if (sameConfig) assert.equal(JSON.stringify(owned.spec), JSON.stringify(copied.spec));
+  };
+  fc.assert(fc.property(fc.jsonValue(), (v) => same(v)), { numRuns: 300 });
+  const mutation = fc.array(fc.record({ at: fc.nat(), value: fc.oneof(fc.constant(null), fc.jsonValue({ maxDepth: 3 })), remove: fc.boolean() }), { minLength: 1, maxLength: 6 });
+  fc.assert(fc.property(fc.boolean(), mutation, (rootless, edits) => {
+    let spec: Loose = base({ rootless });
+    for (const e of edits) {
+      const paths = allPaths(spec);
+      const path = paths[e.at % paths.length]!;
+      spec = setAt(spec, path, e.value, e.remove && path.length > 0);
+    }
+    same(spec);
+  }), { numRuns: 500 });
+  // Too deep: the same problem (the config, invalid, may have lost null members on the way).
+  let deep: Loose = { ociVersion: '1.0.2', a: null };
+  for (let i = 0; i < 80; i++) deep = { x: deep, n: null };
+  same(deep, false);
+  // A relative mount destination and a namespace path "" are still normalised.
+  const s = base();
+  s.mounts.push({ destination: 'rel', type: 'tmpfs', source: 'tmpfs', options: null });
+  s.linux.namespaces[0].path = '';
+  same(s);
+  const owned = checkSpec(s, { owned: true }).spec as Loose;
+  assert.equal(owned, s, 'owned: the same object comes back');
+  assert.equal(owned.mounts.at(-1).destination, '/rel');
+  assert.ok(!('options' in owned.mounts.at(-1)));
+});
+
 test('replacing any single leaf or section of the default spec with a wrong type is reported at or above that path', () => {
   // Every field of the default spec is typed; a value of another JSON type there must be a problem.
   for (const path of PATHS) {
