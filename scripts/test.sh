@@ -28,7 +28,8 @@ make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
 echo "== integration subset against the shim and the CLI's host module built with ASan+UBSan (make native-asan qjs-cli-asan)"
 make -s native-asan qjs-cli-asan
 RUNTS_TEST_SHIM=native/build-asan/runts-init RUNTS_TEST_CLI=bin/runts-asan tini -s -- "${runner[@]}" dist/test/integration/errors.test.js \
-  dist/test/integration/inside.test.js dist/test/integration/exec.test.js dist/test/integration/peers.test.js
+  dist/test/integration/inside.test.js dist/test/integration/exec.test.js dist/test/integration/peers.test.js \
+  dist/test/integration/hooks.test.js
 echo "== real clients on runts (test/clients; runc is the reference)"
 # podman, containerd and docker (about 10 minutes); RUNTS_CLIENTS="containerd docker" picks,
 # RUNTS_CLIENTS=none skips. A scenario that fails with runts

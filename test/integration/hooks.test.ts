@@ -155,6 +155,29 @@ describe('hooks', { skip: SKIP_NOT_ROOT }, () => {
     nothingLeft(id);
   });
 
+  it('a hook that cannot be executed fails create with the exec error and leaves nothing behind', () => {
+    // The CLI spawns runtime-namespace hooks itself: the child's failed execve comes back
+    // as the spawn's error (EACCES for a file without x, ENOEXEC for one that is no program).
+    const noX = join(ws.dir, 'not-executable.sh');
+    writeFileSync(noX, '#!/bin/sh\nexit 0\n');
+    chmodSync(noX, 0o644);
+    const noProgram = join(ws.dir, 'not-a-program');
+    writeFileSync(noProgram, 'just text\n');
+    chmodSync(noProgram, 0o755);
+    for (const [path, err] of [[noX, /EACCES: permission denied/], [noProgram, /ENOEXEC: exec format error/]] as const) {
+      const id = ws.id();
+      ws.writeSpec(ws.spec(['true'], (s) => {
+        s.hooks = { createRuntime: [{ path }] };
+      }));
+      const r = ws.runts(['create', id]);
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`createRuntime\\[0\\] ${path.replace(/[.]/g, '\\.')}: `));
+      assert.match(r.stderr, err);
+      assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+      nothingLeft(id);
+    }
+  });
+
   it('a timed-out createContainer hook (run by the init) is killed too', () => {
     const id = ws.id();
     ws.writeSpec(ws.spec(['true'], (s) => {
