@@ -28,7 +28,7 @@ extern const struct embedded runts_modules[];
  * Node. Only the pages a deep parse touches are ever committed. */
 #define JS_MEMORY_LIMIT (256u << 20)
 #define ENGINE_STACK (512ul << 20)
-#define HEAP_PREFAULT (512u << 10)
+#define HEAP_PREFAULT (256u << 10)
 #define JS_STACK_LIMIT (ENGINE_STACK - (16ul << 20))
 
 static const struct embedded *find(const char *name)
@@ -159,10 +159,12 @@ int main(int argc, char **argv, char **envp)
 	mallopt(M_TOP_PAD, 4 << 20);
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	mallopt(M_MMAP_THRESHOLD, 32 << 20);
-	/* The first 512 KiB of the heap are made present in one call: a page fault per 4 KiB
+	/* The first 256 KiB of the heap are made present in one call: a page fault per 4 KiB
 	 * (the heap's first touches were most of a `run`'s faults) costs more than filling them
-	 * in a batch. `--version` uses ~330 KiB of heap, `state` ~900 KiB, `run` ~1.1 MiB;
-	 * populating more made `--version` slower than it saved elsewhere. */
+	 * in a batch, but zeroing a page costs more than either here (~2 us), so no page
+	 * `--version` does not use is filled: it uses ~330 KiB of heap, `state` ~900 KiB, `run`
+	 * ~1.1 MiB. Measured side by side: --version 1.33 (nothing filled) / 1.27 (256 KiB) /
+	 * 1.35 ms (512 KiB); run and state within noise. */
 	{
 		void *first = malloc(16);
 		void *volatile grow = malloc(HEAP_PREFAULT); /* the heap's first sbrk is smaller */
